@@ -1,9 +1,23 @@
 //! bidroom: a real-time auction server for public-resource and property-rights exchanges.
 //!
-//! The map, from the inside out:
-//! - [`money`]: exact amounts (rust_decimal), parsed at the edge.
+//! The map, from the inside out (dependencies point inward):
+//! - [`money`]: exact amounts (rust_decimal), parsed at the edge, never `f64`.
 //! - [`auction`]: the bidding rules of one lot as a pure state machine (no I/O, no clock).
+//! - [`storage`]: the only module that speaks SQL; one trait, SQLite and PostgreSQL.
+//! - [`rooms`]: one tokio task per live lot, their registry, and the group-commit journal.
+//! - [`realtime`]: the WebSocket protocol (SPEC §4).
+//! - [`http`]: the REST API (SPEC §5) and the router.
+//! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock.
 #![forbid(unsafe_code)]
 
 pub mod auction;
+pub mod clock;
+pub mod config;
+pub mod http;
 pub mod money;
+pub mod realtime;
+pub mod rooms;
+pub mod security;
+pub mod server;
+pub mod storage;
+pub mod time_format;

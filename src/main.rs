@@ -1,1 +1,39 @@
-fn main(){}
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use bidroom::config::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(config) => serve(config).await,
+    }
+}
+
+async fn serve(config: bidroom::config::ServeConfig) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let server = bidroom::server::start_with_metrics(config, Some(metrics)).await?;
+    let shutdown = server.shutdown_trigger();
+    tokio::spawn(async move {
+        wait_for_termination().await;
+        tracing::info!("shutting down: no more bids, flushing the journal");
+        let _ = shutdown.send(true);
+    });
+    server.wait().await
+}
+
+async fn wait_for_termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate =
+        signal(SignalKind::terminate()).expect("a SIGTERM handler can be installed");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

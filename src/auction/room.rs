@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use crate::money::{AmountError, Money};
 
-use super::{
-    AccountId, Bidder, LotRules, LotState, Phase, Rejection, Sequenced,
-};
+use super::{AccountId, Bidder, LotRules, LotState, Phase, Rejection, Sequenced};
 
 /// A room's state as the journal last recorded it, to rebuild a room after a restart.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,19 +106,35 @@ impl Room {
         unimplemented!("{account} {verified} {amount:?} {now_ms}")
     }
 
-    pub fn pause(&mut self, reason: Option<std::sync::Arc<str>>, now_ms: i64) -> Result<Sequenced, Rejection> {
+    pub fn pause(
+        &mut self,
+        reason: Option<std::sync::Arc<str>>,
+        now_ms: i64,
+    ) -> Result<Sequenced, Rejection> {
         unimplemented!("{reason:?} {now_ms}")
     }
 
-    pub fn resume(&mut self, reason: Option<std::sync::Arc<str>>, now_ms: i64) -> Result<Sequenced, Rejection> {
+    pub fn resume(
+        &mut self,
+        reason: Option<std::sync::Arc<str>>,
+        now_ms: i64,
+    ) -> Result<Sequenced, Rejection> {
         unimplemented!("{reason:?} {now_ms}")
     }
 
-    pub fn cancel(&mut self, reason: Option<std::sync::Arc<str>>, now_ms: i64) -> Result<Sequenced, Rejection> {
+    pub fn cancel(
+        &mut self,
+        reason: Option<std::sync::Arc<str>>,
+        now_ms: i64,
+    ) -> Result<Sequenced, Rejection> {
         unimplemented!("{reason:?} {now_ms}")
     }
 
-    pub fn announce(&mut self, text: std::sync::Arc<str>, now_ms: i64) -> Result<Sequenced, Rejection> {
+    pub fn announce(
+        &mut self,
+        text: std::sync::Arc<str>,
+        now_ms: i64,
+    ) -> Result<Sequenced, Rejection> {
         unimplemented!("{text:?} {now_ms}")
     }
 

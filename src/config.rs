@@ -1,0 +1,104 @@
+//! The command line (SPEC §7). Every flag also reads from the environment; every default
+//! lives here.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "bidroom", version, about = "A real-time auction server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the server.
+    Serve(ServeConfig),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// The address to listen on; port 0 picks a free port (the ready line says which).
+    #[arg(long, env = "BIDROOM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    #[arg(
+        long,
+        env = "BIDROOM_DATABASE_URL",
+        default_value = "sqlite://bidroom.db"
+    )]
+    pub database_url: String,
+
+    /// The first admin, created on start if no account has that name: `USER:PASSWORD`.
+    #[arg(long, env = "BIDROOM_BOOTSTRAP_ADMIN")]
+    pub bootstrap_admin: Option<Credentials>,
+
+    /// The secret the bank signs its notifications with (HMAC-SHA256). Without it, only
+    /// admins may enter bank notifications.
+    #[arg(long, env = "BIDROOM_BANK_SECRET")]
+    pub bank_secret: Option<String>,
+
+    /// Browser origins, besides the server's own, that may open `/ws`.
+    #[arg(
+        long = "allowed-origin",
+        env = "BIDROOM_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Seeds a demo exchange (an auctioneer, bidders with money, lots about to open) and
+    /// prints how to sign in.
+    #[arg(long, env = "BIDROOM_DEMO")]
+    pub demo: bool,
+
+    /// The bids per second one connection may send (with a short burst allowance).
+    #[arg(long, env = "BIDROOM_BID_RATE_LIMIT", default_value_t = 20)]
+    pub bid_rate_limit: u32,
+
+    /// How long a session token stays valid.
+    #[arg(long, env = "BIDROOM_SESSION_TTL_SECS", default_value_t = 24 * 60 * 60)]
+    pub session_ttl_secs: u64,
+}
+
+impl ServeConfig {
+    /// The configuration tests and tools start from: port 0, the given database.
+    pub fn for_tests(database_url: impl Into<String>) -> ServeConfig {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            bootstrap_admin: None,
+            bank_secret: None,
+            allowed_origins: Vec::new(),
+            demo: false,
+            bid_rate_limit: 20,
+            session_ttl_secs: 24 * 60 * 60,
+        }
+    }
+}
+
+/// `USER:PASSWORD`.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl FromStr for Credentials {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Credentials, String> {
+        match text.split_once(':') {
+            Some((username, password)) if !username.is_empty() && !password.is_empty() => {
+                Ok(Credentials {
+                    username: username.to_owned(),
+                    password: password.to_owned(),
+                })
+            }
+            _ => Err("expected USER:PASSWORD".to_owned()),
+        }
+    }
+}

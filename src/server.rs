@@ -1,0 +1,88 @@
+//! Starting and stopping the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::ServeConfig;
+use crate::http::{AppState, router};
+use crate::rooms::Rooms;
+use crate::storage;
+
+/// A server running in this process.
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops taking requests and bids, flushes the journal and waits for the end.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("the server task panicked")?
+    }
+
+    /// Waits until the server ends by itself (SIGTERM in `main`, or `stop`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("the server task panicked")?
+    }
+
+    pub fn shutdown_trigger(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Opens the database, rebuilds the live rooms, binds the listener and starts serving.
+pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
+    start_with_metrics(config, None).await
+}
+
+pub async fn start_with_metrics(
+    config: ServeConfig,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> anyhow::Result<RunningServer> {
+    let clock = Clock::start();
+    let store = storage::connect(&config.database_url).await?;
+    let rooms = Rooms::new(store.clone());
+    let state = AppState {
+        store,
+        rooms,
+        config: Arc::new(config),
+        clock,
+        metrics,
+    };
+
+    let listener = TcpListener::bind(state.config.listen)
+        .await
+        .with_context(|| format!("failed to listen on {}", state.config.listen))?;
+    let local_addr = listener.local_addr()?;
+    let (shutdown, mut shutdown_requested) = watch::channel(false);
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        // Nagle's algorithm would hold an `accepted` answer back behind the bidder's own
+        // `bid` event for a delayed ACK (~40 ms): every accepted socket gets TCP_NODELAY.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown_requested.wait_for(|stop| *stop).await;
+            })
+            .await
+            .context("the HTTP server failed")
+    });
+    tracing::info!(%local_addr, "bidroom is ready: listening on http://{local_addr}");
+    Ok(RunningServer {
+        local_addr,
+        state,
+        shutdown,
+        task,
+    })
+}

@@ -1,0 +1,81 @@
+//! Persistence: the only module that speaks SQL.
+//!
+//! One storage trait ([`Store`], the sum of one trait per concern) with one implementation
+//! per database: [`sqlite`] (the embedded default) and [`postgres`] (production). SQL text
+//! that both dialects accept is written once and shared; the implementations differ where
+//! the databases do (SQLite keeps money as canonical decimal TEXT, PostgreSQL as NUMERIC).
+
+pub mod accounts;
+pub mod journal;
+pub mod lots;
+pub mod money;
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+pub use accounts::{Account, AccountStore, Role};
+pub use journal::{JournalRow, JournalStore, RoomEventKind};
+pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
+pub use money::MoneyStore;
+
+/// Ids as the databases number rows.
+pub type LotId = i64;
+pub type ApplicationId = i64;
+
+/// What a storage call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with the stored state (a 409): a duplicate, a changed repeat of
+    /// an idempotent request, a state that does not allow it, a balance that does not cover it.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> StoreError {
+        StoreError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything bidroom stores.
+pub trait Store:
+    AccountStore + LotStore + MoneyStore + JournalStore + Send + Sync + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore + LotStore + MoneyStore + JournalStore + Send + Sync + 'static
+{
+}
+
+/// Opens the database named by `url` (`sqlite://PATH` or `postgres://...`) and applies the
+/// migrations.
+pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        let store = sqlite::SqliteStore::connect(url)
+            .await
+            .with_context(|| format!("failed to open the SQLite database {url}"))?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = postgres::PgStore::connect(url)
+            .await
+            .context("failed to connect to PostgreSQL")?;
+        Ok(Arc::new(store))
+    } else {
+        anyhow::bail!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://...")
+    }
+}

@@ -1,0 +1,60 @@
+//! The embedded default: SQLite in WAL mode with `synchronous=FULL`.
+//!
+//! All writes go through one connection (`writer`): SQLite allows one writer at a time, and
+//! a single writer connection means a transaction never meets `SQLITE_BUSY` halfway. Reads
+//! use a small pool of read-only connections, which WAL lets run beside the writer.
+//! Money is stored as canonical decimal TEXT ("1250.00").
+
+mod accounts;
+mod journal;
+mod lots;
+mod money;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::money::Money;
+
+use super::{StoreError, StoreResult};
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+/// Read connections: enough for REST reads beside the journal on a small machine.
+const READ_CONNECTIONS: u32 = 4;
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> anyhow::Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+/// Reads a money column (canonical decimal TEXT).
+fn money_from_text(text: &str) -> StoreResult<Money> {
+    Money::parse(text).map_err(|error| {
+        StoreError::Internal(anyhow::anyhow!(
+            "stored amount {text:?} is not money: {error}"
+        ))
+    })
+}
