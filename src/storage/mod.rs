@@ -19,7 +19,7 @@ use anyhow::Context;
 pub use accounts::{Account, AccountStore, Role};
 pub use journal::{JournalRow, JournalStore, RoomEventKind};
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
-pub use money::MoneyStore;
+pub use money::{MoneyStore, WalletSummary};
 
 /// Ids as the databases number rows.
 pub type LotId = i64;

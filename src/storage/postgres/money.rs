@@ -1,13 +1,17 @@
 use async_trait::async_trait;
 
-use crate::auction::ClosedEvent;
-use crate::storage::money::MoneyStore;
+use crate::auction::{AccountId, ClosedEvent};
+use crate::storage::money::{MoneyStore, WalletSummary};
 use crate::storage::{LotId, StoreResult};
 
 use super::PgStore;
 
 #[async_trait]
 impl MoneyStore for PgStore {
+    async fn wallet_summary(&self, account: AccountId) -> StoreResult<WalletSummary> {
+        Err(anyhow::anyhow!("wallet_summary({account}) is not built yet").into())
+    }
+
     async fn settle_closed_lot(
         &self,
         lot: LotId,
