@@ -57,7 +57,9 @@ impl Money {
     pub fn parse(text: &str) -> Result<Money, AmountError> {
         let text = text.trim();
         let valid_chars = !text.is_empty()
-            && text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
         if !valid_chars {
             return Err(AmountError::NotADecimal);
         }
@@ -102,8 +104,10 @@ impl Money {
     /// The fee on this amount at `rate`, rounded half-up to the cent (the usual rule for
     /// service fees; a rate is a plain decimal such as 0.01).
     pub fn fee_at(self, rate: Decimal) -> Money {
-        let fee = (self.0 * rate)
-            .round_dp_with_strategy(MONEY_SCALE, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        let fee = (self.0 * rate).round_dp_with_strategy(
+            MONEY_SCALE,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        );
         Money::from_decimal(fee)
     }
 }
@@ -181,7 +185,11 @@ mod tests {
     #[test]
     fn non_numbers_and_exponents_are_refused() {
         for text in ["", "abc", "1e3", "NaN", "1,000", "+5", " "] {
-            assert_eq!(Money::parse(text), Err(AmountError::NotADecimal), "{text:?}");
+            assert_eq!(
+                Money::parse(text),
+                Err(AmountError::NotADecimal),
+                "{text:?}"
+            );
         }
     }
 

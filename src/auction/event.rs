@@ -40,7 +40,9 @@ pub enum RoomEvent {
         reason: Option<StateReason>,
     },
     Closed(ClosedEvent),
-    Announcement { text: Arc<str> },
+    Announcement {
+        text: Arc<str>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

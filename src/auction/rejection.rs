@@ -34,8 +34,12 @@ pub enum Rejection {
     NotEligible(IneligibleReason),
     /// Not a positive amount with at most two decimal places.
     InvalidAmount,
-    TooLow { min_next: Money },
-    BadIncrement { min_next: Money },
+    TooLow {
+        min_next: Money,
+    },
+    BadIncrement {
+        min_next: Money,
+    },
     AlreadyLeading,
 }
 
@@ -57,7 +61,9 @@ impl Rejection {
         match self {
             Rejection::NotOpen => "the lot is not open for bidding",
             Rejection::NotEligible(_) => "you are not eligible to bid in this lot",
-            Rejection::InvalidAmount => "the amount must be a positive decimal with at most two decimal places",
+            Rejection::InvalidAmount => {
+                "the amount must be a positive decimal with at most two decimal places"
+            }
             Rejection::TooLow { .. } => "the amount is below the lowest acceptable bid",
             Rejection::BadIncrement { .. } => "the amount must raise the price by whole increments",
             Rejection::AlreadyLeading => "you are already the leading bidder",
@@ -66,7 +72,9 @@ impl Rejection {
 
     pub fn min_next(&self) -> Option<Money> {
         match self {
-            Rejection::TooLow { min_next } | Rejection::BadIncrement { min_next } => Some(*min_next),
+            Rejection::TooLow { min_next } | Rejection::BadIncrement { min_next } => {
+                Some(*min_next)
+            }
             _ => None,
         }
     }
