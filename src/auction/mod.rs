@@ -5,6 +5,7 @@
 //! was broken. The room actor (`crate::rooms`) owns one [`Room`] per live lot.
 
 mod event;
+mod ladder;
 mod rejection;
 mod room;
 mod rules;
