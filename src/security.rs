@@ -1,5 +1,10 @@
-//! Secrets: session tokens (opaque, random, stored only as a hash).
+//! Secrets and personal data: session tokens (opaque, random, stored only as a hash),
+//! passwords (argon2id), and identity numbers (checked, masked, and kept only as a keyed
+//! hash).
 
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -20,7 +25,234 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// SHA-256 of some bytes, hex (request fingerprints for idempotency, id numbers).
+/// SHA-256 of some bytes, hex (request fingerprints for idempotency).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+// ---------------------------------------------------------------------------------------
+// Passwords
+// ---------------------------------------------------------------------------------------
+
+/// 16 random bytes of salt, as the argon2 and PHC recommendations ask.
+const SALT_BYTES: usize = 16;
+
+/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) of a password: argon2id with the
+/// crate's default parameters (19 MiB, 2 passes, 1 lane, OWASP's recommended minimum).
+///
+/// CPU-bound for tens of milliseconds (much longer in a debug build): call it from
+/// `tokio::task::spawn_blocking`, never on a runtime worker.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; SALT_BYTES];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|error| anyhow::anyhow!("failed to encode a password salt: {error}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|error| anyhow::anyhow!("failed to hash a password: {error}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the stored PHC string. A malformed stored hash matches
+/// nothing.
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored_hash) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &hash)
+        .is_ok()
+}
+
+/// A valid argon2id hash of no one's password: signing in as an unknown user verifies
+/// against it, so that an unknown username takes as long to refuse as a wrong password.
+pub fn decoy_password_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        hash_password("no account has this password").expect("argon2 hashes with defaults")
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Identity numbers (实名认证)
+// ---------------------------------------------------------------------------------------
+
+/// The key of the HMAC-SHA256 under which id numbers are stored. The hash lets staff find
+/// the same person registered twice without keeping the number; the key (a pepper) keeps
+/// a stolen accounts table from being reversed by hashing all ~10^11 plausible resident
+/// ids. It is fixed so that hashes stay comparable across deployments and restarts.
+const ID_NUMBER_PEPPER: &[u8] = b"bidroom.id-number.v1:7f3c9a2e5d81b4c6";
+
+/// The ISO 7064 MOD 11-2 weights of the 17 digits of a PRC resident id (GB 11643-1999).
+const RESIDENT_ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/// The check character for each remainder of the weighted sum modulo 11.
+const RESIDENT_ID_CHECK_CHARS: &[u8; 11] = b"10X98765432";
+
+/// Why an identity number was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdNumberError {
+    #[error("a resident id has 18 characters: 17 digits and a check digit (0-9 or X)")]
+    MalformedResidentId,
+    #[error("the resident id's check digit is wrong")]
+    WrongCheckDigit,
+    #[error("the id number must not be empty")]
+    Empty,
+    #[error("the id number is too long")]
+    TooLong,
+}
+
+/// The longest id number of any type (passports ~9, business licence codes 18).
+const MAX_ID_NUMBER_CHARS: usize = 64;
+
+/// A PRC resident id (居民身份证号), validated and normalised (a lowercase `x` becomes `X`).
+pub fn normalize_resident_id(text: &str) -> Result<String, IdNumberError> {
+    let text = text.trim().to_ascii_uppercase();
+    let bytes = text.as_bytes();
+    let well_formed = bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X');
+    if !well_formed {
+        return Err(IdNumberError::MalformedResidentId);
+    }
+    if bytes[17] != resident_id_check_char(&bytes[..17]) {
+        return Err(IdNumberError::WrongCheckDigit);
+    }
+    Ok(text)
+}
+
+/// The check character of a resident id's first 17 digits.
+fn resident_id_check_char(digits: &[u8]) -> u8 {
+    let sum: u32 = digits
+        .iter()
+        .zip(RESIDENT_ID_WEIGHTS)
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+        .sum();
+    RESIDENT_ID_CHECK_CHARS[(sum % 11) as usize]
+}
+
+/// An id number of another type (passport, business licence): trimmed, non-empty,
+/// uppercase. Only resident ids carry a check digit bidroom can validate.
+pub fn normalize_other_id(text: &str) -> Result<String, IdNumberError> {
+    let text = text.trim().to_ascii_uppercase();
+    if text.is_empty() {
+        return Err(IdNumberError::Empty);
+    }
+    if text.chars().count() > MAX_ID_NUMBER_CHARS {
+        return Err(IdNumberError::TooLong);
+    }
+    Ok(text)
+}
+
+/// What may be shown of an id number: the first 3 and last 4 characters of a long one
+/// (`110***********002X`, as Chinese exchanges print them), the first and last of a short
+/// one, nothing of one too short to hide anything.
+pub fn mask_id_number(id_number: &str) -> String {
+    let chars: Vec<char> = id_number.chars().collect();
+    let (head, tail) = match chars.len() {
+        10.. => (3, 4),
+        5..=9 => (1, 1),
+        _ => (0, 0),
+    };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(index, &c)| {
+            if index < head || index >= chars.len() - tail {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// The stored hash of an id number: HMAC-SHA256 keyed with [`ID_NUMBER_PEPPER`] over
+/// `id_type:id_number` (normalised), hex.
+pub fn hash_id_number(id_type: &str, id_number: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(ID_NUMBER_PEPPER).expect("HMAC takes a key of any length");
+    mac.update(id_type.as_bytes());
+    mac.update(b":");
+    mac.update(id_number.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resident_id_with_the_right_check_digit_is_accepted() {
+        assert_eq!(
+            normalize_resident_id("11010519491231002X"),
+            Ok("11010519491231002X".to_owned())
+        );
+        assert_eq!(
+            normalize_resident_id(" 11010519491231002x "),
+            Ok("11010519491231002X".to_owned())
+        );
+        assert_eq!(
+            normalize_resident_id("440524188001010014"),
+            Ok("440524188001010014".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_resident_id_with_a_wrong_check_digit_is_refused() {
+        assert_eq!(
+            normalize_resident_id("110105194912310021"),
+            Err(IdNumberError::WrongCheckDigit)
+        );
+        assert_eq!(
+            normalize_resident_id("440524188001010015"),
+            Err(IdNumberError::WrongCheckDigit)
+        );
+    }
+
+    #[test]
+    fn a_resident_id_of_the_wrong_shape_is_refused() {
+        for text in [
+            "",
+            "1101051949123100",
+            "11010519491231002XX",
+            "1101051949123100AX",
+        ] {
+            assert_eq!(
+                normalize_resident_id(text),
+                Err(IdNumberError::MalformedResidentId),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn masking_keeps_the_first_three_and_last_four_of_a_long_number() {
+        assert_eq!(mask_id_number("11010519491231002X"), "110***********002X");
+        assert_eq!(mask_id_number("E12345678"), "E*******8");
+        assert_eq!(mask_id_number("1234"), "****");
+    }
+
+    #[test]
+    fn a_masked_number_never_reveals_the_middle() {
+        let masked = mask_id_number("11010519491231002X");
+        assert!(!masked.contains("19491231"));
+        assert_eq!(masked.chars().count(), 18);
+    }
+
+    #[test]
+    fn id_hashes_are_keyed_by_type_and_stable() {
+        let hash = hash_id_number("resident_id", "11010519491231002X");
+        assert_eq!(hash, hash_id_number("resident_id", "11010519491231002X"));
+        assert_ne!(hash, hash_id_number("passport", "11010519491231002X"));
+        assert_ne!(hash, sha256_hex(b"11010519491231002X"));
+    }
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
 }

@@ -58,6 +58,7 @@ pub async fn start_with_metrics(
         clock,
         metrics,
     };
+    storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
 
     let listener = TcpListener::bind(state.config.listen)
         .await

@@ -1,7 +1,382 @@
-use axum::Router;
+//! Accounts, sessions and real-name verification (SPEC §5).
+//!
+//! Choices where SPEC is silent:
+//! - usernames are 3–64 characters of `[A-Za-z0-9_.-]`, kept and compared as typed;
+//!   passwords 8–256 characters; display names 1–100 characters after trimming;
+//! - an anonymous or non-admin request for an `auctioneer` or `admin` account is a 403;
+//! - a wrong password and an unknown username get the same 401, after the same argon2 work;
+//! - verifying an already verified account replaces its identity (an admin's correction);
+//! - the identity (`real_name`, `id_type`, `id_number_masked`) is shown to the account
+//!   itself and to admins; the id number is never stored or shown in clear.
 
-use super::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::security;
+use crate::storage::accounts::{AccountDetails, Identity, NewAccount, NewIdentity};
+use crate::storage::{Account, Role, WalletSummary};
+use crate::time_format;
+
+use super::{ApiError, AppState, Caller, Json, MaybeCaller};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/accounts", post(sign_up))
+        .route("/sessions", post(sign_in))
+        .route("/me", get(me))
+        .route("/accounts/{id}/verification", post(verify))
+}
+
+/// An account as the API shows it; the identity only to the account itself and admins.
+#[derive(Debug, Serialize)]
+pub(super) struct AccountJson {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: Role,
+    verified: bool,
+    #[serde(with = "time_format::rfc3339")]
+    created_at: i64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    identity: Option<IdentityJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct IdentityJson {
+    real_name: String,
+    id_type: String,
+    id_number_masked: String,
+}
+
+impl AccountJson {
+    fn public(account: Account) -> AccountJson {
+        AccountJson {
+            id: account.id,
+            username: account.username,
+            display_name: account.display_name,
+            role: account.role,
+            verified: account.verified,
+            created_at: account.created_at_ms,
+            identity: None,
+        }
+    }
+
+    fn with_identity(details: AccountDetails) -> AccountJson {
+        let identity = details.identity.map(|identity| IdentityJson {
+            real_name: identity.real_name,
+            id_type: identity.id_type,
+            id_number_masked: identity.id_number_masked,
+        });
+        AccountJson {
+            identity,
+            ..AccountJson::public(details.account)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// POST /accounts
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct SignUp {
+    username: String,
+    password: String,
+    display_name: String,
+    role: Option<String>,
+}
+
+async fn sign_up(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Json(request): Json<SignUp>,
+) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
+    let role = match request.role.as_deref() {
+        None => Role::Bidder,
+        Some(text) => Role::parse(text).ok_or_else(|| {
+            ApiError::invalid("role must be \"bidder\", \"auctioneer\" or \"admin\"")
+        })?,
+    };
+    let caller_is_admin = caller.is_some_and(|caller| caller.role == Role::Admin);
+    if role != Role::Bidder && !caller_is_admin {
+        return Err(ApiError::forbidden(format!(
+            "only an admin may create an {} account",
+            role.as_str()
+        )));
+    }
+    validate_username(&request.username)?;
+    validate_password(&request.password)?;
+    let display_name = validated_name("display_name", &request.display_name)?;
+    let new_account = NewAccount {
+        username: request.username,
+        password_hash: hash_password(request.password).await?,
+        display_name,
+        role,
+    };
+    let account = state
+        .store
+        .create_account(&new_account, state.clock.now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(AccountJson::public(account))))
+}
+
+const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
+const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=256;
+const NAME_CHARS: usize = 100;
+
+fn validate_username(username: &str) -> Result<(), ApiError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if USERNAME_CHARS.contains(&username.len()) && username.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "username must be 3 to 64 characters of letters, digits, '_', '.' and '-'",
+        ))
+    }
+}
+
+fn validate_password(password: &str) -> Result<(), ApiError> {
+    if PASSWORD_CHARS.contains(&password.chars().count()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("password must be 8 to 256 characters"))
+    }
+}
+
+/// A person's or company's name: trimmed, 1 to 100 characters.
+pub(super) fn validated_name(field: &str, name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > NAME_CHARS {
+        return Err(ApiError::invalid(format!(
+            "{field} must be 1 to {NAME_CHARS} characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// argon2id off the runtime's workers: it is CPU-bound for tens of milliseconds.
+async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || security::hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+// ---------------------------------------------------------------------------------------
+// POST /sessions
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct SignIn {
+    username: String,
+    password: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SessionJson {
+    token: String,
+    #[serde(with = "time_format::rfc3339")]
+    expires_at: i64,
+    account: AccountJson,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    Json(request): Json<SignIn>,
+) -> Result<Json<SessionJson>, ApiError> {
+    let credentials = state.store.account_credentials(&request.username).await?;
+    let (account, stored_hash) = match credentials {
+        Some((account, hash)) => (Some(account), hash),
+        None => (None, security::decoy_password_hash().to_owned()),
+    };
+    let password = request.password;
+    let matches =
+        tokio::task::spawn_blocking(move || security::verify_password(&password, &stored_hash))
+            .await
+            .map_err(ApiError::internal)?;
+    let account = account.filter(|_| matches).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        )
+    })?;
+    let (token, token_hash) = security::new_session_token();
+    let now_ms = state.clock.now_ms();
+    let ttl_ms =
+        i64::try_from(state.config.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+    let expires_at_ms = now_ms.saturating_add(ttl_ms);
+    state
+        .store
+        .create_session(&token_hash, account.id, now_ms, expires_at_ms)
+        .await?;
+    Ok(Json(SessionJson {
+        token,
+        expires_at: expires_at_ms,
+        account: AccountJson::public(account),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// GET /me
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+struct MeJson {
+    #[serde(flatten)]
+    account: AccountJson,
+    wallet: WalletJson,
+}
+
+#[derive(Debug, Serialize)]
+struct WalletJson {
+    account_number: String,
+    currency: String,
+    available: Money,
+    frozen: Money,
+}
+
+impl From<WalletSummary> for WalletJson {
+    fn from(wallet: WalletSummary) -> WalletJson {
+        WalletJson {
+            account_number: wallet.account_number,
+            currency: wallet.currency,
+            available: wallet.available,
+            frozen: wallet.frozen,
+        }
+    }
+}
+
+async fn me(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<MeJson>, ApiError> {
+    let details = state
+        .store
+        .account_details(caller.id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let wallet = state.store.wallet_summary(caller.id).await?;
+    Ok(Json(MeJson {
+        account: AccountJson::with_identity(details),
+        wallet: wallet.into(),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// POST /accounts/{id}/verification
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct Verification {
+    real_name: String,
+    id_number: String,
+    id_type: Option<String>,
+}
+
+const RESIDENT_ID: &str = "resident_id";
+
+async fn verify(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    Json(request): Json<Verification>,
+) -> Result<Json<AccountJson>, ApiError> {
+    require_admin(&caller)?;
+    let id = parse_id(&id, "account")?;
+    let identity = new_identity(request)?;
+    let details = state
+        .store
+        .verify_account(id, &identity, state.clock.now_ms())
+        .await
+        .map_err(|error| not_found_as(error, "account"))?;
+    Ok(Json(AccountJson::with_identity(details)))
+}
+
+/// Checks the id number (a resident id's check digit) and keeps only its mask and hash.
+fn new_identity(request: Verification) -> Result<NewIdentity, ApiError> {
+    let real_name = validated_name("real_name", &request.real_name)?;
+    let id_type = request.id_type.unwrap_or_else(|| RESIDENT_ID.to_owned());
+    let valid_type = (1..=32).contains(&id_type.len())
+        && id_type.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if !valid_type {
+        return Err(ApiError::invalid(
+            "id_type is a lowercase name such as \"resident_id\" or \"passport\"",
+        ));
+    }
+    let id_number = if id_type == RESIDENT_ID {
+        security::normalize_resident_id(&request.id_number)
+    } else {
+        security::normalize_other_id(&request.id_number)
+    }
+    .map_err(|error| ApiError::invalid(error.to_string()))?;
+    Ok(NewIdentity {
+        id_number_hash: security::hash_id_number(&id_type, &id_number),
+        identity: Identity {
+            real_name,
+            id_number_masked: security::mask_id_number(&id_number),
+            id_type,
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared by the REST modules
+// ---------------------------------------------------------------------------------------
+
+/// An id from the path; anything but a positive integer names nothing (404).
+pub(super) fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::not_found(what))
+}
+
+/// A storage `NotFound` named after what was looked for.
+pub(super) fn not_found_as(error: crate::storage::StoreError, what: &str) -> ApiError {
+    match error {
+        crate::storage::StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
+pub(super) fn require_admin(caller: &Account) -> Result<(), ApiError> {
+    if caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only an admin may do this"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_short_plain_names() {
+        for good in ["bob", "alice.w", "user_01-x"] {
+            assert!(validate_username(good).is_ok(), "{good}");
+        }
+        for bad in ["", "ab", "has space", "名字名字", &"x".repeat(65)] {
+            assert!(validate_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_verification_keeps_only_the_mask_and_the_hash() {
+        let identity = new_identity(Verification {
+            real_name: " 张三 ".to_owned(),
+            id_number: "11010519491231002x".to_owned(),
+            id_type: None,
+        })
+        .unwrap();
+        assert_eq!(identity.identity.real_name, "张三");
+        assert_eq!(identity.identity.id_type, "resident_id");
+        assert_eq!(identity.identity.id_number_masked, "110***********002X");
+        assert!(!identity.id_number_hash.contains("11010519491231002X"));
+    }
 }

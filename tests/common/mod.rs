@@ -238,3 +238,232 @@ impl TestApp {
             .await
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Fixtures: accounts, lots and applications in one call each. Every helper asserts the
+// status it expects and panics with the server's answer otherwise.
+// ---------------------------------------------------------------------------------------
+
+/// The password every fixture account signs up with.
+pub const PASSWORD: &str = "password-123";
+
+/// A valid PRC resident id (its check digit is right), for verifications.
+pub const RESIDENT_ID: &str = "11010519491231002X";
+
+/// A signed-in account made by a fixture.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub token: String,
+}
+
+/// A bidder registered for a lot: verified, applied, approved.
+#[derive(Clone, Debug)]
+pub struct RegisteredBidder {
+    pub user: User,
+    pub application_id: i64,
+    pub bidder_number: String,
+}
+
+/// RFC 3339 for `secs` seconds from now (negative: in the past).
+pub fn in_secs(secs: i64) -> String {
+    rfc3339_after_ms(secs * 1000)
+}
+
+/// RFC 3339 for `ms` milliseconds from now.
+pub fn rfc3339_after_ms(ms: i64) -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    bidroom::time_format::to_rfc3339(now_ms + ms)
+}
+
+/// The body of a valid lot: starting in 3 s (applications and deposits close then), ending
+/// 60 s after the start, start price 1000.00, increment 100.00, fixed deposit 200.00, fee
+/// 1%, no reserve, extension window 10 s. `overrides` (a JSON object) replaces fields; a
+/// `null` removes one. When `starts_at` is overridden, the application and deposit
+/// deadlines default to it and `ends_at` to 60 s after it.
+pub fn lot_body(overrides: Value) -> Value {
+    let starts_at = overrides
+        .get("starts_at")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| in_secs(3));
+    let starts_at_ms = bidroom::time_format::parse_rfc3339(&starts_at).expect("an RFC 3339 time");
+    let mut body = serde_json::json!({
+        "title": "Land-use right, plot 7",
+        "description": "A test lot",
+        "currency": "CNY",
+        "start_price": "1000.00",
+        "increment": "100.00",
+        "deposit": { "kind": "fixed", "amount": "200.00" },
+        "fee_rate": "0.01",
+        "applications_close_at": starts_at,
+        "deposit_deadline": starts_at,
+        "starts_at": starts_at,
+        "ends_at": bidroom::time_format::to_rfc3339(starts_at_ms + 60_000),
+        "extension_window_secs": 10,
+        "extension_mode": "reset",
+    });
+    let fields = body.as_object_mut().unwrap();
+    for (key, value) in overrides.as_object().expect("overrides are a JSON object") {
+        if value.is_null() {
+            fields.remove(key);
+        } else {
+            fields.insert(key.clone(), value.clone());
+        }
+    }
+    body
+}
+
+fn expect(status: StatusCode, body: &Value, wanted: u16, what: &str) {
+    assert_eq!(status.as_u16(), wanted, "{what}: {body}");
+}
+
+impl TestApp {
+    /// Signs in and returns the session token.
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/sessions",
+                None,
+                serde_json::json!({ "username": username, "password": password }),
+            )
+            .await;
+        expect(status, &body, 200, "sign in");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The bootstrap admin's token.
+    pub async fn admin_token(&self) -> String {
+        self.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await
+    }
+
+    /// Creates an account (as `creator`, or anonymously for a bidder) and signs it in.
+    pub async fn create_user(&self, creator: Option<&str>, username: &str, role: &str) -> User {
+        let (status, body) = self
+            .post(
+                "/accounts",
+                creator,
+                serde_json::json!({
+                    "username": username,
+                    "password": PASSWORD,
+                    "display_name": format!("{username} (display)"),
+                    "role": role,
+                }),
+            )
+            .await;
+        expect(status, &body, 201, "create an account");
+        User {
+            id: body["id"].as_i64().unwrap(),
+            username: username.to_owned(),
+            token: self.sign_in(username, PASSWORD).await,
+        }
+    }
+
+    /// A new bidder that signed itself up (not verified).
+    pub async fn signup_bidder(&self, username: &str) -> User {
+        self.create_user(None, username, "bidder").await
+    }
+
+    /// Real-name verifies the account (as the admin) with [`RESIDENT_ID`].
+    pub async fn verify(&self, account_id: i64) {
+        let admin = self.admin_token().await;
+        let (status, body) = self
+            .post(
+                &format!("/accounts/{account_id}/verification"),
+                Some(&admin),
+                serde_json::json!({ "real_name": "张三", "id_number": RESIDENT_ID }),
+            )
+            .await;
+        expect(status, &body, 200, "verify an account");
+    }
+
+    /// A new bidder, verified.
+    pub async fn signup_verified_bidder(&self, username: &str) -> User {
+        let user = self.signup_bidder(username).await;
+        self.verify(user.id).await;
+        user
+    }
+
+    /// A new auctioneer, created by the admin.
+    pub async fn create_auctioneer(&self, username: &str) -> User {
+        let admin = self.admin_token().await;
+        self.create_user(Some(&admin), username, "auctioneer").await
+    }
+
+    /// Creates a draft lot from [`lot_body`]`(overrides)` and returns its JSON.
+    pub async fn create_lot(&self, token: &str, overrides: Value) -> Value {
+        let (status, body) = self.post("/lots", Some(token), lot_body(overrides)).await;
+        expect(status, &body, 201, "create a lot");
+        body
+    }
+
+    /// Publishes a draft lot.
+    pub async fn publish(&self, token: &str, lot_id: i64) {
+        let (status, body) = self
+            .post(&format!("/lots/{lot_id}/publish"), Some(token), Value::Null)
+            .await;
+        expect(status, &body, 200, "publish a lot");
+    }
+
+    /// Creates and publishes a lot; returns its id.
+    pub async fn published_lot(&self, auctioneer_token: &str, overrides: Value) -> i64 {
+        let lot = self.create_lot(auctioneer_token, overrides).await;
+        let lot_id = lot["id"].as_i64().unwrap();
+        self.publish(auctioneer_token, lot_id).await;
+        lot_id
+    }
+
+    /// Applies for a lot; returns the application id.
+    pub async fn apply(&self, token: &str, lot_id: i64) -> i64 {
+        let (status, body) = self
+            .post(
+                &format!("/lots/{lot_id}/applications"),
+                Some(token),
+                Value::Null,
+            )
+            .await;
+        expect(status, &body, 201, "apply for a lot");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// Approves an application; returns the bidder number.
+    pub async fn approve(
+        &self,
+        token: &str,
+        application_id: i64,
+        priority_rank: Option<u32>,
+    ) -> String {
+        let (status, body) = self
+            .post(
+                &format!("/applications/{application_id}/approve"),
+                Some(token),
+                serde_json::json!({ "priority_rank": priority_rank }),
+            )
+            .await;
+        expect(status, &body, 200, "approve an application");
+        body["bidder_number"].as_str().unwrap().to_owned()
+    }
+
+    /// A new verified bidder, applied for the lot and approved by `auctioneer_token`
+    /// (the deposit is still to lodge).
+    pub async fn registered_bidder(
+        &self,
+        auctioneer_token: &str,
+        lot_id: i64,
+        username: &str,
+    ) -> RegisteredBidder {
+        let user = self.signup_verified_bidder(username).await;
+        let application_id = self.apply(&user.token, lot_id).await;
+        let bidder_number = self.approve(auctioneer_token, application_id, None).await;
+        RegisteredBidder {
+            user,
+            application_id,
+            bidder_number,
+        }
+    }
+}
