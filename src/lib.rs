@@ -14,6 +14,7 @@ pub mod auction;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod limits;
 pub mod money;
 pub mod realtime;
 pub mod rooms;

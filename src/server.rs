@@ -50,13 +50,15 @@ pub async fn start_with_metrics(
 ) -> anyhow::Result<RunningServer> {
     let clock = Clock::start();
     let store = storage::connect(&config.database_url).await?;
-    let rooms = Rooms::new(store.clone());
+    let rooms = Rooms::start(store.clone(), clock).await?;
+    let (shutdown, mut shutdown_requested) = watch::channel(false);
     let state = AppState {
         store,
         rooms,
         config: Arc::new(config),
         clock,
         metrics,
+        shutdown: shutdown_requested.clone(),
     };
     storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
 
@@ -64,8 +66,8 @@ pub async fn start_with_metrics(
         .await
         .with_context(|| format!("failed to listen on {}", state.config.listen))?;
     let local_addr = listener.local_addr()?;
-    let (shutdown, mut shutdown_requested) = watch::channel(false);
     let app = router(state.clone());
+    let rooms = state.rooms.clone();
     let task = tokio::spawn(async move {
         // Nagle's algorithm would hold an `accepted` answer back behind the bidder's own
         // `bid` event for a delayed ACK (~40 ms): every accepted socket gets TCP_NODELAY.
@@ -77,7 +79,11 @@ pub async fn start_with_metrics(
                 let _ = shutdown_requested.wait_for(|stop| *stop).await;
             })
             .await
-            .context("the HTTP server failed")
+            .context("the HTTP server failed")?;
+        // Connections are closed: stop the rooms and let the journal commit what they took.
+        rooms.shutdown().await;
+        tracing::info!("bidroom stopped");
+        Ok(())
     });
     tracing::info!(%local_addr, "bidroom is ready: listening on http://{local_addr}");
     Ok(RunningServer {

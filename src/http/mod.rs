@@ -29,6 +29,8 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub clock: Clock,
     pub metrics: Option<PrometheusHandle>,
+    /// Turns true when the server starts shutting down: sessions close, rooms stop.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn router(state: AppState) -> Router {

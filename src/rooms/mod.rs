@@ -1,10 +1,30 @@
-//! Live rooms: one tokio task per lot, a registry of them, and the journal they write to.
+//! Live rooms: one tokio task per lot, the registry that finds them, and the journal they
+//! write to.
+//!
+//! A lot gets its room when it is published (or, after a restart, when the server finds
+//! it published, open or paused). The room's own timer opens it at `starts_at` and closes
+//! it at its deadline: there is no loop polling every lot.
 
-use std::sync::Arc;
+mod actor;
+mod journal;
 
-use crate::auction::{AccountId, LotState};
-use crate::money::Money;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use dashmap::DashMap;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use actor::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+
+use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
+use crate::clock::Clock;
+use crate::limits::{REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
+use crate::realtime::protocol::Req;
 use crate::storage::{Lot, LotId, Store, StoreResult};
+
+use actor::{RoomChannels, RoomStart, RoomTask};
+use journal::Journal;
 
 /// What REST shows of a lot's bidding (`GET /lots/{id}`, `/result`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,42 +36,240 @@ pub struct LotView {
     pub leader_account: Option<AccountId>,
     pub deadline_ms: i64,
     pub bid_count: u64,
+    pub result: Option<LotResult>,
+}
+
+use crate::money::Money;
+
+/// A live room, as sessions and REST reach it.
+#[derive(Clone)]
+pub struct RoomHandle {
+    pub lot: LotId,
+    pub auctioneer: AccountId,
+    inbox: mpsc::Sender<RoomCommand>,
+    view: watch::Receiver<LotView>,
+}
+
+impl RoomHandle {
+    /// Sends a command; waits while the room's inbox is full. False if the room has ended.
+    pub async fn send(&self, command: RoomCommand) -> bool {
+        self.inbox.send(command).await.is_ok()
+    }
+
+    pub fn view(&self) -> LotView {
+        self.view.borrow().clone()
+    }
 }
 
 /// The registry of live rooms. Cheap to clone.
 #[derive(Clone)]
 pub struct Rooms {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     store: Arc<dyn Store>,
+    clock: Clock,
+    journal: Mutex<Option<Journal>>,
+    journal_writer: Mutex<Option<JoinHandle<()>>>,
+    rooms: DashMap<LotId, RoomHandle>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    stopping: AtomicBool,
 }
 
 impl Rooms {
-    pub fn new(store: Arc<dyn Store>) -> Rooms {
-        Rooms { store }
+    /// Starts the journal and a room for every lot that needs one, rebuilding open and
+    /// paused rooms from the journal (with SPEC §2's recovery extension).
+    pub async fn start(store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Rooms> {
+        let (journal, writer) = Journal::start(store.clone());
+        let rooms = Rooms {
+            inner: Arc::new(Inner {
+                store: store.clone(),
+                clock,
+                journal: Mutex::new(Some(journal)),
+                journal_writer: Mutex::new(Some(writer)),
+                rooms: DashMap::new(),
+                tasks: Mutex::new(Vec::new()),
+                stopping: AtomicBool::new(false),
+            }),
+        };
+        for lot in store.live_lots().await? {
+            rooms.open_room(lot).await?;
+        }
+        Ok(rooms)
+    }
+
+    pub fn room(&self, lot: LotId) -> Option<RoomHandle> {
+        self.inner.rooms.get(&lot).map(|room| room.clone())
     }
 
     /// A lot was published: its room starts and opens it at `starts_at`.
     pub async fn lot_published(&self, lot: &Lot) -> StoreResult<()> {
-        let _ = (lot, &self.store);
-        Ok(())
+        self.open_room(lot.clone()).await
     }
 
     /// An account's standing in a lot changed (approval, rejection, deposit, guarantee):
-    /// the room reloads its roster entry before the next bid.
+    /// the room takes the new roster entry before its next command.
     pub async fn roster_changed(&self, lot: LotId, account: AccountId) -> StoreResult<()> {
-        let _ = (lot, account);
+        let Some(room) = self.room(lot) else {
+            return Ok(());
+        };
+        if let Some(entry) = self.inner.store.roster_entry(lot, account).await? {
+            room.send(RoomCommand::Roster(entry)).await;
+        }
         Ok(())
     }
 
-    /// The lot's bidding as it stands: from its live room, or from the journal once the
-    /// room has ended.
+    /// The lot's bidding as it stands: from its live room, or from the journal.
     pub async fn lot_view(&self, lot: &Lot) -> StoreResult<LotView> {
+        if let Some(room) = self.room(lot.id) {
+            return Ok(room.view());
+        }
+        let summary = self.inner.store.bid_summary(lot.id).await?;
+        let last_bid = summary.last_bid.as_ref();
         Ok(LotView {
             state: lot.state,
-            price: None,
-            leader: None,
-            leader_account: None,
-            deadline_ms: lot.ends_at_ms,
-            bid_count: 0,
+            price: last_bid.and_then(|bid| bid.amount),
+            leader: last_bid.and_then(|bid| bid.bidder_number.clone()),
+            leader_account: last_bid.and_then(|bid| bid.account_id),
+            deadline_ms: summary
+                .last_event
+                .as_ref()
+                .map_or(lot.ends_at_ms, |event| event.deadline_ms),
+            bid_count: summary.bid_count,
+            result: lot.result,
         })
+    }
+
+    /// Stops every room (no more bids), lets the journal commit what they applied, and
+    /// waits for the writer to finish.
+    pub async fn shutdown(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        let rooms: Vec<RoomHandle> = self.inner.rooms.iter().map(|room| room.clone()).collect();
+        for room in rooms {
+            room.send(RoomCommand::Stop).await;
+        }
+        let tasks = std::mem::take(&mut *self.inner.tasks.lock().expect("room task list"));
+        for task in tasks {
+            let _ = task.await;
+        }
+        self.inner.journal.lock().expect("journal slot").take();
+        let writer = self
+            .inner
+            .journal_writer
+            .lock()
+            .expect("journal writer slot")
+            .take();
+        if let Some(writer) = writer {
+            let _ = writer.await;
+        }
+    }
+
+    async fn open_room(&self, lot: Lot) -> StoreResult<()> {
+        if self.inner.rooms.contains_key(&lot.id) || self.inner.stopping.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let Some(journal) = self.inner.journal.lock().expect("journal slot").clone() else {
+            return Ok(());
+        };
+        let store = self.inner.store.clone();
+        let roster = store.lot_roster(lot.id).await?;
+        let restored = match lot.state {
+            LotState::Published => None,
+            LotState::Open | LotState::Paused => Some(self.restore(&lot).await?),
+            _ => return Ok(()),
+        };
+        let (engine, history, bid_count, accepted_requests) = match restored {
+            Some(restored) => restored,
+            None => (Room::new(lot.rules()), Vec::new(), 0, Vec::new()),
+        };
+        let (inbox_tx, inbox) = mpsc::channel(ROOM_INBOX_CAPACITY);
+        let initial_view = LotView {
+            state: engine.state(),
+            price: engine.price(),
+            leader: None,
+            leader_account: engine.leader(),
+            deadline_ms: engine.deadline_ms(),
+            bid_count,
+            result: None,
+        };
+        let (view_tx, view) = watch::channel(initial_view);
+        let channels = RoomChannels { view: view_tx };
+        let start = RoomStart {
+            lot: lot.clone(),
+            engine,
+            roster,
+            history,
+            bid_count,
+            accepted_requests,
+        };
+        let (mut task, committed) =
+            RoomTask::new(start, &channels, self.inner.clock, store, journal);
+        task.recover();
+        let handle = RoomHandle {
+            lot: lot.id,
+            auctioneer: lot.auctioneer_id,
+            inbox: inbox_tx,
+            view,
+        };
+        match self.inner.rooms.entry(lot.id) {
+            dashmap::Entry::Occupied(_) => return Ok(()),
+            dashmap::Entry::Vacant(slot) => {
+                slot.insert(handle);
+            }
+        }
+        let running = tokio::spawn(task.run(inbox, committed));
+        self.inner
+            .tasks
+            .lock()
+            .expect("room task list")
+            .push(running);
+        Ok(())
+    }
+
+    /// Rebuilds an open or paused room's engine from the journal.
+    #[allow(clippy::type_complexity)]
+    async fn restore(
+        &self,
+        lot: &Lot,
+    ) -> StoreResult<(
+        Room,
+        Vec<crate::storage::JournalRow>,
+        u64,
+        Vec<(AccountId, Req, u64)>,
+    )> {
+        let store = &self.inner.store;
+        let history = store
+            .recent_room_events(lot.id, REPLAY_WINDOW_EVENTS as u32)
+            .await?;
+        let summary = store.bid_summary(lot.id).await?;
+        let last = summary.last_event.as_ref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "lot {} is {} but has no journaled events",
+                lot.id,
+                lot.state.as_str()
+            )
+        })?;
+        let restore = RoomRestore {
+            state: last.state,
+            price: summary.last_bid.as_ref().and_then(|bid| bid.amount),
+            leader: summary.last_bid.as_ref().and_then(|bid| bid.account_id),
+            extensions: last.extensions,
+            deadline_ms: last.deadline_ms,
+            paused_remaining_ms: last.remaining_ms,
+            seq: last.seq,
+        };
+        let accepted = store
+            .accepted_bid_requests(lot.id)
+            .await?
+            .into_iter()
+            .filter_map(|row| Some((row.account_id?, Req(row.req?), row.seq)))
+            .collect();
+        Ok((
+            Room::restore(lot.rules(), restore),
+            history,
+            summary.bid_count,
+            accepted,
+        ))
     }
 }

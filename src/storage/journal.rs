@@ -72,6 +72,14 @@ impl JournalRow {
     }
 }
 
+/// How many bids a lot has, its last bid, and its last event of any kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BidSummary {
+    pub bid_count: u64,
+    pub last_bid: Option<JournalRow>,
+    pub last_event: Option<JournalRow>,
+}
+
 #[async_trait]
 pub trait JournalStore {
     /// Writes a batch of room events, from any number of rooms, in one transaction with
@@ -90,7 +98,100 @@ pub trait JournalStore {
         limit: u32,
     ) -> StoreResult<Vec<JournalRow>>;
 
+    async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary>;
+
     /// Every (account, req) of the lot's accepted bids with their seq and amount, so that
     /// a restarted room still answers a repeated bid as the first time.
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>>;
+}
+
+/// SQL both databases accept, shared by the two implementations.
+pub(super) mod sql {
+    pub const COLUMNS: &str = "lot_id, seq, kind, at_ms, account_id, bidder_number, amount, req, state, text, deadline_ms, remaining_ms, extensions";
+
+    /// Every stored row has all 13 columns; SQLite allows 32,766 bound values a statement.
+    pub const COLUMN_COUNT: usize = 13;
+
+    pub const UPDATE_LOT_STATE: &str = "UPDATE lots SET state = $1, result = $2 WHERE id = $3";
+
+    pub fn recent_events() -> String {
+        format!(
+            "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 ORDER BY seq DESC LIMIT $2) AS recent ORDER BY seq"
+        )
+    }
+
+    pub fn bids_after() -> String {
+        format!(
+            "SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND kind = 'bid' AND seq > $2 ORDER BY seq LIMIT $3"
+        )
+    }
+
+    pub fn last_bid() -> String {
+        format!(
+            "SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND kind = 'bid' ORDER BY seq DESC LIMIT 1"
+        )
+    }
+
+    pub fn last_event() -> String {
+        format!("SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 ORDER BY seq DESC LIMIT 1")
+    }
+
+    pub const BID_COUNT: &str =
+        "SELECT COUNT(*) FROM room_events WHERE lot_id = $1 AND kind = 'bid'";
+
+    pub fn accepted_requests() -> String {
+        format!(
+            "SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND kind = 'bid' AND req IS NOT NULL ORDER BY seq"
+        )
+    }
+}
+
+impl JournalRow {
+    /// Builds a row from its stored columns; `amount` is already decoded by the database's
+    /// own implementation.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn from_columns(
+        lot_id: i64,
+        seq: i64,
+        kind: &str,
+        at_ms: i64,
+        account_id: Option<i64>,
+        bidder_number: Option<String>,
+        amount: Option<Money>,
+        req: Option<String>,
+        state: &str,
+        text: Option<String>,
+        deadline_ms: i64,
+        remaining_ms: Option<i64>,
+        extensions: i64,
+    ) -> Result<JournalRow, anyhow::Error> {
+        Ok(JournalRow {
+            lot_id,
+            seq: seq as u64,
+            kind: RoomEventKind::parse(kind)
+                .ok_or_else(|| anyhow::anyhow!("unknown room event kind {kind:?}"))?,
+            at_ms,
+            account_id,
+            bidder_number: bidder_number.map(Arc::from),
+            amount,
+            req: req.map(Arc::from),
+            state: LotState::parse(state)
+                .ok_or_else(|| anyhow::anyhow!("unknown lot state {state:?}"))?,
+            text: text.map(Arc::from),
+            deadline_ms,
+            remaining_ms,
+            extensions: extensions as u32,
+        })
+    }
+
+    /// The lot's state and result to record when this row changes them.
+    pub(super) fn lot_update(&self) -> Option<(&'static str, Option<&'static str>)> {
+        match self.kind {
+            RoomEventKind::Bid | RoomEventKind::Announcement => None,
+            RoomEventKind::State => Some((self.state.as_str(), None)),
+            RoomEventKind::Closed => {
+                Some((self.state.as_str(), self.result().map(LotResult::as_str)))
+            }
+        }
+    }
 }

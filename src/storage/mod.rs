@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, Role};
-pub use journal::{JournalRow, JournalStore, RoomEventKind};
+pub use journal::{BidSummary, JournalRow, JournalStore, RoomEventKind};
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 

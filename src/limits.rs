@@ -1,0 +1,58 @@
+//! Every capacity, rate and timeout of the live side, each with its reason.
+
+use std::time::Duration;
+
+/// A client must authenticate within this time after connecting (SPEC §4), else 4401.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Frames and messages over this close the connection with 1009 (SPEC §4). Client
+/// messages are small: the largest is an announcement.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 16 * 1024;
+
+/// tungstenite's default read buffer is 128 KiB per connection, allocated up front; client
+/// messages are tiny, so 4 KiB keeps an idle connection near 9 KiB of server memory.
+pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Outgoing bytes tungstenite may buffer before a write must wait for the socket; with
+/// `MAX_WRITE_BUFFER_BYTES` above it, a stalled client errors instead of growing memory.
+pub const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+pub const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// Room events queued for one member before it counts as lagging and is resynchronised
+/// with a fresh snapshot: 1024 events × ~250 B ≈ 250 KiB shared by all members (the
+/// broadcast ring holds each event once).
+pub const ROOM_BROADCAST_CAPACITY: usize = 1024;
+
+/// Frames a session writes before one flush: one syscall for many small frames.
+pub const MAX_FRAMES_PER_FLUSH: usize = 256;
+
+/// Commands waiting for a room task. Bids beyond it wait at the sender (backpressure on
+/// the connections that send them), never inside the room.
+pub const ROOM_INBOX_CAPACITY: usize = 4096;
+
+/// Events a room keeps for `join` with `since_seq`; older gaps get a fresh snapshot.
+pub const REPLAY_WINDOW_EVENTS: usize = 1024;
+
+/// Bid events in a snapshot's `recent_bids` (SPEC §4).
+pub const RECENT_BIDS: usize = 20;
+
+/// Idempotent bid answers a room remembers by (account, req): 200,000 × ~120 B ≈ 24 MiB
+/// at worst for one very busy room; the oldest are forgotten first.
+pub const REMEMBERED_BID_REQUESTS: usize = 200_000;
+
+/// Rows one journal transaction takes at most: large enough to amortise the commit's
+/// fsync, small enough that a batch commits in a few milliseconds.
+pub const JOURNAL_MAX_BATCH_ROWS: usize = 4096;
+
+/// Journal entries waiting for the writer. When it is full, rooms wait: bids slow down
+/// rather than pile up unacknowledged in memory.
+pub const JOURNAL_QUEUE_CAPACITY: usize = 65_536;
+
+/// How often the auctioneer's monitor view gets `presence`.
+pub const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The longest `req` a client may send (SPEC §4).
+pub const MAX_REQ_CHARS: usize = 64;
+
+/// The longest announcement text.
+pub const MAX_ANNOUNCEMENT_CHARS: usize = 2000;

@@ -1,0 +1,538 @@
+//! The wire types of SPEC §4: the only place that knows the WebSocket field names.
+//!
+//! Two encodings carry the same messages: JSON in text frames (`bidroom.v1.json`) and
+//! MessagePack maps with named fields in binary frames (`bidroom.v1.msgpack`).
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::ws::{Message, Utf8Bytes};
+use bytes::Bytes;
+use serde::de::{self, Deserializer, IgnoredAny};
+use serde::{Deserialize, Serialize};
+
+use crate::auction::AccountId;
+use crate::money::{AmountError, Money};
+use crate::storage::{LotId, Role};
+
+pub const JSON_SUBPROTOCOL: &str = "bidroom.v1.json";
+pub const MSGPACK_SUBPROTOCOL: &str = "bidroom.v1.msgpack";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    MessagePack,
+}
+
+impl Encoding {
+    /// Serializes one message. Our own types always serialize.
+    pub fn encode<T: Serialize>(self, message: &T) -> Message {
+        match self {
+            Encoding::Json => {
+                let text = serde_json::to_string(message).expect("wire messages serialize to JSON");
+                Message::Text(Utf8Bytes::from(text))
+            }
+            Encoding::MessagePack => {
+                let bytes = rmp_serde::to_vec_named(message)
+                    .expect("wire messages serialize to MessagePack");
+                Message::Binary(Bytes::from(bytes))
+            }
+        }
+    }
+
+    pub fn decode<'a, T: Deserialize<'a>>(self, bytes: &'a [u8]) -> Result<T, String> {
+        match self {
+            Encoding::Json => serde_json::from_slice(bytes).map_err(|error| error.to_string()),
+            Encoding::MessagePack => {
+                rmp_serde::from_slice(bytes).map_err(|error| error.to_string())
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Client → server
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    Auth {
+        token: String,
+        #[serde(default)]
+        req: Option<Req>,
+    },
+    Join {
+        #[serde(deserialize_with = "lot_id")]
+        lot: LotId,
+        #[serde(default)]
+        since_seq: Option<u64>,
+        #[serde(default)]
+        req: Option<Req>,
+    },
+    Leave {
+        #[serde(deserialize_with = "lot_id")]
+        lot: LotId,
+        #[serde(default)]
+        req: Option<Req>,
+    },
+    Bid {
+        #[serde(deserialize_with = "lot_id")]
+        lot: LotId,
+        amount: AmountInput,
+        req: Req,
+    },
+    Ping {
+        #[serde(default)]
+        t: Option<serde_json::Value>,
+        #[serde(default)]
+        req: Option<Req>,
+    },
+    Pause(Control),
+    Resume(Control),
+    Cancel(Control),
+    Announce {
+        #[serde(deserialize_with = "lot_id")]
+        lot: LotId,
+        text: String,
+        #[serde(default)]
+        req: Option<Req>,
+    },
+}
+
+/// `pause`, `resume` and `cancel`.
+#[derive(Debug, Deserialize)]
+pub struct Control {
+    #[serde(deserialize_with = "lot_id")]
+    pub lot: LotId,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub req: Option<Req>,
+}
+
+/// What can still be read of a message that is not a valid `ClientMessage`, to echo `req`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub req: Option<IgnoredOr<String>>,
+}
+
+/// A field that may be of the wrong type: kept if it has the right one.
+#[derive(Debug)]
+pub struct IgnoredOr<T>(pub Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for IgnoredOr<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either<T> {
+            Right(T),
+            Wrong(IgnoredAny),
+        }
+        Ok(match Either::<T>::deserialize(deserializer)? {
+            Either::Right(value) => IgnoredOr(Some(value)),
+            Either::Wrong(_) => IgnoredOr(None),
+        })
+    }
+}
+
+/// A client's request id: a string of at most 64 chars (SPEC §4), shared cheaply.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Req(pub Arc<str>);
+
+impl<'de> Deserialize<'de> for Req {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Req, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.chars().count() > crate::limits::MAX_REQ_CHARS {
+            return Err(de::Error::custom("req is at most 64 characters"));
+        }
+        Ok(Req(Arc::from(text)))
+    }
+}
+
+/// A bid's amount as sent: a decimal string, or anything else (which the room refuses with
+/// `invalid_amount` once the earlier rules have passed, as SPEC §2 orders them).
+#[derive(Debug)]
+pub struct AmountInput(pub Result<Money, AmountError>);
+
+impl<'de> Deserialize<'de> for AmountInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AmountInput, D::Error> {
+        let text = IgnoredOr::<String>::deserialize(deserializer)?;
+        Ok(AmountInput(match text.0 {
+            Some(text) => Money::parse_positive(&text),
+            None => Err(AmountError::NotADecimal),
+        }))
+    }
+}
+
+/// Lot ids are opaque: accept them as a number or as a string of digits.
+fn lot_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<LotId, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(i64),
+        Text(String),
+    }
+    match Id::deserialize(deserializer)? {
+        Id::Number(id) => Ok(id),
+        Id::Text(text) => text
+            .parse()
+            .map_err(|_| de::Error::custom("lot is a lot id")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Server → client: answers to one client
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Answer<'a> {
+    Welcome {
+        account_id: AccountId,
+        role: Role,
+        server_time_ms: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<&'a Req>,
+    },
+    Snapshot(&'a Snapshot),
+    Left {
+        lot: LotId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<&'a Req>,
+    },
+    Accepted {
+        req: &'a Req,
+        lot: LotId,
+        seq: u64,
+        amount: Money,
+        bidder: &'a str,
+        at_ms: i64,
+        deadline_ms: i64,
+    },
+    Rejected {
+        req: &'a Req,
+        lot: LotId,
+        code: &'a str,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min_next: Option<Money>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    },
+    Pong {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        t: Option<&'a serde_json::Value>,
+        server_time_ms: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<&'a Req>,
+    },
+    Error {
+        code: &'a str,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<&'a Req>,
+    },
+}
+
+/// A room as one member sees it on `join`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    pub lot: LotId,
+    pub state: &'static str,
+    pub phase: &'static str,
+    pub currency: Arc<str>,
+    pub price: Option<Money>,
+    pub min_next: Money,
+    pub increment: Money,
+    pub has_reserve: bool,
+    pub leader: Option<Arc<str>>,
+    pub deadline_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_ms: Option<i64>,
+    pub extensions: u32,
+    pub server_time_ms: i64,
+    pub seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'static str>,
+    pub recent_bids: Vec<BidView>,
+    pub you: You,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub req: Option<Req>,
+}
+
+/// `you` in a snapshot: a bidder's standing, or the monitor view.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum You {
+    Bidder {
+        bidder_number: Option<Arc<str>>,
+        eligible: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'static str>,
+        priority_rank: Option<u32>,
+    },
+    Monitor {
+        monitor: bool,
+        role: Role,
+        members: usize,
+        bidders: usize,
+    },
+}
+
+// ---------------------------------------------------------------------------------------
+// Server → client: room events, shared by every member
+
+/// A `bid` event as a member sees it: with the bidder's identity for monitors only.
+#[derive(Clone, Debug, Serialize)]
+pub struct BidView {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub lot: LotId,
+    pub seq: u64,
+    pub amount: Money,
+    pub bidder: Arc<str>,
+    pub at_ms: i64,
+    pub deadline_ms: i64,
+    pub price: Money,
+    pub phase: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<Arc<str>>,
+}
+
+/// A room event, before it is encoded.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    Bid(BidDetails),
+    State {
+        lot: LotId,
+        seq: u64,
+        state: &'static str,
+        deadline_ms: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remaining_ms: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<Arc<str>>,
+        /// Set only on the direct answer to the auctioneer's command.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<Req>,
+    },
+    Closed {
+        lot: LotId,
+        seq: u64,
+        result: &'static str,
+        price: Option<Money>,
+        winner_bidder: Option<Arc<str>>,
+    },
+    Announcement {
+        lot: LotId,
+        seq: u64,
+        text: Arc<str>,
+        /// Set only on the direct answer to the auctioneer's command.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<Req>,
+    },
+    /// Monitors only, about once a second; carries no seq.
+    Presence {
+        lot: LotId,
+        members: usize,
+        bidders: usize,
+    },
+}
+
+/// A bid event with everything both views need.
+#[derive(Clone, Debug, Serialize)]
+pub struct BidDetails {
+    pub lot: LotId,
+    pub seq: u64,
+    pub amount: Money,
+    pub bidder: Arc<str>,
+    pub at_ms: i64,
+    pub deadline_ms: i64,
+    pub price: Money,
+    pub phase: &'static str,
+    #[serde(skip)]
+    pub account_id: AccountId,
+    #[serde(skip)]
+    pub display_name: Arc<str>,
+}
+
+impl BidDetails {
+    pub fn view(&self, monitor: bool) -> BidView {
+        BidView {
+            kind: "bid",
+            lot: self.lot,
+            seq: self.seq,
+            amount: self.amount,
+            bidder: self.bidder.clone(),
+            at_ms: self.at_ms,
+            deadline_ms: self.deadline_ms,
+            price: self.price,
+            phase: self.phase,
+            account_id: monitor.then_some(self.account_id),
+            display_name: monitor.then(|| self.display_name.clone()),
+        }
+    }
+}
+
+/// Who may see an event, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Bidders and watchers: bidder numbers only.
+    Public,
+    /// The lot's auctioneer and admins: with identities.
+    Monitor,
+}
+
+/// A room event encoded at most once per (view, encoding), by whichever member needs that
+/// form first, and shared as bytes with every other member.
+#[derive(Debug)]
+pub struct RoomFrame {
+    pub seq: Option<u64>,
+    pub monitors_only: bool,
+    body: EventBody,
+    encoded: [OnceLock<Message>; 4],
+}
+
+impl RoomFrame {
+    pub fn new(body: EventBody) -> Arc<RoomFrame> {
+        let (seq, monitors_only) = match &body {
+            EventBody::Bid(bid) => (Some(bid.seq), false),
+            EventBody::State { seq, .. }
+            | EventBody::Closed { seq, .. }
+            | EventBody::Announcement { seq, .. } => (Some(*seq), false),
+            EventBody::Presence { .. } => (None, true),
+        };
+        Arc::new(RoomFrame {
+            seq,
+            monitors_only,
+            body,
+            encoded: Default::default(),
+        })
+    }
+
+    pub fn body(&self) -> &EventBody {
+        &self.body
+    }
+
+    /// The frame for a member: cheap after the first member of its kind (a `Bytes` clone).
+    pub fn message(&self, view: View, encoding: Encoding) -> Message {
+        let view = match &self.body {
+            EventBody::Bid(_) => view,
+            // Only bids differ between the views.
+            _ => View::Public,
+        };
+        let slot = match (view, encoding) {
+            (View::Public, Encoding::Json) => 0,
+            (View::Public, Encoding::MessagePack) => 1,
+            (View::Monitor, Encoding::Json) => 2,
+            (View::Monitor, Encoding::MessagePack) => 3,
+        };
+        self.encoded[slot]
+            .get_or_init(|| match &self.body {
+                EventBody::Bid(bid) => encoding.encode(&bid.view(view == View::Monitor)),
+                body => encoding.encode(body),
+            })
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bid_parses_with_a_string_or_numeric_lot() {
+        let message: ClientMessage = Encoding::Json
+            .decode(br#"{"type":"bid","lot":"7","amount":"100.50","req":"a1"}"#)
+            .unwrap();
+        let ClientMessage::Bid { lot, amount, req } = message else {
+            panic!("not a bid")
+        };
+        assert_eq!(lot, 7);
+        assert_eq!(amount.0.unwrap().to_string(), "100.50");
+        assert_eq!(&*req.0, "a1");
+    }
+
+    #[test]
+    fn a_numeric_amount_is_an_invalid_amount_not_an_invalid_message() {
+        let message: ClientMessage = Encoding::Json
+            .decode(br#"{"type":"bid","lot":7,"amount":100.5,"req":"a1"}"#)
+            .unwrap();
+        let ClientMessage::Bid { amount, .. } = message else {
+            panic!("not a bid")
+        };
+        assert_eq!(amount.0, Err(AmountError::NotADecimal));
+    }
+
+    #[test]
+    fn req_can_be_read_from_an_unknown_message() {
+        let envelope: Envelope = Encoding::Json
+            .decode(br#"{"type":"dance","req":"r9"}"#)
+            .unwrap();
+        assert_eq!(envelope.req.and_then(|req| req.0).as_deref(), Some("r9"));
+    }
+
+    #[test]
+    fn messagepack_messages_are_maps_with_named_fields() {
+        #[derive(Serialize)]
+        struct Bid<'a> {
+            r#type: &'a str,
+            lot: i64,
+            amount: &'a str,
+            req: &'a str,
+        }
+        let bytes = rmp_serde::to_vec_named(&Bid {
+            r#type: "bid",
+            lot: 3,
+            amount: "10.00",
+            req: "x",
+        })
+        .unwrap();
+        let message: ClientMessage = Encoding::MessagePack.decode(&bytes).unwrap();
+        assert!(matches!(message, ClientMessage::Bid { lot: 3, .. }));
+
+        let frame = RoomFrame::new(EventBody::Announcement {
+            lot: 3,
+            seq: 4,
+            text: Arc::from("hello"),
+            req: None,
+        });
+        let Message::Binary(bytes) = frame.message(View::Public, Encoding::MessagePack) else {
+            panic!()
+        };
+        let value: serde_json::Value = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(value["type"], "announcement");
+        assert_eq!(value["seq"], 4);
+    }
+
+    #[test]
+    fn only_monitors_see_who_bid() {
+        let bid = BidDetails {
+            lot: 1,
+            seq: 2,
+            amount: Money::parse("10").unwrap(),
+            bidder: Arc::from("0427"),
+            at_ms: 5,
+            deadline_ms: 6,
+            price: Money::parse("10").unwrap(),
+            phase: "free",
+            account_id: 99,
+            display_name: Arc::from("Zhang San"),
+        };
+        let frame = RoomFrame::new(EventBody::Bid(bid));
+        let Message::Text(public) = frame.message(View::Public, Encoding::Json) else {
+            panic!()
+        };
+        assert!(!public.as_str().contains("Zhang") && !public.as_str().contains("99"));
+        let Message::Text(monitor) = frame.message(View::Monitor, Encoding::Json) else {
+            panic!()
+        };
+        assert!(
+            monitor.as_str().contains("Zhang San")
+                && monitor.as_str().contains("\"account_id\":99")
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! A connection's bid rate limit: a token bucket refilled at `--bid-rate-limit` per second
+//! and holding one second's worth, so a short burst passes and a flood does not.
+
+use tokio::time::Instant;
+
+pub struct BidRateLimit {
+    per_second: f64,
+    capacity: f64,
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl BidRateLimit {
+    pub fn new(per_second: u32) -> BidRateLimit {
+        let per_second = f64::from(per_second.max(1));
+        BidRateLimit {
+            per_second,
+            capacity: per_second,
+            tokens: per_second,
+            refilled_at: Instant::now(),
+        }
+    }
+
+    /// Takes one bid's token; false if the connection is over its rate.
+    pub fn try_take(&mut self) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.refilled_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_passes_and_a_flood_is_refused_until_tokens_refill() {
+        let mut limit = BidRateLimit::new(5);
+        assert!((0..5).all(|_| limit.try_take()));
+        assert!(!limit.try_take());
+        tokio::time::advance(std::time::Duration::from_millis(200)).await;
+        assert!(limit.try_take());
+        assert!(!limit.try_take());
+    }
+}
