@@ -3,6 +3,7 @@
 //! The map, from the inside out (dependencies point inward):
 //! - [`money`]: exact amounts (rust_decimal), parsed at the edge, never `f64`.
 //! - [`auction`]: the bidding rules of one lot as a pure state machine (no I/O, no clock).
+//! - [`ledger`]: the double-entry ledger of wallets, deposits and settlements (pure rules).
 //! - [`storage`]: the only module that speaks SQL; one trait, SQLite and PostgreSQL.
 //! - [`rooms`]: one tokio task per live lot, their registry, and the group-commit journal.
 //! - [`realtime`]: the WebSocket protocol (SPEC §4).
@@ -14,6 +15,7 @@ pub mod auction;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod ledger;
 pub mod limits;
 pub mod money;
 pub mod realtime;

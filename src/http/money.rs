@@ -1,7 +1,76 @@
-use axum::Router;
+//! The money routes (SPEC §3, §5): the wallet, bank notifications, deposits and
+//! settlements.
+//!
+//! Choices where SPEC is silent:
+//! - `GET /wallet` pages its entries newest first: `?limit=` (default 50, at most 200) and
+//!   `?before=ID` (an entry id; pass the answer's `next_cursor`, present while older
+//!   entries remain). Every entry says which half of the wallet it moved (`bucket`:
+//!   `available` or `frozen`), so a deposit shows as two entries of one transaction. An
+//!   admin may read any wallet with `?account_id=`.
+//! - A bank notification answers `201` with `status: "credited"` the first time, `202`
+//!   with `status: "unmatched"` when no wallet has that virtual account number (it is kept
+//!   for the exchange's staff, not dropped), and exactly the first answer on every replay.
+//!   `X-Signature` is the hex HMAC-SHA256 of the raw body (a `sha256=` prefix is allowed);
+//!   a request with a signature is judged by it alone. `received_at` is RFC 3339. A
+//!   transfer in another currency than the wallet's is refused (400 `currency_mismatch`)
+//!   and not stored, so the bank may send it again once corrected.
+//! - Deposits: see [`crate::ledger::deposit::amount_to_lodge`] for which applications and
+//!   lots take one. `Idempotency-Key` is 1–128 visible ASCII characters. A success is
+//!   stored and replayed; a refusal is not, so the same key may be tried again (after a
+//!   top-up, say).
+//! - Settlement: the winner pays the whole balance at once (partial payments are refused:
+//!   a part-paid settlement would leave the exchange holding money for a sale that may
+//!   still default). See [`crate::ledger::SettlementTerms`] for how the deposit, the fee
+//!   and the price are booked. A settlement the deposit already covers opens as `paid`.
 
-use super::AppState;
+mod bank;
+mod deposits;
+mod settlements;
+mod wallet;
+
+use axum::Router;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::storage::StoreError;
+
+use super::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/wallet", get(wallet::show))
+        .route("/bank/notifications", post(bank::notify))
+        .route("/applications/{id}/deposit", post(deposits::lodge))
+        .route("/lots/{id}/settlement", get(settlements::show))
+        .route("/lots/{id}/settlement/pay", post(settlements::pay))
+        .route("/lots/{id}/settlement/default", post(settlements::default))
+        .route("/ledger/reconciliation", get(wallet::reconciliation))
+}
+
+/// An id in a path; anything that is not one names nothing (404).
+fn path_id(text: &str, what: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::not_found(what))
+}
+
+/// A store's `NotFound` as a 404 that names what was missing.
+fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |error| match error {
+        StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
+/// A stored JSON answer, sent back byte for byte.
+fn stored_json(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }

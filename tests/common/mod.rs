@@ -467,3 +467,4 @@ impl TestApp {
         }
     }
 }
+pub mod money;

@@ -1,15 +1,67 @@
+//! Money on PostgreSQL. Transactions run concurrently: every balance is changed by an
+//! `UPDATE ... RETURNING` that locks its row until commit, and the rows a decision rests
+//! on (an application, a lot's deposits, a settlement) are read `FOR UPDATE`.
+
+mod bank;
+mod deposits;
+mod idempotency;
+mod ledger;
+mod settlements;
+mod wallet;
+
 use async_trait::async_trait;
 
 use crate::auction::{AccountId, ClosedEvent};
-use crate::storage::money::{MoneyStore, WalletSummary};
-use crate::storage::{LotId, StoreResult};
+use crate::ledger::{DepositRefusal, Reconciliation};
+use crate::money::Money;
+use crate::storage::money::{
+    ApplicationOwner, BankNotification, IdempotencyKey, MoneyStore, NotificationRefusal, Recorded,
+    RecordedNotification, RenderDeposit, RenderReceipt, Settlement, WalletPage, WalletSummary,
+};
+use crate::storage::{ApplicationId, LotId, StoreResult};
 
 use super::PgStore;
 
 #[async_trait]
 impl MoneyStore for PgStore {
     async fn wallet_summary(&self, account: AccountId) -> StoreResult<WalletSummary> {
-        Err(anyhow::anyhow!("wallet_summary({account}) is not built yet").into())
+        wallet::summary(&self.pool, account).await
+    }
+
+    async fn wallet_entries(
+        &self,
+        account: AccountId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<WalletPage> {
+        wallet::entries(&self.pool, account, before, limit).await
+    }
+
+    async fn record_bank_notification(
+        &self,
+        notification: &BankNotification,
+        render: RenderReceipt<'_>,
+        now_ms: i64,
+    ) -> StoreResult<Result<RecordedNotification, NotificationRefusal>> {
+        bank::record(&self.pool, notification, render, now_ms).await
+    }
+
+    async fn application_owner(
+        &self,
+        application: ApplicationId,
+    ) -> StoreResult<Option<ApplicationOwner>> {
+        deposits::application_owner(&self.pool, application).await
+    }
+
+    async fn lodge_deposit(
+        &self,
+        application: ApplicationId,
+        requested: Option<Money>,
+        key: &IdempotencyKey,
+        render: RenderDeposit<'_>,
+        now_ms: i64,
+    ) -> StoreResult<Result<Recorded, DepositRefusal>> {
+        deposits::lodge(&self.pool, application, requested, key, render, now_ms).await
     }
 
     async fn settle_closed_lot(
@@ -18,13 +70,32 @@ impl MoneyStore for PgStore {
         closed: &ClosedEvent,
         now_ms: i64,
     ) -> StoreResult<()> {
-        Err(
-            anyhow::anyhow!("settle_closed_lot({lot}, {closed:?}, {now_ms}) is not built yet")
-                .into(),
-        )
+        settlements::settle_closed_lot(&self.pool, lot, closed, now_ms).await
     }
 
     async fn release_lot_deposits(&self, lot: LotId, now_ms: i64) -> StoreResult<()> {
-        Err(anyhow::anyhow!("release_lot_deposits({lot}, {now_ms}) is not built yet").into())
+        settlements::release_lot_deposits(&self.pool, lot, now_ms).await
+    }
+
+    async fn settlement(&self, lot: LotId) -> StoreResult<Option<Settlement>> {
+        let mut connection = self.pool.acquire().await?;
+        settlements::read(&mut connection, lot).await
+    }
+
+    async fn pay_settlement(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        now_ms: i64,
+    ) -> StoreResult<Settlement> {
+        settlements::pay(&self.pool, lot, account, now_ms).await
+    }
+
+    async fn default_settlement(&self, lot: LotId, now_ms: i64) -> StoreResult<Settlement> {
+        settlements::default(&self.pool, lot, now_ms).await
+    }
+
+    async fn reconcile_ledger(&self) -> StoreResult<Reconciliation> {
+        ledger::reconcile(&self.pool).await
     }
 }

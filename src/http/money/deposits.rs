@@ -1,0 +1,135 @@
+//! `POST /applications/{id}/deposit`: freezing a deposit (交纳保证金).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::DepositRefusal;
+use crate::money::Money;
+use crate::security::sha256_hex;
+use crate::storage::money::{Deposit, IdempotencyKey, StoredAnswer};
+
+use super::super::{ApiError, AppState, Caller};
+use super::{path_id, stored_json};
+
+const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+/// The longest `Idempotency-Key`: a UUID is 36, a client's own scheme rarely more.
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
+
+#[derive(Debug, Default, Deserialize)]
+struct DepositJson {
+    amount: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct LodgedJson {
+    application_id: i64,
+    lot_id: i64,
+    amount: Money,
+    status: &'static str,
+    kind: &'static str,
+}
+
+fn render(deposit: &Deposit) -> StoredAnswer {
+    let json = LodgedJson {
+        application_id: deposit.application_id,
+        lot_id: deposit.lot_id,
+        amount: deposit.amount,
+        status: deposit.status.as_str(),
+        kind: deposit.kind.as_str(),
+    };
+    StoredAnswer {
+        status: StatusCode::CREATED.as_u16(),
+        body: serde_json::to_string(&json).expect("a deposit serializes"),
+    }
+}
+
+pub(super) async fn lodge(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let application = path_id(&id, "application")?;
+    let key = idempotency_key(&headers)?;
+    let requested = requested_amount(&body)?;
+    let owner = state
+        .store
+        .application_owner(application)
+        .await?
+        .ok_or_else(|| ApiError::not_found("application"))?;
+    if owner.account_id != caller.id {
+        return Err(ApiError::forbidden(
+            "only the applicant may lodge its deposit",
+        ));
+    }
+    let key = IdempotencyKey {
+        account_id: caller.id,
+        scope: "deposit",
+        key,
+        request_sha256: request_sha256(application, requested),
+    };
+    let recorded = state
+        .store
+        .lodge_deposit(application, requested, &key, &render, state.clock.now_ms())
+        .await?
+        .map_err(refused)?;
+    if !recorded.replayed {
+        state
+            .rooms
+            .roster_changed(owner.lot_id, owner.account_id)
+            .await?;
+    }
+    Ok(stored_json(recorded.answer.status, recorded.answer.body))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .ok_or_else(|| ApiError::invalid("send an Idempotency-Key header"))?;
+    let key = value.to_str().unwrap_or_default();
+    let valid = (1..=MAX_IDEMPOTENCY_KEY_CHARS).contains(&key.len())
+        && key.bytes().all(|c| c.is_ascii_graphic());
+    if valid {
+        Ok(key.to_owned())
+    } else {
+        Err(ApiError::invalid(format!(
+            "Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"
+        )))
+    }
+}
+
+/// `{amount?}`; an empty body asks for the lot's fixed deposit.
+fn requested_amount(body: &[u8]) -> Result<Option<Money>, ApiError> {
+    let json: DepositJson = if body.trim_ascii().is_empty() {
+        DepositJson::default()
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|error| ApiError::invalid(format!("not a deposit request: {error}")))?
+    };
+    json.amount
+        .map(|amount| {
+            Money::parse_positive(&amount)
+                .map_err(|error| ApiError::invalid(format!("amount: {error}")))
+        })
+        .transpose()
+}
+
+/// What makes two deposit requests the same one: the application and the amount asked
+/// for ("5000" and "5000.00" are the same; no amount is not the same as the amount).
+fn request_sha256(application: i64, requested: Option<Money>) -> String {
+    let amount = requested.map_or_else(|| "-".to_owned(), |amount| amount.to_string());
+    sha256_hex(format!("deposit\n{application}\n{amount}").as_bytes())
+}
+
+fn refused(refusal: DepositRefusal) -> ApiError {
+    let status = if refusal.is_invalid_input() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::CONFLICT
+    };
+    ApiError::new(status, refusal.code(), refusal.to_string())
+}

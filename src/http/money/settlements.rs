@@ -1,0 +1,104 @@
+//! `GET /lots/{id}/settlement`, `POST .../pay` (the winner), `POST .../default` (admin).
+
+use axum::extract::{Path, State};
+use serde::Serialize;
+
+use crate::money::Money;
+use crate::storage::Role;
+use crate::storage::money::Settlement;
+use crate::time_format;
+
+use super::super::{ApiError, AppState, Caller, Json};
+use super::{not_found_as, path_id};
+
+#[derive(Debug, Serialize)]
+pub(super) struct SettlementJson {
+    lot_id: i64,
+    price: Money,
+    fee: Money,
+    deposit_applied: Money,
+    amount_due: Money,
+    amount_paid: Money,
+    /// amount_due − amount_paid.
+    balance: Money,
+    #[serde(with = "time_format::rfc3339::option")]
+    due_at: Option<i64>,
+    status: &'static str,
+}
+
+impl SettlementJson {
+    fn new(settlement: &Settlement) -> SettlementJson {
+        SettlementJson {
+            lot_id: settlement.lot_id,
+            price: settlement.price,
+            fee: settlement.fee,
+            deposit_applied: settlement.deposit_applied,
+            amount_due: settlement.amount_due,
+            amount_paid: settlement.amount_paid,
+            balance: settlement.balance(),
+            due_at: settlement.due_at_ms,
+            status: settlement.status.as_str(),
+        }
+    }
+}
+
+const SETTLEMENT: &str = "settlement";
+
+async fn existing(state: &AppState, id: &str) -> Result<Settlement, ApiError> {
+    let lot = path_id(id, SETTLEMENT)?;
+    state
+        .store
+        .settlement(lot)
+        .await?
+        .ok_or_else(|| ApiError::not_found(SETTLEMENT))
+}
+
+/// The winner, the lot's auctioneer and admins.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SettlementJson>, ApiError> {
+    let settlement = existing(&state, &id).await?;
+    let may_see = caller.role == Role::Admin
+        || caller.id == settlement.account_id
+        || caller.id == settlement.auctioneer_id;
+    if !may_see {
+        return Err(ApiError::forbidden(
+            "only the winner, the lot's auctioneer and admins see the settlement",
+        ));
+    }
+    Ok(Json(SettlementJson::new(&settlement)))
+}
+
+pub(super) async fn pay(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SettlementJson>, ApiError> {
+    let settlement = existing(&state, &id).await?;
+    if caller.id != settlement.account_id {
+        return Err(ApiError::forbidden("only the winner pays the settlement"));
+    }
+    let paid = state
+        .store
+        .pay_settlement(settlement.lot_id, caller.id, state.clock.now_ms())
+        .await
+        .map_err(not_found_as(SETTLEMENT))?;
+    Ok(Json(SettlementJson::new(&paid)))
+}
+
+pub(super) async fn default(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SettlementJson>, ApiError> {
+    caller.require_admin()?;
+    let lot = path_id(&id, SETTLEMENT)?;
+    let defaulted = state
+        .store
+        .default_settlement(lot, state.clock.now_ms())
+        .await
+        .map_err(not_found_as(SETTLEMENT))?;
+    Ok(Json(SettlementJson::new(&defaulted)))
+}

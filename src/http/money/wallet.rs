@@ -1,0 +1,177 @@
+//! `GET /wallet` and the ledger's reconciliation.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::Reconciliation;
+use crate::money::Money;
+use crate::storage::Role;
+use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
+use crate::time_format;
+
+use super::super::{ApiError, AppState, Caller, Json};
+use super::not_found_as;
+
+/// Entries per page unless `?limit=` says otherwise.
+const DEFAULT_ENTRIES: u32 = 50;
+/// The most entries one page holds: 200 × ~250 B of JSON = ~50 KiB.
+const MAX_ENTRIES: u32 = 200;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct WalletQuery {
+    account_id: Option<String>,
+    before: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct WalletJson {
+    account_number: String,
+    currency: String,
+    available: Money,
+    frozen: Money,
+    entries: Vec<EntryJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct EntryJson {
+    id: i64,
+    transaction_id: i64,
+    kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lot_id: Option<i64>,
+    bucket: &'static str,
+    amount: Money,
+    balance_after: Money,
+    #[serde(with = "time_format::rfc3339")]
+    at: i64,
+}
+
+impl WalletJson {
+    fn new(summary: WalletSummary, page: WalletPage) -> WalletJson {
+        WalletJson {
+            account_number: summary.account_number,
+            currency: summary.currency,
+            available: summary.available,
+            frozen: summary.frozen,
+            entries: page.entries.into_iter().map(EntryJson::new).collect(),
+            next_cursor: page.next_before,
+        }
+    }
+}
+
+impl EntryJson {
+    fn new(entry: WalletEntry) -> EntryJson {
+        EntryJson {
+            id: entry.id,
+            transaction_id: entry.transaction_id,
+            kind: entry.kind,
+            lot_id: entry.lot_id,
+            bucket: entry.bucket.as_str(),
+            amount: entry.amount,
+            balance_after: entry.balance_after,
+            at: entry.at_ms,
+        }
+    }
+}
+
+/// The caller's wallet, or with `?account_id=` any account's for an admin.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: Result<Query<WalletQuery>, QueryRejection>,
+) -> Result<Json<WalletJson>, ApiError> {
+    let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
+    let account = match query.account_id.as_deref() {
+        None => caller.id,
+        Some(text) => {
+            let account = positive("account_id", text)?;
+            if account != caller.id && caller.role != Role::Admin {
+                return Err(ApiError::forbidden(
+                    "only an admin may see another's wallet",
+                ));
+            }
+            account
+        }
+    };
+    let before = query
+        .before
+        .as_deref()
+        .map(|text| positive("before", text))
+        .transpose()?;
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_ENTRIES,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|limit| (1..=MAX_ENTRIES).contains(limit))
+            .ok_or_else(|| {
+                ApiError::invalid(format!("limit is a whole number from 1 to {MAX_ENTRIES}"))
+            })?,
+    };
+    let summary = state
+        .store
+        .wallet_summary(account)
+        .await
+        .map_err(not_found_as("wallet"))?;
+    let page = state.store.wallet_entries(account, before, limit).await?;
+    Ok(Json(WalletJson::new(summary, page)))
+}
+
+fn positive(name: &str, text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|value| *value > 0)
+        .ok_or_else(|| ApiError::invalid(format!("{name} is a positive whole number")))
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ReconciliationJson {
+    consistent: bool,
+    /// The sum of every ledger balance: zero.
+    total: Money,
+    accounts: Vec<AccountJson>,
+    mismatched_accounts: Vec<String>,
+    unbalanced_transactions: Vec<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct AccountJson {
+    name: String,
+    balance: Money,
+    entries_sum: Money,
+}
+
+impl ReconciliationJson {
+    fn new(report: Reconciliation) -> ReconciliationJson {
+        ReconciliationJson {
+            consistent: report.is_consistent(),
+            total: report.total,
+            accounts: report
+                .accounts
+                .into_iter()
+                .map(|account| AccountJson {
+                    name: account.name,
+                    balance: account.balance,
+                    entries_sum: account.entries_sum,
+                })
+                .collect(),
+            mismatched_accounts: report.mismatched_accounts,
+            unbalanced_transactions: report.unbalanced_transactions,
+        }
+    }
+}
+
+/// `GET /ledger/reconciliation` (admin): every ledger account's kept balance beside the
+/// sum of its entries, and whether the whole ledger sums to zero.
+pub(super) async fn reconciliation(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ReconciliationJson>, ApiError> {
+    caller.require_admin()?;
+    let report = state.store.reconcile_ledger().await?;
+    Ok(Json(ReconciliationJson::new(report)))
+}
