@@ -1,7 +1,276 @@
-use axum::Router;
+//! Lots (SPEC §2, §5): create, list, show, publish; their applications and their bids.
+//!
+//! Choices where SPEC is silent:
+//! - a draft is visible only to its auctioneer and admins; to anyone else it does not exist
+//!   (404, and absent from listings);
+//! - `reserve_price` is shown (possibly `null`) only to the lot's auctioneer and admins;
+//!   everyone sees `has_reserve`;
+//! - a lot whose `ends_at` has passed cannot be published (409 `lot_ended`);
+//! - unknown fields in a new lot are refused (400), so that a misspelt term is not lost;
+//! - `fee_rate` has at most 6 decimal places (what PostgreSQL keeps);
+//! - `settlement_due_at`, when given, is after `ends_at`;
+//! - `GET /lots` is newest first, at most `limit` (default 100, at most 1000) lots.
 
-use super::AppState;
+mod applications;
+mod bidding;
+mod terms;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use crate::auction::LotState;
+use crate::money::Money;
+use crate::rooms::LotView;
+use crate::storage::lots::{DraftVisibility, LotFilter};
+use crate::storage::{Account, DepositTerms, Lot, LotId, Role};
+use crate::time_format;
+
+use super::accounts::parse_id;
+use super::{ApiError, AppState, Caller, Json, MaybeCaller};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/lots", post(create).get(list))
+        .route("/lots/{id}", get(show))
+        .route("/lots/{id}/publish", post(publish))
+        .merge(applications::routes())
+        .merge(bidding::routes())
+}
+
+// ---------------------------------------------------------------------------------------
+// Who sees what
+// ---------------------------------------------------------------------------------------
+
+/// The lot's own auctioneer, or an admin: sees drafts, the reserve, real identities.
+fn runs_lot(caller: Option<&Account>, lot: &Lot) -> bool {
+    caller.is_some_and(|caller| caller.role == Role::Admin || caller.id == lot.auctioneer_id)
+}
+
+/// The lot, if it exists and the caller may see it (a draft only by whoever runs it).
+async fn visible_lot(
+    state: &AppState,
+    caller: Option<&Account>,
+    id: &str,
+) -> Result<Lot, ApiError> {
+    let id: LotId = parse_id(id, "lot")?;
+    match state.store.get_lot(id).await? {
+        Some(lot) if lot.state != LotState::Draft || runs_lot(caller, &lot) => Ok(lot),
+        _ => Err(ApiError::not_found("lot")),
+    }
+}
+
+/// The lot, which the caller must run (403 otherwise; 404 if the caller cannot see it).
+async fn run_lot(state: &AppState, caller: &Account, id: &str) -> Result<Lot, ApiError> {
+    let lot = visible_lot(state, Some(caller), id).await?;
+    if runs_lot(Some(caller), &lot) {
+        Ok(lot)
+    } else {
+        Err(ApiError::forbidden(
+            "only the lot's auctioneer or an admin may do this",
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The lot as the API shows it
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+struct LotJson {
+    id: LotId,
+    auctioneer_id: i64,
+    title: String,
+    description: String,
+    currency: String,
+    start_price: Money,
+    increment: Money,
+    /// Absent for bidders and the public; `null` or the amount for whoever runs the lot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reserve_price: Option<Option<Money>>,
+    has_reserve: bool,
+    deposit: DepositJson,
+    fee_rate: String,
+    #[serde(with = "time_format::rfc3339")]
+    applications_close_at: i64,
+    #[serde(with = "time_format::rfc3339")]
+    deposit_deadline: i64,
+    #[serde(with = "time_format::rfc3339")]
+    starts_at: i64,
+    #[serde(with = "time_format::rfc3339")]
+    ends_at: i64,
+    extension_window_secs: u32,
+    max_extensions: Option<u32>,
+    extension_mode: &'static str,
+    #[serde(with = "time_format::rfc3339::option")]
+    settlement_due_at: Option<i64>,
+    /// The live state (from the room, when it runs).
+    state: &'static str,
+    result: Option<&'static str>,
+    price: Option<Money>,
+    /// The leader's bidder number.
+    leader: Option<String>,
+    #[serde(with = "time_format::rfc3339")]
+    deadline: i64,
+    bid_count: u64,
+    #[serde(with = "time_format::rfc3339")]
+    created_at: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum DepositJson {
+    Fixed { amount: Money },
+    Range { min: Money, max: Money },
+}
+
+impl LotJson {
+    fn new(lot: Lot, view: LotView, caller: Option<&Account>) -> LotJson {
+        let reserve_price = runs_lot(caller, &lot).then_some(lot.reserve_price);
+        let deposit = match lot.deposit {
+            DepositTerms::Fixed(amount) => DepositJson::Fixed { amount },
+            DepositTerms::Range { min, max } => DepositJson::Range { min, max },
+        };
+        LotJson {
+            id: lot.id,
+            auctioneer_id: lot.auctioneer_id,
+            title: lot.title,
+            description: lot.description,
+            currency: lot.currency,
+            start_price: lot.start_price,
+            increment: lot.increment,
+            reserve_price,
+            has_reserve: lot.reserve_price.is_some(),
+            deposit,
+            fee_rate: lot.fee_rate.normalize().to_string(),
+            applications_close_at: lot.applications_close_at_ms,
+            deposit_deadline: lot.deposit_deadline_ms,
+            starts_at: lot.starts_at_ms,
+            ends_at: lot.ends_at_ms,
+            extension_window_secs: lot.extension_window_secs,
+            max_extensions: lot.max_extensions,
+            extension_mode: lot.extension_mode.as_str(),
+            settlement_due_at: lot.settlement_due_at_ms,
+            state: view.state.as_str(),
+            result: lot.result.map(|result| result.as_str()),
+            price: view.price,
+            leader: view.leader.map(|leader| leader.to_string()),
+            deadline: view.deadline_ms,
+            bid_count: view.bid_count,
+            created_at: lot.created_at_ms,
+        }
+    }
+}
+
+async fn lot_json(
+    state: &AppState,
+    lot: Lot,
+    caller: Option<&Account>,
+) -> Result<LotJson, ApiError> {
+    let view = state.rooms.lot_view(&lot).await?;
+    Ok(LotJson::new(lot, view, caller))
+}
+
+// ---------------------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------------------
+
+async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Json(request): Json<terms::CreateLot>,
+) -> Result<(StatusCode, Json<LotJson>), ApiError> {
+    if caller.role == Role::Bidder {
+        return Err(ApiError::forbidden(
+            "only an auctioneer or an admin may create lots",
+        ));
+    }
+    let new_lot = request.validate(caller.id)?;
+    let lot = state
+        .store
+        .create_lot(&new_lot, state.clock.now_ms())
+        .await?;
+    let json = lot_json(&state, lot, Some(&caller)).await?;
+    Ok((StatusCode::CREATED, Json(json)))
+}
+
+/// Lists are capped: 100 lots unless asked, never more than 1000.
+const DEFAULT_LIST_LIMIT: u32 = 100;
+const MAX_LIST_LIMIT: u32 = 1000;
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    limit: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<LotJson>>, ApiError> {
+    let lot_state = query
+        .state
+        .map(|text| {
+            LotState::parse(&text).ok_or_else(|| {
+                ApiError::invalid(
+                    "state is one of draft, published, open, paused, closed, cancelled",
+                )
+            })
+        })
+        .transpose()?;
+    let drafts = match &caller {
+        Some(account) if account.role == Role::Admin => DraftVisibility::AllDrafts,
+        Some(account) if account.role == Role::Auctioneer => DraftVisibility::OwnedBy(account.id),
+        _ => DraftVisibility::NoDrafts,
+    };
+    let filter = LotFilter {
+        state: lot_state,
+        drafts,
+        limit: parse_limit(query.limit.as_deref(), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?,
+    };
+    let mut lots = Vec::new();
+    for lot in state.store.list_lots(&filter).await? {
+        lots.push(lot_json(&state, lot, caller.as_ref()).await?);
+    }
+    Ok(Json(lots))
+}
+
+/// A `?limit=`: a whole number from 1 to `max`, `default` when absent.
+fn parse_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    text.parse::<u32>()
+        .ok()
+        .filter(|limit| (1..=max).contains(limit))
+        .ok_or_else(|| ApiError::invalid(format!("limit is a whole number from 1 to {max}")))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(id): Path<String>,
+) -> Result<Json<LotJson>, ApiError> {
+    let lot = visible_lot(&state, caller.as_ref(), &id).await?;
+    Ok(Json(lot_json(&state, lot, caller.as_ref()).await?))
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<LotJson>, ApiError> {
+    let lot = run_lot(&state, &caller, &id).await?;
+    if lot.state == LotState::Draft && state.clock.now_ms() >= lot.ends_at_ms {
+        return Err(ApiError::conflict(
+            "lot_ended",
+            "the lot's end time has passed: it can no longer be published",
+        ));
+    }
+    let lot = state.store.publish_lot(lot.id).await?;
+    state.rooms.lot_published(&lot).await?;
+    Ok(Json(lot_json(&state, lot, Some(&caller)).await?))
 }

@@ -1,0 +1,266 @@
+//! Applications (报名): a verified bidder applies; the lot's auctioneer approves, giving a
+//! bidder number (竞买号) and perhaps a priority right, or rejects.
+//!
+//! Choices where SPEC is silent:
+//! - only `bidder` accounts apply (403 for staff), and only while the lot is `published`
+//!   or `open` and before `applications_close_at` (409 `applications_closed`);
+//! - only a `pending` application can be approved or rejected (409 `not_pending`), and not
+//!   once the lot has closed or been cancelled (409 `lot_ended`);
+//! - the body of an approval may be empty; a rejection needs a `reason`;
+//! - `GET /applications/{id}` shows an application to its bidder, the lot's auctioneer and
+//!   admins.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use crate::auction::LotState;
+use crate::storage::lots::{Application, ApplicationListing};
+use crate::storage::{Account, Lot, Role};
+use crate::time_format;
+
+use super::super::accounts::{not_found_as, parse_id};
+use super::{ApiError, AppState, Caller, Json, run_lot, runs_lot, visible_lot};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/lots/{id}/applications", post(apply).get(list))
+        .route("/applications/{id}", get(show))
+        .route("/applications/{id}/approve", post(approve))
+        .route("/applications/{id}/reject", post(reject))
+}
+
+#[derive(Debug, Serialize)]
+struct ApplicationJson {
+    id: i64,
+    lot_id: i64,
+    account_id: i64,
+    status: &'static str,
+    deposit_status: &'static str,
+    priority_rank: Option<u32>,
+    bidder_number: Option<String>,
+    reject_reason: Option<String>,
+    #[serde(with = "time_format::rfc3339")]
+    created_at: i64,
+    #[serde(with = "time_format::rfc3339::option")]
+    decided_at: Option<i64>,
+}
+
+impl From<Application> for ApplicationJson {
+    fn from(application: Application) -> ApplicationJson {
+        ApplicationJson {
+            id: application.id,
+            lot_id: application.lot_id,
+            account_id: application.account_id,
+            status: application.status.as_str(),
+            deposit_status: application.deposit_status.as_str(),
+            priority_rank: application.priority_rank,
+            bidder_number: application.bidder_number,
+            reject_reason: application.reject_reason,
+            created_at: application.created_at_ms,
+            decided_at: application.decided_at_ms,
+        }
+    }
+}
+
+/// An application with who made it, for whoever runs the lot.
+#[derive(Debug, Serialize)]
+struct ApplicationListingJson {
+    #[serde(flatten)]
+    application: ApplicationJson,
+    username: String,
+    display_name: String,
+    verified: bool,
+}
+
+impl From<ApplicationListing> for ApplicationListingJson {
+    fn from(listing: ApplicationListing) -> ApplicationListingJson {
+        ApplicationListingJson {
+            application: listing.application.into(),
+            username: listing.username,
+            display_name: listing.display_name,
+            verified: listing.verified,
+        }
+    }
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<ApplicationJson>), ApiError> {
+    let lot = visible_lot(&state, Some(&caller), &id).await?;
+    may_apply(&caller)?;
+    let live_state = state.rooms.lot_view(&lot).await?.state;
+    let now_ms = state.clock.now_ms();
+    let accepting = matches!(live_state, LotState::Published | LotState::Open)
+        && now_ms < lot.applications_close_at_ms;
+    if !accepting {
+        return Err(ApiError::conflict(
+            "applications_closed",
+            "the lot is not taking applications",
+        ));
+    }
+    let application = state
+        .store
+        .create_application(lot.id, caller.id, now_ms)
+        .await?;
+    Ok((StatusCode::CREATED, Json(application.into())))
+}
+
+/// Bidders apply, once real-name verified (实名认证).
+fn may_apply(caller: &Account) -> Result<(), ApiError> {
+    if caller.role != Role::Bidder {
+        return Err(ApiError::forbidden(
+            "only a bidder account may apply for a lot",
+        ));
+    }
+    if !caller.verified {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_verified",
+            "real-name verification (实名认证) is required before applying: ask the exchange \
+             to verify your identity",
+        ));
+    }
+    Ok(())
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ApplicationListingJson>>, ApiError> {
+    let lot = run_lot(&state, &caller, &id).await?;
+    let listings = state.store.lot_applications(lot.id).await?;
+    Ok(Json(listings.into_iter().map(Into::into).collect()))
+}
+
+/// The application and its lot.
+async fn application_and_lot(state: &AppState, id: &str) -> Result<(Application, Lot), ApiError> {
+    let id = parse_id(id, "application")?;
+    let application = state
+        .store
+        .get_application(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("application"))?;
+    let lot = state
+        .store
+        .get_lot(application.lot_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application {id} has no lot")))?;
+    Ok((application, lot))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationJson>, ApiError> {
+    let (application, lot) = application_and_lot(&state, &id).await?;
+    if application.account_id != caller.id && !runs_lot(Some(&caller), &lot) {
+        return Err(ApiError::forbidden(
+            "only the applicant, the lot's auctioneer or an admin may see an application",
+        ));
+    }
+    Ok(Json(application.into()))
+}
+
+/// The application, which the caller must decide on as whoever runs its lot, while the lot
+/// has not ended.
+async fn decidable(
+    state: &AppState,
+    caller: &Account,
+    id: &str,
+) -> Result<(Application, Lot), ApiError> {
+    let (application, lot) = application_and_lot(state, id).await?;
+    if !runs_lot(Some(caller), &lot) {
+        return Err(ApiError::forbidden(
+            "only the lot's auctioneer or an admin may decide on applications",
+        ));
+    }
+    if state.rooms.lot_view(&lot).await?.state.is_final() {
+        return Err(ApiError::conflict("lot_ended", "the lot has ended"));
+    }
+    Ok((application, lot))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Approval {
+    priority_rank: Option<i64>,
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ApplicationJson>, ApiError> {
+    let approval: Approval = optional_json(&body)?;
+    let priority_rank = approval
+        .priority_rank
+        .map(|rank| {
+            u32::try_from(rank)
+                .ok()
+                .filter(|rank| *rank >= 1)
+                .ok_or_else(|| ApiError::invalid("priority_rank is a whole number from 1 up"))
+        })
+        .transpose()?;
+    let (application, _) = decidable(&state, &caller, &id).await?;
+    let approved = state
+        .store
+        .approve_application(application.id, priority_rank, state.clock.now_ms())
+        .await
+        .map_err(|error| not_found_as(error, "application"))?;
+    state
+        .rooms
+        .roster_changed(approved.lot_id, approved.account_id)
+        .await?;
+    Ok(Json(approved.into()))
+}
+
+#[derive(Debug, Deserialize)]
+struct Rejection {
+    reason: String,
+}
+
+const REASON_CHARS: usize = 500;
+
+async fn reject(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    Json(request): Json<Rejection>,
+) -> Result<Json<ApplicationJson>, ApiError> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_CHARS {
+        return Err(ApiError::invalid(format!(
+            "reason must be 1 to {REASON_CHARS} characters"
+        )));
+    }
+    let (application, _) = decidable(&state, &caller, &id).await?;
+    let rejected = state
+        .store
+        .reject_application(application.id, reason, state.clock.now_ms())
+        .await
+        .map_err(|error| not_found_as(error, "application"))?;
+    state
+        .rooms
+        .roster_changed(rejected.lot_id, rejected.account_id)
+        .await?;
+    Ok(Json(rejected.into()))
+}
+
+/// A JSON body that may be left out (empty, or `null`): then the defaults.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let value: Option<T> = serde_json::from_slice(body)
+        .map_err(|error| ApiError::invalid(format!("invalid JSON body: {error}")))?;
+    Ok(value.unwrap_or_default())
+}
