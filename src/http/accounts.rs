@@ -189,15 +189,18 @@ async fn sign_in(
     Json(request): Json<SignIn>,
 ) -> Result<Json<SessionJson>, ApiError> {
     let credentials = state.store.account_credentials(&request.username).await?;
-    let (account, stored_hash) = match credentials {
-        Some((account, hash)) => (Some(account), hash),
-        None => (None, security::decoy_password_hash().to_owned()),
-    };
+    let (account, stored_hash) = credentials.unzip();
     let password = request.password;
-    let matches =
-        tokio::task::spawn_blocking(move || security::verify_password(&password, &stored_hash))
-            .await
-            .map_err(ApiError::internal)?;
+    // An unknown username is checked against a decoy hash: it takes as long to refuse.
+    let matches = tokio::task::spawn_blocking(move || {
+        let hash = match &stored_hash {
+            Some(hash) => hash.as_str(),
+            None => security::decoy_password_hash(),
+        };
+        security::verify_password(&password, hash)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let account = account.filter(|_| matches).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -205,6 +208,11 @@ async fn sign_in(
             "wrong username or password",
         )
     })?;
+    Ok(Json(new_session(&state, account).await?))
+}
+
+/// Opens a session for the account, valid for `session_ttl_secs`.
+async fn new_session(state: &AppState, account: Account) -> Result<SessionJson, ApiError> {
     let (token, token_hash) = security::new_session_token();
     let now_ms = state.clock.now_ms();
     let ttl_ms =
@@ -214,11 +222,11 @@ async fn sign_in(
         .store
         .create_session(&token_hash, account.id, now_ms, expires_at_ms)
         .await?;
-    Ok(Json(SessionJson {
+    Ok(SessionJson {
         token,
         expires_at: expires_at_ms,
         account: AccountJson::public(account),
-    }))
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -154,7 +154,7 @@ impl LotJson {
             extension_mode: lot.extension_mode.as_str(),
             settlement_due_at: lot.settlement_due_at_ms,
             state: view.state.as_str(),
-            result: lot.result.map(|result| result.as_str()),
+            result: view.result.or(lot.result).map(|result| result.as_str()),
             price: view.price,
             leader: view.leader.map(|leader| leader.to_string()),
             deadline: view.deadline_ms,

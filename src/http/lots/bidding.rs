@@ -141,23 +141,11 @@ async fn result(
     }))
 }
 
-/// A closed lot's result: as stored, or, if the close is not stored on the lot yet, by
-/// SPEC §2's rule (sold to the leader when there is no reserve or the price reaches it).
+/// A closed lot's result, as the room reports it (or as stored on the lot).
 fn outcome(lot: &Lot, view: &LotView) -> Option<LotResult> {
-    if view.state != LotState::Closed {
-        return None;
+    if view.state == LotState::Closed {
+        view.result.or(lot.result)
+    } else {
+        None
     }
-    lot.result.or_else(|| {
-        let sold = view.leader.is_some()
-            && match (lot.reserve_price, view.price) {
-                (None, _) => true,
-                (Some(reserve), Some(price)) => price >= reserve,
-                (Some(_), None) => false,
-            };
-        Some(if sold {
-            LotResult::Sold
-        } else {
-            LotResult::Unsold
-        })
-    })
 }
