@@ -5,12 +5,15 @@ use sqlx::FromRow;
 
 use crate::auction::AccountId;
 use crate::storage::accounts::is_unique_violation;
+use crate::storage::lots::sql::{
+    APPROVE_APPLICATION, ApplicationListingRow, ApplicationRow, BIDDER_NUMBER_ATTEMPTS,
+    INSERT_APPLICATION, INSERT_LOT, LotRow, PUBLISH_LOT, REJECT_APPLICATION, RosterRow,
+    SELECT_APPLICATION, SELECT_LIVE_LOTS, SELECT_LOT, SELECT_LOT_APPLICATIONS, SELECT_LOTS,
+    SELECT_ROSTER, SELECT_ROSTER_ENTRY, SELECT_TAKEN_BIDDER_NUMBERS, bind_new_lot,
+    missing_or_conflict,
+};
 use crate::storage::lots::{
-    APPROVE_APPLICATION, Application, ApplicationListing, ApplicationListingRow, ApplicationRow,
-    BIDDER_NUMBER_ATTEMPTS, INSERT_APPLICATION, INSERT_LOT, Lot, LotFilter, LotRow, LotStore,
-    NewLot, PUBLISH_LOT, REJECT_APPLICATION, RosterEntry, RosterRow, SELECT_APPLICATION,
-    SELECT_LIVE_LOTS, SELECT_LOT, SELECT_LOT_APPLICATIONS, SELECT_LOTS, SELECT_ROSTER,
-    SELECT_ROSTER_ENTRY, SELECT_TAKEN_BIDDER_NUMBERS, bind_new_lot, missing_or_conflict,
+    Application, ApplicationListing, Lot, LotFilter, LotStore, NewLot, RosterEntry,
     new_bidder_number,
 };
 use crate::storage::{ApplicationId, LotId, StoreError, StoreResult};
