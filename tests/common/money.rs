@@ -138,3 +138,52 @@ impl TestApp {
         );
     }
 }
+
+impl TestApp {
+    /// Closes the lot's money as the room does after a close: sold to `winner` at `price`,
+    /// or unsold when `winner` is `None`.
+    pub async fn settle_closed_lot(&self, lot_id: i64, winner: Option<(&User, &str)>) {
+        use bidroom::auction::{ClosedEvent, LotResult};
+        use bidroom::money::Money;
+        let closed = match winner {
+            Some((user, price)) => ClosedEvent {
+                result: LotResult::Sold,
+                price: Some(Money::parse(price).unwrap()),
+                leader: Some(user.id),
+                leader_bidder_number: None,
+            },
+            None => ClosedEvent {
+                result: LotResult::Unsold,
+                price: None,
+                leader: None,
+                leader_bidder_number: None,
+            },
+        };
+        let state = &self.server.as_ref().expect("a running server").state;
+        state
+            .store
+            .settle_closed_lot(lot_id, &closed, state.clock.now_ms())
+            .await
+            .expect("settle the closed lot");
+    }
+
+    /// Releases every deposit of the lot, as the room does after a cancel.
+    pub async fn release_lot_deposits(&self, lot_id: i64) {
+        let state = &self.server.as_ref().expect("a running server").state;
+        state
+            .store
+            .release_lot_deposits(lot_id, state.clock.now_ms())
+            .await
+            .expect("release the lot's deposits");
+    }
+
+    /// The kept balance of one ledger account (`fees`, `lot:7:proceeds`, ...).
+    pub async fn ledger_balance(&self, name: &str) -> String {
+        let store = &self.server.as_ref().expect("a running server").state.store;
+        let report = store
+            .reconcile_ledger()
+            .await
+            .expect("reconcile the ledger");
+        report.balance(name).to_string()
+    }
+}

@@ -99,13 +99,25 @@ type ContextRow = (
     Option<String>,
 );
 
-/// What the deposit rules look at, read inside the lodging transaction. The application's
-/// row stays locked until commit, so two deposits for one application (with different
-/// keys) are decided one after the other.
+/// What the deposit rules look at, read inside the lodging transaction.
+///
+/// The application's row is locked first, in a statement of its own, and stays locked
+/// until commit: two deposits for one application (with different keys) are decided one
+/// after the other. The context is read by the next statement, whose snapshot (READ
+/// COMMITTED) is taken after the lock was granted and so sees the deposit the other one
+/// committed; a subquery in the locking statement itself would not.
 async fn context(
     connection: &mut PgConnection,
     application: ApplicationId,
 ) -> StoreResult<(LotId, i64, DepositContext)> {
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(application)
+            .fetch_optional(&mut *connection)
+            .await?;
+    if locked.is_none() {
+        return Err(StoreError::NotFound);
+    }
     let row: Option<ContextRow> = sqlx::query_as(
         "SELECT a.lot_id, a.account_id, a.status,
                 EXISTS (SELECT 1 FROM deposits d WHERE d.application_id = a.id),
@@ -114,8 +126,7 @@ async fn context(
          FROM applications a
          JOIN lots l ON l.id = a.lot_id
          LEFT JOIN wallets w ON w.account_id = a.account_id
-         WHERE a.id = $1
-         FOR UPDATE OF a",
+         WHERE a.id = $1",
     )
     .bind(application)
     .fetch_optional(&mut *connection)

@@ -54,7 +54,7 @@ async fn held_deposits(connection: &mut PgConnection, lot: LotId) -> StoreResult
     let rows: Vec<(i64, i64, i64, String, Decimal)> = sqlx::query_as(
         "SELECT id, application_id, account_id, kind, amount FROM deposits
          WHERE lot_id = $1 AND status = 'held' ORDER BY id
-         FOR UPDATE",
+         FOR NO KEY UPDATE",
     )
     .bind(lot)
     .fetch_all(&mut *connection)
@@ -206,8 +206,7 @@ pub(super) async fn read(
         "SELECT s.lot_id, s.account_id, s.application_id, l.auctioneer_id, s.price, s.fee,
                 s.deposit_applied, s.amount_due, s.amount_paid, s.status, s.due_at_ms,
                 s.created_at_ms, s.resolved_at_ms
-         FROM settlements s JOIN lots l ON l.id = s.lot_id WHERE s.lot_id = $1
-         FOR UPDATE OF s",
+         FROM settlements s JOIN lots l ON l.id = s.lot_id WHERE s.lot_id = $1",
     )
     .bind(lot)
     .fetch_optional(&mut *connection)
@@ -247,6 +246,20 @@ pub(super) async fn read(
     }))
 }
 
+/// Locks the lot's settlement until commit, then reads it in a statement of its own (so
+/// that it sees what a transaction that held the lock before committed).
+async fn lock(connection: &mut PgConnection, lot: LotId) -> StoreResult<Option<Settlement>> {
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT lot_id FROM settlements WHERE lot_id = $1 FOR NO KEY UPDATE")
+            .bind(lot)
+            .fetch_optional(&mut *connection)
+            .await?;
+    match locked {
+        Some(_) => read(connection, lot).await,
+        None => Ok(None),
+    }
+}
+
 pub(super) async fn pay(
     pool: &PgPool,
     lot: LotId,
@@ -254,7 +267,7 @@ pub(super) async fn pay(
     now_ms: i64,
 ) -> StoreResult<Settlement> {
     let mut transaction = pool.begin().await?;
-    let settlement = read(&mut transaction, lot)
+    let settlement = lock(&mut transaction, lot)
         .await?
         .filter(|settlement| settlement.account_id == account)
         .ok_or(StoreError::NotFound)?;
@@ -307,7 +320,7 @@ async fn release_winner_guarantee(
 
 pub(super) async fn default(pool: &PgPool, lot: LotId, now_ms: i64) -> StoreResult<Settlement> {
     let mut transaction = pool.begin().await?;
-    let settlement = read(&mut transaction, lot)
+    let settlement = lock(&mut transaction, lot)
         .await?
         .ok_or(StoreError::NotFound)?;
     check_defaultable(&settlement, now_ms)?;
