@@ -562,3 +562,97 @@ on_both_databases!(
     bids_and_result_before_any_bid,
     super::bids_and_result_before_any_bid
 );
+
+async fn bids_are_anonymised_and_the_result_names_the_winner_to_few(db: Db) {
+    use common::ws::{Wire, WsClient};
+
+    let app = TestApp::spawn(db).await;
+    let auctioneer = app.create_auctioneer("house").await;
+    let lot = app
+        .published_lot(
+            &auctioneer.token,
+            json!({
+                "starts_at": in_secs(2),
+                "ends_at": in_secs(4),
+                "extension_window_secs": 1,
+            }),
+        )
+        .await;
+    let bob = app.registered_bidder(&auctioneer.token, lot, "bob").await;
+    let carol = app.registered_bidder(&auctioneer.token, lot, "carol").await;
+    for bidder in [&bob, &carol] {
+        app.top_up(&bidder.user, "1000.00").await;
+        let (status, body) = app
+            .deposit(&bidder.user, bidder.application_id, "deposit", json!({}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    let mut bob_socket = WsClient::signed_in(&app.ws_url, &bob.user.token, Wire::Json).await;
+    let mut carol_socket = WsClient::signed_in(&app.ws_url, &carol.user.token, Wire::Json).await;
+    bob_socket.join(lot).await;
+    carol_socket.join(lot).await;
+    bob_socket
+        .next_matching(|message| message["type"] == "state" && message["state"] == "open")
+        .await;
+    let accepted = bob_socket.bid(lot, "1000.00", "b1").await;
+    assert_eq!(accepted["type"], "accepted", "{accepted}");
+    carol_socket
+        .next_matching(|message| message["type"] == "bid")
+        .await;
+    let accepted = carol_socket.bid(lot, "1100.00", "c1").await;
+    assert_eq!(accepted["type"], "accepted", "{accepted}");
+
+    let (status, bids) = app
+        .get(&format!("/lots/{lot}/bids"), Some(&bob.user.token))
+        .await;
+    assert_eq!(status, 200, "{bids}");
+    let bids = bids.as_array().unwrap().clone();
+    assert_eq!(bids.len(), 2);
+    assert_eq!(bids[0]["amount"], "1000.00");
+    assert_eq!(bids[0]["bidder"], bob.bidder_number.as_str());
+    assert_eq!(bids[1]["bidder"], carol.bidder_number.as_str());
+    assert!(bids[0]["at"].as_str().unwrap().ends_with('Z'));
+    assert!(bids[0].get("account_id").is_none() && bids[0].get("display_name").is_none());
+    assert!(!serde_json::to_string(&bids).unwrap().contains("carol"));
+
+    let (_, monitor) = app
+        .get(&format!("/lots/{lot}/bids"), Some(&auctioneer.token))
+        .await;
+    assert_eq!(monitor[1]["account_id"], carol.user.id);
+    assert_eq!(monitor[1]["display_name"], "carol (display)");
+    let (_, page) = app
+        .get(
+            &format!("/lots/{lot}/bids?after_seq={}&limit=1", bids[0]["seq"]),
+            Some(&bob.user.token),
+        )
+        .await;
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    assert_eq!(page[0]["seq"], bids[1]["seq"]);
+
+    let (_, shown) = app.get(&format!("/lots/{lot}"), None).await;
+    assert_eq!(shown["state"], "open");
+    assert_eq!(shown["price"], "1100.00");
+    assert_eq!(shown["leader"], carol.bidder_number.as_str());
+    assert_eq!(shown["bid_count"], 2);
+
+    bob_socket.next_of_type("closed").await;
+    let path = format!("/lots/{lot}/result");
+    let (status, result) = app.get(&path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        result,
+        json!({ "status": "sold", "price": "1100.00", "winner_bidder": carol.bidder_number })
+    );
+    let (_, seen_by_loser) = app.get(&path, Some(&bob.user.token)).await;
+    assert!(seen_by_loser.get("winner_account_id").is_none());
+    for token in [&carol.user.token, &auctioneer.token] {
+        let (_, seen) = app.get(&path, Some(token)).await;
+        assert_eq!(seen["winner_account_id"], carol.user.id);
+    }
+    app.stop().await;
+}
+on_both_databases!(
+    bids_are_anonymised_and_the_result_names_the_winner_to_few,
+    super::bids_are_anonymised_and_the_result_names_the_winner_to_few
+);

@@ -468,3 +468,4 @@ impl TestApp {
     }
 }
 pub mod money;
+pub mod ws;
