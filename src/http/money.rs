@@ -18,6 +18,12 @@
 //!   lots take one. `Idempotency-Key` is 1–128 visible ASCII characters. A success is
 //!   stored and replayed; a refusal is not, so the same key may be tried again (after a
 //!   top-up, say).
+//! - Guarantees: submitted on a deposit's terms (in time, once the application has no
+//!   deposit, one pending at a time) and only if they cover the deposit (the fixed amount or
+//!   a range's minimum); an admin may accept one after the deposit deadline (see
+//!   [`crate::ledger::deposit::guarantee_may_be_accepted`]). An accepted guarantee is the
+//!   application's deposit (kind `guarantee`): released when the lot ends for a non-winner,
+//!   kept for the winner until it pays (then released) or defaults (then `called`).
 //! - Settlement: the winner pays the whole balance at once (partial payments are refused:
 //!   a part-paid settlement would leave the exchange holding money for a sale that may
 //!   still default). See [`crate::ledger::SettlementTerms`] for how the deposit, the fee
@@ -25,6 +31,7 @@
 
 mod bank;
 mod deposits;
+mod guarantees;
 mod settlements;
 mod wallet;
 
@@ -43,6 +50,9 @@ pub fn routes() -> Router<AppState> {
         .route("/wallet", get(wallet::show))
         .route("/bank/notifications", post(bank::notify))
         .route("/applications/{id}/deposit", post(deposits::lodge))
+        .route("/applications/{id}/guarantee", post(guarantees::submit))
+        .route("/guarantees/{id}/accept", post(guarantees::accept))
+        .route("/guarantees/{id}/reject", post(guarantees::reject))
         .route("/lots/{id}/settlement", get(settlements::show))
         .route("/lots/{id}/settlement/pay", post(settlements::pay))
         .route("/lots/{id}/settlement/default", post(settlements::default))

@@ -36,6 +36,10 @@ pub enum DepositRefusal {
     AmountOutsideRange { min: Money, max: Money },
     #[error("the lot is in {lot}, the wallet in {wallet}")]
     CurrencyMismatch { lot: String, wallet: String },
+    #[error("a guarantee must cover the deposit: at least {minimum}")]
+    GuaranteeBelowDeposit { minimum: Money },
+    #[error("a guarantee for this application is already waiting for a decision")]
+    GuaranteePending,
 }
 
 impl DepositRefusal {
@@ -50,6 +54,8 @@ impl DepositRefusal {
             | DepositRefusal::AmountIsNotTheDeposit { .. }
             | DepositRefusal::AmountOutsideRange { .. } => "invalid_amount",
             DepositRefusal::CurrencyMismatch { .. } => "currency_mismatch",
+            DepositRefusal::GuaranteeBelowDeposit { .. } => "invalid_amount",
+            DepositRefusal::GuaranteePending => "guarantee_pending",
         }
     }
 
@@ -61,6 +67,7 @@ impl DepositRefusal {
             DepositRefusal::AmountRequired { .. }
                 | DepositRefusal::AmountIsNotTheDeposit { .. }
                 | DepositRefusal::AmountOutsideRange { .. }
+                | DepositRefusal::GuaranteeBelowDeposit { .. }
         )
     }
 }
@@ -76,15 +83,7 @@ pub fn amount_to_lodge(
     requested: Option<Money>,
     now_ms: i64,
 ) -> Result<Money, DepositRefusal> {
-    if context.application_rejected {
-        return Err(DepositRefusal::ApplicationRejected);
-    }
-    if context.lot_state.is_final() {
-        return Err(DepositRefusal::LotEnded(context.lot_state));
-    }
-    if context.deposit_lodged {
-        return Err(DepositRefusal::AlreadyLodged);
-    }
+    check_application_and_lot(context)?;
     if now_ms >= context.deposit_deadline_ms {
         return Err(DepositRefusal::DeadlinePassed);
     }
@@ -95,6 +94,52 @@ pub fn amount_to_lodge(
         });
     }
     amount_within_terms(context.terms, requested)
+}
+
+/// Whether a guarantee (电子保函) of `amount` may be submitted at `now_ms`: on the same
+/// terms as a cash deposit (in time, for a live lot and an application that is not
+/// rejected and has none lodged), one waiting for a decision at a time, and covering the
+/// deposit (the fixed amount, or a range's minimum): a guarantee that could never make
+/// the deposit lodged is refused at once rather than left for an admin to accept.
+pub fn guarantee_may_be_submitted(
+    context: &DepositContext,
+    amount: Money,
+    pending_guarantee: bool,
+    now_ms: i64,
+) -> Result<(), DepositRefusal> {
+    check_application_and_lot(context)?;
+    if now_ms >= context.deposit_deadline_ms {
+        return Err(DepositRefusal::DeadlinePassed);
+    }
+    if pending_guarantee {
+        return Err(DepositRefusal::GuaranteePending);
+    }
+    let minimum = minimum_deposit(context.terms);
+    if amount < minimum {
+        return Err(DepositRefusal::GuaranteeBelowDeposit { minimum });
+    }
+    Ok(())
+}
+
+/// Whether an admin may accept a guarantee now. The deadline does not apply: the bidder
+/// submitted in time, and the exchange's review may take until the bidding starts (or
+/// later: the bidder simply cannot bid until it is accepted). A lot that has ended, an
+/// application rejected meanwhile, or a deposit lodged in cash meanwhile refuses it.
+pub fn guarantee_may_be_accepted(context: &DepositContext) -> Result<(), DepositRefusal> {
+    check_application_and_lot(context)
+}
+
+fn check_application_and_lot(context: &DepositContext) -> Result<(), DepositRefusal> {
+    if context.application_rejected {
+        return Err(DepositRefusal::ApplicationRejected);
+    }
+    if context.lot_state.is_final() {
+        return Err(DepositRefusal::LotEnded(context.lot_state));
+    }
+    if context.deposit_lodged {
+        return Err(DepositRefusal::AlreadyLodged);
+    }
+    Ok(())
 }
 
 /// The fixed deposit (a given amount must equal it), or the bidder's choice inside a range.
@@ -204,6 +249,44 @@ mod tests {
         lodged.deposit_lodged = true;
         assert_eq!(
             amount_to_lodge(&lodged, Some(money("7")), 0),
+            Err(DepositRefusal::AlreadyLodged)
+        );
+    }
+
+    #[test]
+    fn a_guarantee_must_cover_the_least_deposit() {
+        let range = context(DepositTerms::Range {
+            min: money("100"),
+            max: money("200"),
+        });
+        assert_eq!(
+            guarantee_may_be_submitted(&range, money("99.99"), false, 0),
+            Err(DepositRefusal::GuaranteeBelowDeposit {
+                minimum: money("100")
+            })
+        );
+        assert_eq!(
+            guarantee_may_be_submitted(&range, money("100"), false, 0),
+            Ok(())
+        );
+        assert_eq!(
+            guarantee_may_be_submitted(&range, money("100"), true, 0),
+            Err(DepositRefusal::GuaranteePending)
+        );
+    }
+
+    #[test]
+    fn a_guarantee_submitted_in_time_may_be_accepted_after_the_deadline() {
+        let fixed = context(DepositTerms::Fixed(money("1")));
+        assert_eq!(
+            guarantee_may_be_submitted(&fixed, money("1"), false, 1_000),
+            Err(DepositRefusal::DeadlinePassed)
+        );
+        assert_eq!(guarantee_may_be_accepted(&fixed), Ok(()));
+        let mut lodged = fixed;
+        lodged.deposit_lodged = true;
+        assert_eq!(
+            guarantee_may_be_accepted(&lodged),
             Err(DepositRefusal::AlreadyLodged)
         );
     }

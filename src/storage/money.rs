@@ -263,6 +263,76 @@ impl Settlement {
     }
 }
 
+/// An electronic guarantee (电子保函) as the bidder submits it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewGuarantee {
+    pub issuer: String,
+    pub number: String,
+    pub amount: Money,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuaranteeStatus {
+    /// Waiting for an admin's decision.
+    Pending,
+    /// Accepted: it stands as the application's deposit.
+    Accepted,
+    Rejected,
+    /// No longer needed: the lot ended without calling on it.
+    Released,
+    /// Called on: its winner defaulted.
+    Called,
+}
+
+impl GuaranteeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuaranteeStatus::Pending => "pending",
+            GuaranteeStatus::Accepted => "accepted",
+            GuaranteeStatus::Rejected => "rejected",
+            GuaranteeStatus::Released => "released",
+            GuaranteeStatus::Called => "called",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GuaranteeStatus> {
+        Some(match text {
+            "pending" => GuaranteeStatus::Pending,
+            "accepted" => GuaranteeStatus::Accepted,
+            "rejected" => GuaranteeStatus::Rejected,
+            "released" => GuaranteeStatus::Released,
+            "called" => GuaranteeStatus::Called,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Guarantee {
+    pub id: i64,
+    pub application_id: ApplicationId,
+    pub lot_id: LotId,
+    pub account_id: AccountId,
+    pub issuer: String,
+    pub number: String,
+    pub amount: Money,
+    pub status: GuaranteeStatus,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    pub created_at_ms: i64,
+    pub decided_at_ms: Option<i64>,
+}
+
+/// An admin's decision on a pending guarantee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GuaranteeDecision {
+    /// The guarantee stands as the deposit: the application's deposit becomes lodged.
+    Accept,
+    Reject {
+        reason: String,
+    },
+}
+
 /// Renders the first answer to a bank notification, to be stored and replayed.
 pub type RenderReceipt<'a> = &'a (dyn Fn(&BankReceipt) -> String + Send + Sync);
 
@@ -313,6 +383,24 @@ pub trait MoneyStore {
         render: RenderDeposit<'_>,
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>>;
+
+    /// Submits a guarantee for an application (pending until an admin decides).
+    async fn submit_guarantee(
+        &self,
+        application: ApplicationId,
+        guarantee: &NewGuarantee,
+        now_ms: i64,
+    ) -> StoreResult<Result<Guarantee, DepositRefusal>>;
+
+    /// Accepts or rejects a pending guarantee; an accepted one is recorded as the
+    /// application's deposit (kind `guarantee`, no money moves) and makes it lodged.
+    /// Conflicts: `guarantee_not_pending`.
+    async fn decide_guarantee(
+        &self,
+        guarantee: i64,
+        decision: &GuaranteeDecision,
+        now_ms: i64,
+    ) -> StoreResult<Result<Guarantee, DepositRefusal>>;
 
     /// After a close: releases every non-winner's deposit (自动退还); for a sold lot, applies
     /// the winner's deposit to the price (结转) and opens the settlement for
@@ -490,5 +578,22 @@ pub(crate) fn sold_to(
             (Some(winner), Some(price)) => Ok(Some((winner, price))),
             _ => Err(anyhow::anyhow!("lot {lot} closed sold without a winner and a price").into()),
         },
+    }
+}
+
+pub(crate) fn guarantee_status(text: &str) -> super::StoreResult<GuaranteeStatus> {
+    GuaranteeStatus::parse(text)
+        .ok_or_else(|| anyhow::anyhow!("stored guarantee status {text:?}").into())
+}
+
+/// Only a pending guarantee can be decided.
+pub(crate) fn check_pending(status: GuaranteeStatus) -> super::StoreResult<()> {
+    if status == GuaranteeStatus::Pending {
+        Ok(())
+    } else {
+        Err(super::StoreError::conflict(
+            "guarantee_not_pending",
+            format!("the guarantee is already {}", status.as_str()),
+        ))
     }
 }

@@ -125,7 +125,7 @@ fn request_sha256(application: i64, requested: Option<Money>) -> String {
     sha256_hex(format!("deposit\n{application}\n{amount}").as_bytes())
 }
 
-fn refused(refusal: DepositRefusal) -> ApiError {
+pub(super) fn refused(refusal: DepositRefusal) -> ApiError {
     let status = if refusal.is_invalid_input() {
         StatusCode::BAD_REQUEST
     } else {

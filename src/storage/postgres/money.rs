@@ -4,6 +4,7 @@
 
 mod bank;
 mod deposits;
+mod guarantees;
 mod idempotency;
 mod ledger;
 mod settlements;
@@ -15,8 +16,9 @@ use crate::auction::{AccountId, ClosedEvent};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::{
-    ApplicationOwner, BankNotification, IdempotencyKey, MoneyStore, NotificationRefusal, Recorded,
-    RecordedNotification, RenderDeposit, RenderReceipt, Settlement, WalletPage, WalletSummary,
+    ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, IdempotencyKey, MoneyStore,
+    NewGuarantee, NotificationRefusal, Recorded, RecordedNotification, RenderDeposit,
+    RenderReceipt, Settlement, WalletPage, WalletSummary,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -62,6 +64,24 @@ impl MoneyStore for PgStore {
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>> {
         deposits::lodge(&self.pool, application, requested, key, render, now_ms).await
+    }
+
+    async fn submit_guarantee(
+        &self,
+        application: ApplicationId,
+        guarantee: &NewGuarantee,
+        now_ms: i64,
+    ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
+        guarantees::submit(&self.pool, application, guarantee, now_ms).await
+    }
+
+    async fn decide_guarantee(
+        &self,
+        guarantee: i64,
+        decision: &GuaranteeDecision,
+        now_ms: i64,
+    ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
+        guarantees::decide(&self.pool, guarantee, decision, now_ms).await
     }
 
     async fn settle_closed_lot(

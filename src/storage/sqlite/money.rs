@@ -3,6 +3,7 @@
 
 mod bank;
 mod deposits;
+mod guarantees;
 mod idempotency;
 mod ledger;
 mod settlements;
@@ -14,8 +15,9 @@ use crate::auction::{AccountId, ClosedEvent};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::{
-    ApplicationOwner, BankNotification, IdempotencyKey, MoneyStore, NotificationRefusal, Recorded,
-    RecordedNotification, RenderDeposit, RenderReceipt, Settlement, WalletPage, WalletSummary,
+    ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, IdempotencyKey, MoneyStore,
+    NewGuarantee, NotificationRefusal, Recorded, RecordedNotification, RenderDeposit,
+    RenderReceipt, Settlement, WalletPage, WalletSummary,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -61,6 +63,24 @@ impl MoneyStore for SqliteStore {
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>> {
         deposits::lodge(&self.writer, application, requested, key, render, now_ms).await
+    }
+
+    async fn submit_guarantee(
+        &self,
+        application: ApplicationId,
+        guarantee: &NewGuarantee,
+        now_ms: i64,
+    ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
+        guarantees::submit(&self.writer, application, guarantee, now_ms).await
+    }
+
+    async fn decide_guarantee(
+        &self,
+        guarantee: i64,
+        decision: &GuaranteeDecision,
+        now_ms: i64,
+    ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
+        guarantees::decide(&self.writer, guarantee, decision, now_ms).await
     }
 
     async fn settle_closed_lot(

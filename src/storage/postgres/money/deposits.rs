@@ -106,7 +106,7 @@ type ContextRow = (
 /// after the other. The context is read by the next statement, whose snapshot (READ
 /// COMMITTED) is taken after the lock was granted and so sees the deposit the other one
 /// committed; a subquery in the locking statement itself would not.
-async fn context(
+pub(super) async fn context(
     connection: &mut PgConnection,
     application: ApplicationId,
 ) -> StoreResult<(LotId, i64, DepositContext)> {

@@ -100,7 +100,7 @@ type ContextRow = (
 );
 
 /// What the deposit rules look at, read inside the lodging transaction.
-async fn context(
+pub(super) async fn context(
     connection: &mut SqliteConnection,
     application: ApplicationId,
 ) -> StoreResult<(LotId, i64, DepositContext)> {

@@ -1,0 +1,150 @@
+//! Electronic guarantees (电子保函): `POST /applications/{id}/guarantee` (the bidder),
+//! `POST /guarantees/{id}/accept` and `/reject` (admin).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::storage::money::{Guarantee, GuaranteeDecision, NewGuarantee};
+use crate::time_format;
+
+use super::super::{ApiError, AppState, Caller, Json};
+use super::{deposits::refused, not_found_as, path_id};
+
+/// The longest issuer name (a bank's or insurer's full name) and guarantee number.
+const MAX_ISSUER_CHARS: usize = 200;
+const MAX_NUMBER_CHARS: usize = 100;
+const MAX_REASON_CHARS: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GuaranteeRequest {
+    issuer: String,
+    number: String,
+    amount: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RejectRequest {
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct GuaranteeJson {
+    id: i64,
+    application_id: i64,
+    lot_id: i64,
+    issuer: String,
+    number: String,
+    amount: Money,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(with = "time_format::rfc3339")]
+    created_at: i64,
+    #[serde(
+        with = "time_format::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    decided_at: Option<i64>,
+}
+
+impl GuaranteeJson {
+    fn new(guarantee: Guarantee) -> GuaranteeJson {
+        GuaranteeJson {
+            id: guarantee.id,
+            application_id: guarantee.application_id,
+            lot_id: guarantee.lot_id,
+            issuer: guarantee.issuer,
+            number: guarantee.number,
+            amount: guarantee.amount,
+            status: guarantee.status.as_str(),
+            reason: guarantee.reason,
+            created_at: guarantee.created_at_ms,
+            decided_at: guarantee.decided_at_ms,
+        }
+    }
+}
+
+/// A trimmed text of 1 to `max` characters.
+fn text(name: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ApiError::invalid(format!(
+            "{name} is 1 to {max} characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    Json(request): Json<GuaranteeRequest>,
+) -> Result<(StatusCode, Json<GuaranteeJson>), ApiError> {
+    let application = path_id(&id, "application")?;
+    let guarantee = NewGuarantee {
+        issuer: text("issuer", &request.issuer, MAX_ISSUER_CHARS)?,
+        number: text("number", &request.number, MAX_NUMBER_CHARS)?,
+        amount: Money::parse_positive(&request.amount)
+            .map_err(|error| ApiError::invalid(format!("amount: {error}")))?,
+    };
+    let owner = state
+        .store
+        .application_owner(application)
+        .await?
+        .ok_or_else(|| ApiError::not_found("application"))?;
+    if owner.account_id != caller.id {
+        return Err(ApiError::forbidden(
+            "only the applicant may submit its guarantee",
+        ));
+    }
+    let submitted = state
+        .store
+        .submit_guarantee(application, &guarantee, state.clock.now_ms())
+        .await?
+        .map_err(refused)?;
+    Ok((StatusCode::CREATED, Json(GuaranteeJson::new(submitted))))
+}
+
+pub(super) async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<GuaranteeJson>, ApiError> {
+    caller.require_admin()?;
+    let accepted = decide(&state, &id, GuaranteeDecision::Accept).await?;
+    state
+        .rooms
+        .roster_changed(accepted.lot_id, accepted.account_id)
+        .await?;
+    Ok(Json(GuaranteeJson::new(accepted)))
+}
+
+pub(super) async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(request): Json<RejectRequest>,
+) -> Result<Json<GuaranteeJson>, ApiError> {
+    caller.require_admin()?;
+    let reason = text("reason", &request.reason, MAX_REASON_CHARS)?;
+    let rejected = decide(&state, &id, GuaranteeDecision::Reject { reason }).await?;
+    Ok(Json(GuaranteeJson::new(rejected)))
+}
+
+async fn decide(
+    state: &AppState,
+    id: &str,
+    decision: GuaranteeDecision,
+) -> Result<Guarantee, ApiError> {
+    let guarantee = path_id(id, "guarantee")?;
+    state
+        .store
+        .decide_guarantee(guarantee, &decision, state.clock.now_ms())
+        .await
+        .map_err(not_found_as("guarantee"))?
+        .map_err(refused)
+}

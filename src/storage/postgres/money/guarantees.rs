@@ -1,0 +1,166 @@
+//! Electronic guarantees (电子保函): submitted by the bidder, decided by an admin.
+
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+
+use crate::money::Money;
+
+use crate::ledger::{DepositRefusal, deposit};
+use crate::storage::money::{
+    Guarantee, GuaranteeDecision, NewGuarantee, check_pending, guarantee_status,
+};
+use crate::storage::{ApplicationId, StoreError, StoreResult};
+
+use super::deposits;
+
+pub(super) async fn submit(
+    pool: &PgPool,
+    application: ApplicationId,
+    guarantee: &NewGuarantee,
+    now_ms: i64,
+) -> StoreResult<Result<Guarantee, DepositRefusal>> {
+    let mut transaction = pool.begin().await?;
+    // Locks the application: two submissions for it are decided one after the other.
+    let (_, account_id, context) = deposits::context(&mut transaction, application).await?;
+    let pending: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM guarantees WHERE application_id = $1
+             AND status = 'pending')",
+    )
+    .bind(application)
+    .fetch_one(&mut *transaction)
+    .await?;
+    if let Err(refusal) =
+        deposit::guarantee_may_be_submitted(&context, guarantee.amount, pending, now_ms)
+    {
+        return Ok(Err(refusal));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO guarantees (application_id, account_id, issuer, number, amount, status,
+             created_at_ms)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+    )
+    .bind(application)
+    .bind(account_id)
+    .bind(&guarantee.issuer)
+    .bind(&guarantee.number)
+    .bind(guarantee.amount.decimal())
+    .bind(now_ms)
+    .fetch_one(&mut *transaction)
+    .await?;
+    let submitted = read(&mut transaction, id).await?;
+    transaction.commit().await?;
+    Ok(Ok(submitted))
+}
+
+pub(super) async fn decide(
+    pool: &PgPool,
+    guarantee: i64,
+    decision: &GuaranteeDecision,
+    now_ms: i64,
+) -> StoreResult<Result<Guarantee, DepositRefusal>> {
+    let mut transaction = pool.begin().await?;
+    // Locked in a statement of its own, then read: a decision made meanwhile is seen.
+    sqlx::query("SELECT id FROM guarantees WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(guarantee)
+        .execute(&mut *transaction)
+        .await?;
+    let current = read(&mut transaction, guarantee).await?;
+    check_pending(current.status)?;
+    match decision {
+        GuaranteeDecision::Reject { reason } => {
+            sqlx::query(
+                "UPDATE guarantees SET status = 'rejected', reason = $2, decided_at_ms = $3
+                 WHERE id = $1",
+            )
+            .bind(guarantee)
+            .bind(reason)
+            .bind(now_ms)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        GuaranteeDecision::Accept => {
+            let (lot_id, account_id, context) =
+                deposits::context(&mut transaction, current.application_id).await?;
+            if let Err(refusal) = deposit::guarantee_may_be_accepted(&context) {
+                return Ok(Err(refusal));
+            }
+            sqlx::query(
+                "UPDATE guarantees SET status = 'accepted', decided_at_ms = $2 WHERE id = $1",
+            )
+            .bind(guarantee)
+            .bind(now_ms)
+            .execute(&mut *transaction)
+            .await?;
+            sqlx::query(
+                "INSERT INTO deposits (application_id, lot_id, account_id, kind, amount, status,
+                     created_at_ms)
+                 VALUES ($1, $2, $3, 'guarantee', $4, 'held', $5)",
+            )
+            .bind(current.application_id)
+            .bind(lot_id)
+            .bind(account_id)
+            .bind(current.amount.decimal())
+            .bind(now_ms)
+            .execute(&mut *transaction)
+            .await?;
+            sqlx::query("UPDATE applications SET deposit_status = 'lodged' WHERE id = $1")
+                .bind(current.application_id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+    }
+    let decided = read(&mut transaction, guarantee).await?;
+    transaction.commit().await?;
+    Ok(Ok(decided))
+}
+
+type GuaranteeRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Decimal,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
+async fn read(connection: &mut PgConnection, guarantee: i64) -> StoreResult<Guarantee> {
+    let row: Option<GuaranteeRow> = sqlx::query_as(
+        "SELECT g.id, g.application_id, a.lot_id, g.account_id, g.issuer, g.number, g.amount,
+                g.status, g.reason, g.created_at_ms, g.decided_at_ms
+         FROM guarantees g JOIN applications a ON a.id = g.application_id WHERE g.id = $1",
+    )
+    .bind(guarantee)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let (
+        id,
+        application_id,
+        lot_id,
+        account_id,
+        issuer,
+        number,
+        amount,
+        status,
+        reason,
+        created_at_ms,
+        decided_at_ms,
+    ) = row.ok_or(StoreError::NotFound)?;
+    Ok(Guarantee {
+        id,
+        application_id,
+        lot_id,
+        account_id,
+        issuer,
+        number,
+        amount: Money::from_decimal(amount),
+        status: guarantee_status(&status)?,
+        reason,
+        created_at_ms,
+        decided_at_ms,
+    })
+}
