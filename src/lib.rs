@@ -14,6 +14,7 @@
 pub mod auction;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod ledger;
 pub mod limits;

@@ -48,6 +48,13 @@ pub async fn start_with_metrics(
     config: ServeConfig,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 ) -> anyhow::Result<RunningServer> {
+    let mut config = config;
+    if config.demo && config.bootstrap_admin.is_none() {
+        config.bootstrap_admin = Some(crate::config::Credentials {
+            username: crate::demo::DEMO_ADMIN.to_owned(),
+            password: crate::demo::DEMO_PASSWORD.to_owned(),
+        });
+    }
     let clock = Clock::start();
     let store = storage::connect(&config.database_url).await?;
     let rooms = Rooms::start(store.clone(), clock).await?;
@@ -66,6 +73,12 @@ pub async fn start_with_metrics(
         .await
         .with_context(|| format!("failed to listen on {}", state.config.listen))?;
     let local_addr = listener.local_addr()?;
+    if state.config.demo {
+        let guide = crate::demo::seed(&state, local_addr)
+            .await
+            .context("failed to seed the demo exchange")?;
+        println!("{guide}");
+    }
     let app = router(state.clone());
     let rooms = state.rooms.clone();
     let task = tokio::spawn(async move {

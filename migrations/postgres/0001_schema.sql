@@ -63,7 +63,7 @@ CREATE TABLE lots (
     currency                 TEXT    NOT NULL,
     start_price              NUMERIC(24, 2) NOT NULL,
     increment                NUMERIC(24, 2) NOT NULL,
-    reserve_price            TEXT,
+    reserve_price            NUMERIC(24, 2),
     deposit_kind             TEXT    NOT NULL CHECK (deposit_kind IN ('fixed', 'range')),
     deposit_min              NUMERIC(24, 2) NOT NULL,
     deposit_max              NUMERIC(24, 2) NOT NULL,

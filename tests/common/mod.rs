@@ -467,5 +467,7 @@ impl TestApp {
         }
     }
 }
+pub mod exchange;
 pub mod money;
+pub mod process;
 pub mod ws;

@@ -85,8 +85,12 @@ impl WsClient {
 
     /// Reads one data frame off the socket, or returns the frame that ended the stream.
     async fn read(&mut self) -> Result<Value, Option<Message>> {
+        self.read_within(RECEIVE_TIMEOUT).await
+    }
+
+    async fn read_within(&mut self, timeout: Duration) -> Result<Value, Option<Message>> {
         loop {
-            let frame = tokio::time::timeout(RECEIVE_TIMEOUT, self.stream.next())
+            let frame = tokio::time::timeout(timeout, self.stream.next())
                 .await
                 .expect("a message within the timeout");
             match frame {
@@ -156,7 +160,8 @@ impl WsClient {
     /// Waits until the server closes the connection, and returns its close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
         loop {
-            match self.read().await {
+            // Longer than the server's 10 s allowance for `auth`.
+            match self.read_within(Duration::from_secs(15)).await {
                 Ok(_) => continue,
                 Err(Some(Message::Close(frame))) => return frame,
                 Err(_) => return None,

@@ -108,6 +108,8 @@ async fn apply(
         .store
         .create_application(lot.id, caller.id, now_ms)
         .await?;
+    // The room answers this bidder's bids with `not_approved` from now on.
+    state.rooms.roster_changed(lot.id, caller.id).await?;
     Ok((StatusCode::CREATED, Json(application.into())))
 }
 

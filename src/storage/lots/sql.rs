@@ -179,7 +179,7 @@ fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
     StoreError::Internal(anyhow::anyhow!("stored {what} {value:?} is not valid"))
 }
 
-/// A `lots` row; `M` is how the database keeps decimals. `reserve_price` is TEXT in both.
+/// A `lots` row; `M` is how the database keeps decimals.
 #[derive(sqlx::FromRow)]
 pub(in crate::storage) struct LotRow<M> {
     id: i64,
@@ -189,7 +189,7 @@ pub(in crate::storage) struct LotRow<M> {
     currency: String,
     start_price: M,
     increment: M,
-    reserve_price: Option<String>,
+    reserve_price: Option<M>,
     deposit_kind: String,
     deposit_min: M,
     deposit_max: M,
@@ -275,6 +275,7 @@ pub(in crate::storage) fn bind_new_lot<'q, DB, M>(
 where
     DB: sqlx::Database,
     M: sqlx::Encode<'q, DB> + sqlx::Type<DB> + Send + 'q,
+    Option<M>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -288,7 +289,7 @@ where
         .bind(lot.currency.as_str())
         .bind(decimal(lot.start_price.decimal()))
         .bind(decimal(lot.increment.decimal()))
-        .bind(lot.reserve_price.map(|reserve| reserve.to_string()))
+        .bind(lot.reserve_price.map(|reserve| decimal(reserve.decimal())))
         .bind(deposit_kind)
         .bind(decimal(deposit_min.decimal()))
         .bind(decimal(deposit_max.decimal()))
