@@ -21,7 +21,7 @@ const AUCTIONEER: &str = "auctioneer";
 const BIDDERS: [(&str, &str, &str); 3] = [
     ("alice", "Alice Wang", "11010519491231002X"),
     ("bob", "Bob Li", "110101199003070134"),
-    ("carol", "Carol Zhang", "440106198505120028"),
+    ("carol", "Carol Zhang", "440106198505120027"),
 ];
 
 /// Seeds the demo and returns the text that tells a person how to sign in.
@@ -46,12 +46,13 @@ pub async fn seed(state: &AppState, address: std::net::SocketAddr) -> anyhow::Re
     let mut bidders = Vec::new();
     for (username, display_name, id_number) in BIDDERS {
         let bidder = api.account(None, username, display_name, "bidder").await?;
-        api.call(
+        api.expect(
             "POST",
             &format!("/accounts/{}/verification", bidder.id),
             Some(&admin),
             &[],
             json!({"real_name": display_name, "id_number": id_number}),
+            StatusCode::OK,
         )
         .await?;
         let me = api
@@ -73,10 +74,18 @@ pub async fn seed(state: &AppState, address: std::net::SocketAddr) -> anyhow::Re
             "account_number": account_number,
             "amount": "500000.00",
             "currency": "CNY",
-            "received_at": to_rfc3339(state.clock.now_ms()),
+            // Fixed, so that a second demo run repeats the same notification (a no-op).
+            "received_at": "2026-01-01T00:00:00Z",
         });
-        api.call("POST", "/bank/notifications", Some(&admin), &[], top_up)
-            .await?;
+        api.expect(
+            "POST",
+            "/bank/notifications",
+            Some(&admin),
+            &[],
+            top_up,
+            StatusCode::CREATED,
+        )
+        .await?;
         bidders.push(bidder);
     }
 
@@ -178,14 +187,20 @@ pub async fn seed(state: &AppState, address: std::net::SocketAddr) -> anyhow::Re
         ));
     }
 
+    let admin_password_note = if admin_password == DEMO_PASSWORD {
+        ""
+    } else {
+        " (with the --bootstrap-admin password)"
+    };
     Ok(format!(
         "bidroom demo exchange is ready at http://{address}\n\
          sign in (POST /api/v1/sessions) with password \"{DEMO_PASSWORD}\" as:\n  \
-         admin: {admin_username} (password as configured)\n  auctioneer: {AUCTIONEER}\n  bidders: alice, bob, carol \
-         (verified, 500000.00 CNY each, deposits lodged)\n\
+         admin: {admin_username}{admin_password_note}\n  \
+         auctioneer: {AUCTIONEER}\n  \
+         bidders: alice, bob, carol (verified, 500000.00 CNY each, deposits lodged)\n\
          lots:\n{}\n\
-         then open ws://{address}/ws, send {{\"type\":\"auth\",\"token\":TOKEN}}, {{\"type\":\"join\",\"lot\":ID}} and \
-         {{\"type\":\"bid\",\"lot\":ID,\"amount\":\"...\",\"req\":\"1\"}}",
+         then open ws://{address}/ws and send {{\"type\":\"auth\",\"token\":TOKEN}}, \
+         {{\"type\":\"join\",\"lot\":ID}} and {{\"type\":\"bid\",\"lot\":ID,\"amount\":\"...\",\"req\":\"1\"}}",
         lot_lines.join("\n")
     ))
 }
