@@ -24,6 +24,10 @@
 //!   [`crate::ledger::deposit::guarantee_may_be_accepted`]). An accepted guarantee is the
 //!   application's deposit (kind `guarantee`): released when the lot ends for a non-winner,
 //!   kept for the winner until it pays (then released) or defaults (then `called`).
+//! - Withdrawals (余额退还) take the amount out of `available` at once (`withdrawal`:
+//!   available −A, bank_clearing +A) and answer `201` with `status: "requested"`: the payout
+//!   to the bank account the bidder paid from (原路退回) is the bank integration's. They are
+//!   idempotent by `Idempotency-Key` as deposits are; frozen money cannot be withdrawn.
 //! - Settlement: the winner pays the whole balance at once (partial payments are refused:
 //!   a part-paid settlement would leave the exchange holding money for a sale that may
 //!   still default). See [`crate::ledger::SettlementTerms`] for how the deposit, the fee
@@ -34,6 +38,7 @@ mod deposits;
 mod guarantees;
 mod settlements;
 mod wallet;
+mod withdrawals;
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
@@ -48,6 +53,7 @@ use super::{ApiError, AppState};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/wallet", get(wallet::show))
+        .route("/wallet/withdrawals", post(withdrawals::withdraw))
         .route("/bank/notifications", post(bank::notify))
         .route("/applications/{id}/deposit", post(deposits::lodge))
         .route("/applications/{id}/guarantee", post(guarantees::submit))

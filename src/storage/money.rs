@@ -333,11 +333,32 @@ pub enum GuaranteeDecision {
     },
 }
 
+/// A withdrawal (余额退还) from a wallet's `available` to the bidder's bank account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub amount: Money,
+    pub currency: String,
+    /// The wallet's virtual account number, for the bidder's own records.
+    pub account_number: String,
+    pub transaction_id: i64,
+    pub created_at_ms: i64,
+}
+
+impl Withdrawal {
+    /// Every withdrawal is `requested` when made: the payout is the bank integration's.
+    pub const STATUS: &'static str = "requested";
+}
+
 /// Renders the first answer to a bank notification, to be stored and replayed.
 pub type RenderReceipt<'a> = &'a (dyn Fn(&BankReceipt) -> String + Send + Sync);
 
 /// Renders the first answer to a deposit, to be stored and replayed.
 pub type RenderDeposit<'a> = &'a (dyn Fn(&Deposit) -> StoredAnswer + Send + Sync);
+
+/// Renders the first answer to a withdrawal, to be stored and replayed.
+pub type RenderWithdrawal<'a> = &'a (dyn Fn(&Withdrawal) -> StoredAnswer + Send + Sync);
 
 #[async_trait]
 pub trait MoneyStore {
@@ -383,6 +404,17 @@ pub trait MoneyStore {
         render: RenderDeposit<'_>,
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>>;
+
+    /// Takes `amount` out of the account's `available` (`withdrawal`), idempotent by `key`
+    /// as deposits are. Conflicts: `insufficient_funds`, `idempotency_conflict`.
+    async fn withdraw(
+        &self,
+        account: AccountId,
+        amount: Money,
+        key: &IdempotencyKey,
+        render: RenderWithdrawal<'_>,
+        now_ms: i64,
+    ) -> StoreResult<Recorded>;
 
     /// Submits a guarantee for an application (pending until an admin decides).
     async fn submit_guarantee(

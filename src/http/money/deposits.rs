@@ -86,7 +86,7 @@ pub(super) async fn lodge(
     Ok(stored_json(recorded.answer.status, recorded.answer.body))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get(IDEMPOTENCY_KEY_HEADER)
         .ok_or_else(|| ApiError::invalid("send an Idempotency-Key header"))?;

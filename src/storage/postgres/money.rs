@@ -9,6 +9,7 @@ mod idempotency;
 mod ledger;
 mod settlements;
 mod wallet;
+mod withdrawals;
 
 use async_trait::async_trait;
 
@@ -18,7 +19,7 @@ use crate::money::Money;
 use crate::storage::money::{
     ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, IdempotencyKey, MoneyStore,
     NewGuarantee, NotificationRefusal, Recorded, RecordedNotification, RenderDeposit,
-    RenderReceipt, Settlement, WalletPage, WalletSummary,
+    RenderReceipt, RenderWithdrawal, Settlement, WalletPage, WalletSummary,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -64,6 +65,17 @@ impl MoneyStore for PgStore {
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>> {
         deposits::lodge(&self.pool, application, requested, key, render, now_ms).await
+    }
+
+    async fn withdraw(
+        &self,
+        account: AccountId,
+        amount: Money,
+        key: &IdempotencyKey,
+        render: RenderWithdrawal<'_>,
+        now_ms: i64,
+    ) -> StoreResult<Recorded> {
+        withdrawals::withdraw(&self.pool, account, amount, key, render, now_ms).await
     }
 
     async fn submit_guarantee(

@@ -1,0 +1,72 @@
+//! `POST /wallet/withdrawals`: 余额退还, from `available` to the bidder's bank account.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::security::sha256_hex;
+use crate::storage::money::{IdempotencyKey, StoredAnswer, Withdrawal};
+use crate::time_format;
+
+use super::super::{ApiError, AppState, Caller};
+use super::deposits::idempotency_key;
+use super::{not_found_as, stored_json};
+
+#[derive(Debug, Deserialize)]
+struct WithdrawalRequest {
+    amount: String,
+}
+
+#[derive(Debug, Serialize)]
+struct WithdrawalJson<'a> {
+    id: i64,
+    amount: Money,
+    currency: &'a str,
+    account_number: &'a str,
+    status: &'static str,
+    #[serde(with = "time_format::rfc3339")]
+    created_at: i64,
+}
+
+fn render(withdrawal: &Withdrawal) -> StoredAnswer {
+    let json = WithdrawalJson {
+        id: withdrawal.id,
+        amount: withdrawal.amount,
+        currency: &withdrawal.currency,
+        account_number: &withdrawal.account_number,
+        status: Withdrawal::STATUS,
+        created_at: withdrawal.created_at_ms,
+    };
+    StoredAnswer {
+        status: StatusCode::CREATED.as_u16(),
+        body: serde_json::to_string(&json).expect("a withdrawal serializes"),
+    }
+}
+
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let request: WithdrawalRequest = serde_json::from_slice(&body)
+        .map_err(|error| ApiError::invalid(format!("not a withdrawal request: {error}")))?;
+    let amount = Money::parse_positive(&request.amount)
+        .map_err(|error| ApiError::invalid(format!("amount: {error}")))?;
+    let key = IdempotencyKey {
+        account_id: caller.id,
+        scope: "withdrawal",
+        key,
+        request_sha256: sha256_hex(format!("withdrawal\n{amount}").as_bytes()),
+    };
+    let recorded = state
+        .store
+        .withdraw(caller.id, amount, &key, &render, state.clock.now_ms())
+        .await
+        .map_err(not_found_as("wallet"))?;
+    Ok(stored_json(recorded.answer.status, recorded.answer.body))
+}
