@@ -56,3 +56,7 @@ pub const MAX_REQ_CHARS: usize = 64;
 
 /// The longest announcement text.
 pub const MAX_ANNOUNCEMENT_CHARS: usize = 2000;
+
+/// How long an ended room (closed or cancelled) stays in memory for late joiners before
+/// its task ends; later joins get a snapshot read from the database.
+pub const ENDED_ROOM_LINGER_MS: i64 = 10 * 60 * 1000;

@@ -123,6 +123,25 @@ async fn a_killed_server_comes_back_with_every_acknowledged_bid(db: Db) {
         "{closed}"
     );
     second.kill();
+
+    // After another restart the ended room is read back from the database.
+    let third = ServerProcess::start(&url);
+    let app = TestApp::external(&third.address, app.into_database());
+    let mut late = app.bidder_client(&lot.bidders[1], Wire::Json).await;
+    let snapshot = late.join(lot.id).await;
+    assert_eq!(
+        (snapshot["state"].as_str(), snapshot["result"].as_str()),
+        (Some("closed"), Some("sold")),
+        "{snapshot}"
+    );
+    assert_eq!(snapshot["price"], closed["price"]);
+    assert_eq!(snapshot["seq"], closed["seq"]);
+    assert_eq!(
+        snapshot["you"]["bidder_number"],
+        lot.bidders[1].bidder_number.as_str()
+    );
+    assert!(!snapshot["recent_bids"].as_array().unwrap().is_empty());
+    third.kill();
 }
 on_both_databases!(
     a_killed_server_comes_back_with_every_acknowledged_bid,

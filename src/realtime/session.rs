@@ -323,8 +323,8 @@ impl Session {
     }
 
     async fn join(&mut self, lot: LotId, since_seq: Option<u64>, req: Option<Req>) {
-        let Some(room) = self.room(lot, req.as_ref()).await else {
-            return;
+        let Some(room) = self.state.rooms.room(lot) else {
+            return self.join_ended(lot, req).await;
         };
         let member = Member {
             connection: self.connection,
@@ -366,6 +366,30 @@ impl Session {
         }
         self.events.insert(lot, BroadcastStream::new(events));
         self.joined.insert(lot, (room, view));
+    }
+
+    /// A lot whose room is no longer in memory: its final snapshot from the database.
+    async fn join_ended(&mut self, lot: LotId, req: Option<Req>) {
+        let snapshot = match self.state.store.get_lot(lot).await {
+            Ok(Some(stored)) => {
+                self.state
+                    .rooms
+                    .stored_snapshot(&stored, &self.account, req.clone())
+                    .await
+            }
+            _ => Ok(None),
+        };
+        match snapshot {
+            Ok(Some(snapshot)) => self.answer(&Answer::Snapshot(&snapshot)),
+            Ok(None) => {
+                let (code, message) = self.why_no_room(lot).await;
+                self.error(code, message, req.as_ref());
+            }
+            Err(error) => {
+                tracing::error!(lot, error = ?error, "failed to read an ended room");
+                self.error("internal", "the room could not be read", req.as_ref());
+            }
+        }
     }
 
     async fn bid(

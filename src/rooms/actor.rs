@@ -8,101 +8,28 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use axum::extract::ws::Message;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 use crate::auction::{
-    AccountId, ClosedEvent, Eligibility, LotResult, LotState, Phase, Rejection, Room, RoomEvent,
-    Sequenced,
+    AccountId, ClosedEvent, Eligibility, LotState, Rejection, Room, RoomEvent, Sequenced,
 };
 use crate::clock::Clock;
 use crate::limits::{
-    PRESENCE_INTERVAL, RECENT_BIDS, REMEMBERED_BID_REQUESTS, REPLAY_WINDOW_EVENTS,
+    ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, RECENT_BIDS, REMEMBERED_BID_REQUESTS,
+    REPLAY_WINDOW_EVENTS,
 };
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{
-    Answer, BidDetails, Encoding, EventBody, Req, RoomFrame, Snapshot, View, You,
+    Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View, You,
 };
-use crate::storage::{JournalRow, Lot, LotId, Role, RoomEventKind, RosterEntry, Store};
+use crate::storage::{JournalRow, Lot, LotId, Role, RosterEntry, Store};
 
 use super::LotView;
+use super::command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+use super::events::{self, EventContext};
 use super::journal::{Journal, JournalBatch};
-
-/// One connection's identity inside the process.
-pub type ConnectionId = u64;
-
-/// Where a room sends a connection its answers (already encoded for it).
-#[derive(Clone, Debug)]
-pub struct Replier {
-    pub outbox: mpsc::UnboundedSender<Message>,
-    pub encoding: Encoding,
-}
-
-impl Replier {
-    fn send(&self, answer: &Answer<'_>) {
-        // A connection that has gone away needs no answer.
-        let _ = self.outbox.send(self.encoding.encode(answer));
-    }
-}
-
-/// A connection in the room.
-#[derive(Clone, Debug)]
-pub struct Member {
-    pub connection: ConnectionId,
-    pub account: AccountId,
-    pub role: Role,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ControlAction {
-    Pause,
-    Resume,
-    Cancel,
-    Announce,
-}
-
-pub enum RoomCommand {
-    Join {
-        member: Member,
-        since_seq: Option<u64>,
-        req: Option<Req>,
-        reply: oneshot::Sender<Joined>,
-    },
-    Leave {
-        connection: ConnectionId,
-    },
-    Bid {
-        account: AccountId,
-        verified: bool,
-        amount: Result<Money, AmountError>,
-        req: Req,
-        reply: Replier,
-    },
-    Control {
-        action: ControlAction,
-        account: AccountId,
-        role: Role,
-        text: Option<Arc<str>>,
-        req: Option<Req>,
-        reply: Replier,
-    },
-    Roster(RosterEntry),
-    Stop,
-}
-
-/// The answer to a join: either what was missed since `since_seq` or a fresh snapshot, and
-/// the subscription that carries every later event.
-pub struct Joined {
-    pub catch_up: CatchUp,
-    pub events: broadcast::Receiver<Arc<RoomFrame>>,
-    pub view: View,
-}
-
-pub enum CatchUp {
-    Snapshot(Box<Snapshot>),
-    Replay(Vec<Arc<RoomFrame>>),
-}
+use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 /// A bid answer remembered for idempotent replays by (account, req).
 #[derive(Clone, Debug)]
@@ -124,20 +51,6 @@ struct PendingEvent {
 enum Waiter {
     Bid { req: Req, reply: Replier },
     Control { req: Option<Req>, reply: Replier },
-}
-
-/// The room as members may see it: as of the last durable event.
-#[derive(Clone, Debug)]
-struct Published {
-    seq: u64,
-    state: LotState,
-    price: Option<Money>,
-    leader: Option<AccountId>,
-    leader_number: Option<Arc<str>>,
-    deadline_ms: i64,
-    remaining_ms: Option<i64>,
-    extensions: u32,
-    result: Option<LotResult>,
 }
 
 pub struct RoomTask {
@@ -162,6 +75,8 @@ pub struct RoomTask {
     answers: HashMap<(AccountId, Req), BidAnswer>,
     answer_order: VecDeque<(AccountId, Req)>,
     stopping: bool,
+    /// When the room closed or was cancelled: it ends `ENDED_ROOM_LINGER_MS` later.
+    ended_at_ms: Option<i64>,
 }
 
 /// What a room starts from: a fresh published lot or one rebuilt from the journal.
@@ -206,20 +121,7 @@ impl RoomTask {
             );
             engine.upsert_bidder(entry.bidder);
         }
-        let published = Published {
-            seq: engine.seq(),
-            state: engine.state(),
-            price: engine.price(),
-            leader: engine.leader(),
-            leader_number: engine
-                .leader()
-                .and_then(|leader| engine.bidder(leader))
-                .map(|bidder| bidder.bidder_number.clone()),
-            deadline_ms: engine.deadline_ms(),
-            remaining_ms: engine.paused_remaining_ms(),
-            extensions: engine.extensions(),
-            result: None,
-        };
+        let published = Published::of(&engine);
         let mut task = RoomTask {
             lot: lot.id,
             auctioneer: lot.auctioneer_id,
@@ -242,9 +144,10 @@ impl RoomTask {
             answers: HashMap::new(),
             answer_order: VecDeque::new(),
             stopping: false,
+            ended_at_ms: None,
         };
         for row in history {
-            let frame = task.frame_from_row(&row);
+            let frame = RoomFrame::new(events::body_from_row(&task.event_context(), &row));
             task.remember_frame(frame);
         }
         for (account, req, seq) in accepted_requests {
@@ -308,6 +211,9 @@ impl RoomTask {
     }
 
     fn next_wake(&self) -> Option<Instant> {
+        if let Some(ended_at_ms) = self.ended_at_ms {
+            return Some(self.clock.instant_at(ended_at_ms + ENDED_ROOM_LINGER_MS));
+        }
         match self.engine.state() {
             LotState::Published => Some(self.clock.instant_at(self.engine.rules().starts_at_ms)),
             LotState::Open => Some(self.clock.instant_at(self.engine.deadline_ms())),
@@ -317,6 +223,14 @@ impl RoomTask {
 
     fn on_timer(&mut self) {
         let now_ms = self.clock.now_ms();
+        if self
+            .ended_at_ms
+            .is_some_and(|ended_at_ms| now_ms >= ended_at_ms + ENDED_ROOM_LINGER_MS)
+        {
+            // Late joiners now get their snapshot from the database.
+            self.stopping = true;
+            return;
+        }
         match self.engine.state() {
             LotState::Published if now_ms >= self.engine.rules().starts_at_ms => {
                 if let Ok(event) = self.engine.open(now_ms) {
@@ -536,78 +450,15 @@ impl RoomTask {
     /// An event the engine applied: journal it, and hold it until it is durable.
     /// `bid_req` is the `req` an accepted bid came with, journaled for replays after a restart.
     fn applied(&mut self, event: Sequenced, bid_req: Option<Arc<str>>, waiting: Vec<Waiter>) {
-        let mut row = self.journal_row(&event);
+        let mut row = events::journal_row(self.lot, &self.engine, &event);
         row.req = bid_req;
         self.unjournaled.push(row);
-        let after = self.current_state();
+        let after = Published::of(&self.engine);
         self.pending.push_back(PendingEvent {
             event,
             after,
             waiting,
         });
-    }
-
-    fn current_state(&self) -> Published {
-        let leader = self.engine.leader();
-        Published {
-            seq: self.engine.seq(),
-            state: self.engine.state(),
-            price: self.engine.price(),
-            leader,
-            leader_number: leader
-                .and_then(|leader| self.engine.bidder(leader))
-                .map(|bidder| bidder.bidder_number.clone()),
-            deadline_ms: self.engine.deadline_ms(),
-            remaining_ms: self.engine.paused_remaining_ms(),
-            extensions: self.engine.extensions(),
-            result: None,
-        }
-    }
-
-    fn journal_row(&self, event: &Sequenced) -> JournalRow {
-        let mut row = JournalRow {
-            lot_id: self.lot,
-            seq: event.seq,
-            kind: RoomEventKind::Bid,
-            at_ms: event.at_ms,
-            account_id: None,
-            bidder_number: None,
-            amount: None,
-            req: None,
-            state: self.engine.state(),
-            text: None,
-            deadline_ms: self.engine.deadline_ms(),
-            remaining_ms: self.engine.paused_remaining_ms(),
-            extensions: self.engine.extensions(),
-        };
-        match &event.event {
-            RoomEvent::Bid {
-                bidder,
-                bidder_number,
-                amount,
-                ..
-            } => {
-                row.account_id = Some(*bidder);
-                row.bidder_number = Some(bidder_number.clone());
-                row.amount = Some(*amount);
-            }
-            RoomEvent::State { reason, .. } => {
-                row.kind = RoomEventKind::State;
-                row.text = reason.as_ref().map(|reason| Arc::from(reason.text()));
-            }
-            RoomEvent::Closed(closed) => {
-                row.kind = RoomEventKind::Closed;
-                row.account_id = closed.leader;
-                row.bidder_number = closed.leader_bidder_number.clone();
-                row.amount = closed.price;
-                row.text = Some(Arc::from(closed.result.as_str()));
-            }
-            RoomEvent::Announcement { text } => {
-                row.kind = RoomEventKind::Announcement;
-                row.text = Some(text.clone());
-            }
-        }
-        row
     }
 
     /// The journal made every event up to `seq` durable: publish them in order.
@@ -631,7 +482,7 @@ impl RoomTask {
             mut after,
             waiting,
         } = pending;
-        let body = self.event_body(&event);
+        let body = events::event_body(&self.event_context(), &event);
         if let RoomEvent::Closed(closed) = &event.event {
             after.result = Some(closed.result);
         }
@@ -654,11 +505,17 @@ impl RoomTask {
                 self.bid_count += 1;
                 metrics::counter!("bidroom_bids_accepted_total").increment(1);
             }
-            RoomEvent::Closed(closed) => self.settle(closed.clone()),
+            RoomEvent::Closed(closed) => {
+                self.ended_at_ms = Some(event.at_ms);
+                self.settle(closed.clone());
+            }
             RoomEvent::State {
                 state: LotState::Cancelled,
                 ..
-            } => self.release_deposits(),
+            } => {
+                self.ended_at_ms = Some(event.at_ms);
+                self.release_deposits();
+            }
             _ => {}
         }
     }
@@ -674,132 +531,6 @@ impl RoomTask {
         if self.replay.len() > REPLAY_WINDOW_EVENTS {
             self.replay.pop_front();
         }
-    }
-
-    fn event_body(&self, event: &Sequenced) -> EventBody {
-        let lot = self.lot;
-        let seq = event.seq;
-        match &event.event {
-            RoomEvent::Bid {
-                bidder,
-                bidder_number,
-                amount,
-                deadline_ms,
-                phase,
-                ..
-            } => EventBody::Bid(BidDetails {
-                lot,
-                seq,
-                amount: *amount,
-                bidder: bidder_number.clone(),
-                at_ms: event.at_ms,
-                deadline_ms: *deadline_ms,
-                price: *amount,
-                phase: phase.as_str(),
-                account_id: *bidder,
-                display_name: self
-                    .names
-                    .get(bidder)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from("")),
-            }),
-            RoomEvent::State {
-                state,
-                deadline_ms,
-                remaining_ms,
-                reason,
-            } => EventBody::State {
-                lot,
-                seq,
-                state: state.as_str(),
-                deadline_ms: *deadline_ms,
-                remaining_ms: *remaining_ms,
-                reason: reason.as_ref().map(|reason| Arc::from(reason.text())),
-                req: None,
-            },
-            RoomEvent::Closed(ClosedEvent {
-                result,
-                price,
-                leader_bidder_number,
-                ..
-            }) => EventBody::Closed {
-                lot,
-                seq,
-                result: result.as_str(),
-                price: *price,
-                winner_bidder: if *result == LotResult::Sold {
-                    leader_bidder_number.clone()
-                } else {
-                    None
-                },
-            },
-            RoomEvent::Announcement { text } => EventBody::Announcement {
-                lot,
-                seq,
-                text: text.clone(),
-                req: None,
-            },
-        }
-    }
-
-    /// Rebuilds an event frame from its journal row (after a restart).
-    fn frame_from_row(&self, row: &JournalRow) -> Arc<RoomFrame> {
-        let lot = self.lot;
-        let body = match row.kind {
-            RoomEventKind::Bid => {
-                let amount = row.amount.unwrap_or_default();
-                let phase = if row.deadline_ms - row.at_ms > self.engine.rules().extension_window_ms
-                {
-                    Phase::Free
-                } else {
-                    Phase::Timed
-                };
-                let account = row.account_id.unwrap_or_default();
-                EventBody::Bid(BidDetails {
-                    lot,
-                    seq: row.seq,
-                    amount,
-                    bidder: row.bidder_number.clone().unwrap_or_else(|| Arc::from("")),
-                    at_ms: row.at_ms,
-                    deadline_ms: row.deadline_ms,
-                    price: amount,
-                    phase: phase.as_str(),
-                    account_id: account,
-                    display_name: self
-                        .names
-                        .get(&account)
-                        .cloned()
-                        .unwrap_or_else(|| Arc::from("")),
-                })
-            }
-            RoomEventKind::State => EventBody::State {
-                lot,
-                seq: row.seq,
-                state: row.state.as_str(),
-                deadline_ms: row.deadline_ms,
-                remaining_ms: row.remaining_ms,
-                reason: row.text.clone(),
-                req: None,
-            },
-            RoomEventKind::Closed => EventBody::Closed {
-                lot,
-                seq: row.seq,
-                result: row.result().map_or("unsold", LotResult::as_str),
-                price: row.amount,
-                winner_bidder: if row.result() == Some(LotResult::Sold) {
-                    row.bidder_number.clone()
-                } else {
-                    None
-                },
-            },
-            RoomEventKind::Announcement => EventBody::Announcement {
-                lot,
-                seq: row.seq,
-                text: row.text.clone().unwrap_or_else(|| Arc::from("")),
-                req: None,
-            },
-        };
-        RoomFrame::new(body)
     }
 
     fn join(&mut self, member: Member, since_seq: Option<u64>, req: Option<Req>) -> Joined {
@@ -843,23 +574,15 @@ impl RoomTask {
         )
     }
 
+    fn event_context(&self) -> EventContext<'_> {
+        EventContext {
+            lot: self.lot,
+            extension_window_ms: self.engine.rules().extension_window_ms,
+            names: &self.names,
+        }
+    }
+
     fn snapshot(&self, account: AccountId, view: View, req: Option<Req>) -> Snapshot {
-        let now_ms = self.clock.now_ms();
-        let published = &self.published;
-        let rules = self.engine.rules();
-        let remaining = match published.state {
-            LotState::Paused => published.remaining_ms.unwrap_or_default(),
-            _ => published.deadline_ms - now_ms,
-        };
-        let phase = if remaining > rules.extension_window_ms {
-            Phase::Free
-        } else {
-            Phase::Timed
-        };
-        let min_next = match published.price {
-            Some(price) => price + rules.increment,
-            None => rules.start_price,
-        };
         let you = match view {
             View::Monitor => You::Monitor {
                 monitor: true,
@@ -871,49 +594,22 @@ impl RoomTask {
                 members: self.members.len(),
                 bidders: self.bidders_present(),
             },
-            View::Public => match self.engine.bidder(account) {
-                Some(bidder) => You::Bidder {
-                    bidder_number: (!bidder.bidder_number.is_empty())
-                        .then(|| bidder.bidder_number.clone()),
-                    eligible: bidder.eligibility == Eligibility::Eligible,
-                    reason: match bidder.eligibility {
-                        Eligibility::Eligible => None,
-                        Eligibility::Ineligible(reason) => Some(reason.as_str()),
-                    },
-                    priority_rank: bidder.priority_rank,
-                },
-                None => You::Bidder {
-                    bidder_number: None,
-                    eligible: false,
-                    reason: Some("not_registered"),
-                    priority_rank: None,
-                },
-            },
+            View::Public => bidder_standing(self.engine.bidder(account)),
         };
-        Snapshot {
+        snapshot(SnapshotParts {
             lot: self.lot,
-            state: published.state.as_str(),
-            phase: phase.as_str(),
             currency: self.currency.clone(),
-            price: published.price,
-            min_next,
-            increment: rules.increment,
-            has_reserve: rules.reserve_price.is_some(),
-            leader: published.leader_number.clone(),
-            deadline_ms: published.deadline_ms,
-            remaining_ms: published.remaining_ms,
-            extensions: published.extensions,
-            server_time_ms: now_ms,
-            seq: published.seq,
-            result: published.result.map(LotResult::as_str),
+            rules: self.engine.rules(),
+            published: &self.published,
             recent_bids: self
                 .recent_bids
                 .iter()
                 .map(|bid| bid.view(view == View::Monitor))
                 .collect(),
             you,
+            now_ms: self.clock.now_ms(),
             req,
-        }
+        })
     }
 
     fn has_monitors(&self) -> bool {
@@ -976,22 +672,6 @@ impl RoomTask {
                 tracing::error!(lot, error = ?error, "failed to release the deposits of a cancelled lot");
             }
         });
-    }
-}
-
-impl Replier {
-    /// A control command's answer: the event it caused, with the command's `req`.
-    fn send_event(&self, body: &EventBody, req: Option<Req>) {
-        let mut body = body.clone();
-        match &mut body {
-            EventBody::State { req: slot, .. } | EventBody::Announcement { req: slot, .. } => {
-                *slot = req
-            }
-            _ => {}
-        }
-        let _ = self
-            .outbox
-            .send(RoomFrame::new(body).message(View::Public, self.encoding));
     }
 }
 

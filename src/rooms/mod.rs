@@ -6,8 +6,12 @@
 //! it at its deadline: there is no loop polling every lot.
 
 mod actor;
+mod command;
+mod events;
 mod journal;
+mod snapshot;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -15,16 +19,18 @@ use dashmap::DashMap;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub use actor::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
 
 use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
-use crate::limits::{REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
-use crate::realtime::protocol::Req;
-use crate::storage::{Lot, LotId, Store, StoreResult};
+use crate::limits::{RECENT_BIDS, REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
+use crate::realtime::protocol::{EventBody, Req, Snapshot, You};
+use crate::storage::{Account, Lot, LotId, Role, Store, StoreResult};
 
 use actor::{RoomChannels, RoomStart, RoomTask};
+use events::EventContext;
 use journal::Journal;
+use snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 /// What REST shows of a lot's bidding (`GET /lots/{id}`, `/result`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,8 +105,16 @@ impl Rooms {
         Ok(rooms)
     }
 
+    /// The lot's live room, if it has one (an ended room's task goes away after a while).
     pub fn room(&self, lot: LotId) -> Option<RoomHandle> {
-        self.inner.rooms.get(&lot).map(|room| room.clone())
+        let room = self.inner.rooms.get(&lot).map(|room| room.clone())?;
+        if room.inbox.is_closed() {
+            self.inner
+                .rooms
+                .remove_if(&lot, |_, known| known.inbox.is_closed());
+            return None;
+        }
+        Some(room)
     }
 
     /// A lot was published: its room starts and opens it at `starts_at`.
@@ -139,6 +153,86 @@ impl Rooms {
             bid_count: summary.bid_count,
             result: lot.result,
         })
+    }
+
+    /// The snapshot of an ended lot whose room is no longer in memory (it ended before a
+    /// restart, or long enough ago), read from the journal. `None` for lots that never
+    /// opened a room.
+    pub async fn stored_snapshot(
+        &self,
+        lot: &Lot,
+        account: &Account,
+        req: Option<Req>,
+    ) -> StoreResult<Option<Snapshot>> {
+        if !lot.state.is_final() {
+            return Ok(None);
+        }
+        let store = &self.inner.store;
+        let summary = store.bid_summary(lot.id).await?;
+        let Some(last) = summary.last_event else {
+            return Ok(None);
+        };
+        let last_bid = summary.last_bid.as_ref();
+        let published = Published {
+            seq: last.seq,
+            state: lot.state,
+            price: last_bid.and_then(|bid| bid.amount),
+            leader: last_bid.and_then(|bid| bid.account_id),
+            leader_number: last_bid.and_then(|bid| bid.bidder_number.clone()),
+            deadline_ms: last.deadline_ms,
+            remaining_ms: None,
+            extensions: last.extensions,
+            result: lot.result,
+        };
+        let roster = store.lot_roster(lot.id).await?;
+        let names: HashMap<AccountId, Arc<str>> = roster
+            .iter()
+            .map(|entry| (entry.bidder.account, Arc::from(entry.display_name.as_str())))
+            .collect();
+        let monitor = account.role == Role::Admin
+            || (account.role == Role::Auctioneer && account.id == lot.auctioneer_id);
+        let rules = lot.rules();
+        let context = EventContext {
+            lot: lot.id,
+            extension_window_ms: rules.extension_window_ms,
+            names: &names,
+        };
+        let history = store
+            .recent_room_events(lot.id, REPLAY_WINDOW_EVENTS as u32)
+            .await?;
+        let mut recent_bids: Vec<_> = history
+            .iter()
+            .rev()
+            .filter_map(|row| match events::body_from_row(&context, row) {
+                EventBody::Bid(bid) => Some(bid.view(monitor)),
+                _ => None,
+            })
+            .take(RECENT_BIDS)
+            .collect();
+        recent_bids.reverse();
+        let you = if monitor {
+            You::Monitor {
+                monitor: true,
+                role: account.role,
+                members: 0,
+                bidders: 0,
+            }
+        } else {
+            let entry = roster
+                .iter()
+                .find(|entry| entry.bidder.account == account.id);
+            bidder_standing(entry.map(|entry| &entry.bidder))
+        };
+        Ok(Some(snapshot(SnapshotParts {
+            lot: lot.id,
+            currency: Arc::from(lot.currency.as_str()),
+            rules: &rules,
+            published: &published,
+            recent_bids,
+            you,
+            now_ms: self.inner.clock.now_ms(),
+            req,
+        })))
     }
 
     /// Stops every room (no more bids), lets the journal commit what they applied, and

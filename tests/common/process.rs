@@ -38,16 +38,11 @@ impl ServerProcess {
         std::thread::spawn(move || {
             let mut ready = Some(ready_tx);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(address) = line.split("listening on http://").nth(1) {
-                    if let Some(ready) = ready.take() {
-                        let _ = ready.send(
-                            address
-                                .split_whitespace()
-                                .next()
-                                .unwrap_or_default()
-                                .to_owned(),
-                        );
-                    }
+                if let Some(address) = line.split("listening on http://").nth(1)
+                    && let Some(ready) = ready.take()
+                {
+                    let address = address.split_whitespace().next().unwrap_or_default();
+                    let _ = ready.send(address.to_owned());
                 }
             }
         });

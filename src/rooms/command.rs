@@ -1,0 +1,102 @@
+//! What a room takes: the commands sessions and the registry send to a room task, and the
+//! answers it gives back.
+
+use std::sync::Arc;
+
+use axum::extract::ws::Message;
+use tokio::sync::mpsc;
+use tokio::sync::{broadcast, oneshot};
+
+use crate::auction::AccountId;
+use crate::money::{AmountError, Money};
+use crate::realtime::protocol::{Answer, Encoding, EventBody, Req, RoomFrame, Snapshot, View};
+use crate::storage::{Role, RosterEntry};
+
+/// One connection's identity inside the process.
+pub type ConnectionId = u64;
+
+/// Where a room sends a connection its answers (already encoded for it).
+#[derive(Clone, Debug)]
+pub struct Replier {
+    pub outbox: mpsc::UnboundedSender<Message>,
+    pub encoding: Encoding,
+}
+
+impl Replier {
+    pub(super) fn send(&self, answer: &Answer<'_>) {
+        // A connection that has gone away needs no answer.
+        let _ = self.outbox.send(self.encoding.encode(answer));
+    }
+
+    /// A control command's answer: the event it caused, with the command's `req`.
+    pub(super) fn send_event(&self, body: &EventBody, req: Option<Req>) {
+        let mut body = body.clone();
+        match &mut body {
+            EventBody::State { req: slot, .. } | EventBody::Announcement { req: slot, .. } => {
+                *slot = req
+            }
+            _ => {}
+        }
+        let _ = self
+            .outbox
+            .send(RoomFrame::new(body).message(View::Public, self.encoding));
+    }
+}
+
+/// A connection in the room.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub connection: ConnectionId,
+    pub account: AccountId,
+    pub role: Role,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlAction {
+    Pause,
+    Resume,
+    Cancel,
+    Announce,
+}
+
+pub enum RoomCommand {
+    Join {
+        member: Member,
+        since_seq: Option<u64>,
+        req: Option<Req>,
+        reply: oneshot::Sender<Joined>,
+    },
+    Leave {
+        connection: ConnectionId,
+    },
+    Bid {
+        account: AccountId,
+        verified: bool,
+        amount: Result<Money, AmountError>,
+        req: Req,
+        reply: Replier,
+    },
+    Control {
+        action: ControlAction,
+        account: AccountId,
+        role: Role,
+        text: Option<Arc<str>>,
+        req: Option<Req>,
+        reply: Replier,
+    },
+    Roster(RosterEntry),
+    Stop,
+}
+
+/// The answer to a join: either what was missed since `since_seq` or a fresh snapshot, and
+/// the subscription that carries every later event.
+pub struct Joined {
+    pub catch_up: CatchUp,
+    pub events: broadcast::Receiver<Arc<RoomFrame>>,
+    pub view: View,
+}
+
+pub enum CatchUp {
+    Snapshot(Box<Snapshot>),
+    Replay(Vec<Arc<RoomFrame>>),
+}
