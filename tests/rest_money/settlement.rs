@@ -1,0 +1,370 @@
+//! After the close: releases, the winner's deposit applied, payment and default.
+
+use serde_json::{Value, json};
+
+use crate::common::{Db, RegisteredBidder, TestApp, User, in_secs};
+use crate::lot_in_an_hour;
+use crate::on_both_databases;
+
+/// A lot in an hour with `count` registered bidders, each topped up with 10,000.00 and
+/// with its deposit lodged.
+async fn lot_with_deposits(
+    app: &TestApp,
+    overrides: Value,
+    count: usize,
+) -> (User, i64, Vec<RegisteredBidder>) {
+    let auctioneer = app.create_auctioneer("auctioneer").await;
+    let lot = lot_in_an_hour(app, &auctioneer, overrides).await;
+    let mut bidders = Vec::new();
+    for index in 0..count {
+        let bidder = app
+            .registered_bidder(&auctioneer.token, lot, &format!("bidder{index}"))
+            .await;
+        app.top_up(&bidder.user, "10000").await;
+        let (status, body) = app
+            .deposit(&bidder.user, bidder.application_id, "k", json!({}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        bidders.push(bidder);
+    }
+    (auctioneer, lot, bidders)
+}
+
+async fn a_close_releases_the_losers_and_applies_the_winners_deposit(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (auctioneer, lot, bidders) = lot_with_deposits(&app, json!({}), 3).await;
+    let winner = &bidders[0].user;
+    app.settle_closed_lot(lot, Some((winner, "5000"))).await;
+
+    for loser in &bidders[1..] {
+        assert_eq!(
+            app.balances(&loser.user).await,
+            ("10000.00".to_owned(), "0.00".to_owned())
+        );
+        let wallet = app.wallet(&loser.user.token).await;
+        assert_eq!(wallet["entries"][0]["kind"], "deposit_release");
+    }
+    assert_eq!(
+        app.balances(winner).await,
+        ("9800.00".to_owned(), "0.00".to_owned())
+    );
+    let expected = json!({
+        "lot_id": lot,
+        "price": "5000.00",
+        "fee": "50.00",
+        "deposit_applied": "200.00",
+        "amount_due": "4850.00",
+        "amount_paid": "0.00",
+        "balance": "4850.00",
+        "due_at": null,
+        "status": "open",
+    });
+    let path = format!("/lots/{lot}/settlement");
+    let (status, settlement) = app.get(&path, Some(&winner.token)).await;
+    assert_eq!(status, 200, "{settlement}");
+    assert_eq!(settlement, expected);
+    let (status, _) = app.get(&path, Some(&auctioneer.token)).await;
+    assert_eq!(status, 200);
+    let admin = app.admin_token().await;
+    let (status, _) = app.get(&path, Some(&admin)).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get(&path, Some(&bidders[1].user.token)).await;
+    assert_eq!(status, 403);
+
+    // Closing again (a restart repeats it) changes nothing.
+    app.settle_closed_lot(lot, Some((winner, "5000"))).await;
+    let (_, again) = app.get(&path, Some(&winner.token)).await;
+    assert_eq!(again, expected);
+    assert_eq!(app.balances(winner).await.0, "9800.00");
+    assert_eq!(app.balances(&bidders[1].user).await.0, "10000.00");
+    assert_eq!(app.ledger_balance("fees").await, "50.00");
+    assert_eq!(
+        app.ledger_balance(&format!("lot:{lot}:proceeds")).await,
+        "150.00"
+    );
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    a_close_releases_the_losers_and_applies_the_winners_deposit,
+    super::a_close_releases_the_losers_and_applies_the_winners_deposit
+);
+
+async fn the_winner_pays_the_whole_balance_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 2).await;
+    let winner = &bidders[0].user;
+    app.settle_closed_lot(lot, Some((winner, "15000"))).await;
+    let pay = format!("/lots/{lot}/settlement/pay");
+
+    let (status, body) = app
+        .post(&pay, Some(&bidders[1].user.token), json!({}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // 15,000 + 150 fee − 200 deposit = 14,950 due; the winner has 9,800.
+    let (status, body) = app.post(&pay, Some(&winner.token), json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "insufficient_funds");
+    app.top_up(winner, "5150").await;
+    let (status, paid) = app.post(&pay, Some(&winner.token), json!({})).await;
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(paid["amount_paid"], "14950.00");
+    assert_eq!(paid["balance"], "0.00");
+    assert_eq!(
+        app.balances(winner).await,
+        ("0.00".to_owned(), "0.00".to_owned())
+    );
+    let (status, body) = app.post(&pay, Some(&winner.token), json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "already_paid");
+    assert_eq!(
+        app.ledger_balance(&format!("lot:{lot}:proceeds")).await,
+        "15000.00"
+    );
+    assert_eq!(app.ledger_balance("fees").await, "150.00");
+    let admin = app.admin_token().await;
+    let (status, body) = app
+        .post(
+            &format!("/lots/{lot}/settlement/default"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "settlement_not_open");
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    the_winner_pays_the_whole_balance_once,
+    super::the_winner_pays_the_whole_balance_once
+);
+
+async fn an_unpaid_settlement_defaults_and_forfeits_the_deposit(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 2).await;
+    let winner = &bidders[0].user;
+    app.settle_closed_lot(lot, Some((winner, "20000"))).await;
+    let default = format!("/lots/{lot}/settlement/default");
+
+    let (status, _) = app.post(&default, Some(&winner.token), json!({})).await;
+    assert_eq!(status, 403);
+    // The lot set no settlement_due_at: the admin may default at any time after the close.
+    let admin = app.admin_token().await;
+    let (status, defaulted) = app.post(&default, Some(&admin), json!({})).await;
+    assert_eq!(status, 200, "{defaulted}");
+    assert_eq!(defaulted["status"], "defaulted");
+    assert_eq!(app.ledger_balance("forfeits").await, "200.00");
+    assert_eq!(app.ledger_balance("fees").await, "0.00");
+    assert_eq!(
+        app.ledger_balance(&format!("lot:{lot}:proceeds")).await,
+        "0.00"
+    );
+    assert_eq!(
+        app.balances(winner).await,
+        ("9800.00".to_owned(), "0.00".to_owned())
+    );
+    let (status, body) = app.post(&default, Some(&admin), json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "settlement_not_open");
+    let (status, body) = app
+        .post(
+            &format!("/lots/{lot}/settlement/pay"),
+            Some(&winner.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "settlement_defaulted");
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    an_unpaid_settlement_defaults_and_forfeits_the_deposit,
+    super::an_unpaid_settlement_defaults_and_forfeits_the_deposit
+);
+
+async fn a_settlement_cannot_default_before_it_is_due(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let due = in_secs(3 * 3600);
+    let (_, lot, bidders) =
+        lot_with_deposits(&app, json!({ "settlement_due_at": due.clone() }), 1).await;
+    let winner = &bidders[0].user;
+    app.settle_closed_lot(lot, Some((winner, "1000"))).await;
+    let (_, settlement) = app
+        .get(&format!("/lots/{lot}/settlement"), Some(&winner.token))
+        .await;
+    assert_eq!(settlement["due_at"], due.as_str());
+    let admin = app.admin_token().await;
+    let (status, body) = app
+        .post(
+            &format!("/lots/{lot}/settlement/default"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "settlement_not_due");
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    a_settlement_cannot_default_before_it_is_due,
+    super::a_settlement_cannot_default_before_it_is_due
+);
+
+async fn a_deposit_above_price_and_fee_settles_the_lot_and_returns_the_rest(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let range = json!({ "deposit": { "kind": "range", "min": "100.00", "max": "5000.00" } });
+    let auctioneer = app.create_auctioneer("auctioneer").await;
+    let lot = lot_in_an_hour(&app, &auctioneer, range).await;
+    let bidder = app.registered_bidder(&auctioneer.token, lot, "alice").await;
+    app.top_up(&bidder.user, "5000").await;
+    let (status, body) = app
+        .deposit(
+            &bidder.user,
+            bidder.application_id,
+            "k",
+            json!({ "amount": "5000" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.settle_closed_lot(lot, Some((&bidder.user, "1000")))
+        .await;
+    let (_, settlement) = app
+        .get(&format!("/lots/{lot}/settlement"), Some(&bidder.user.token))
+        .await;
+    assert_eq!(settlement["deposit_applied"], "1010.00");
+    assert_eq!(settlement["amount_due"], "0.00");
+    assert_eq!(settlement["status"], "paid");
+    assert_eq!(
+        app.balances(&bidder.user).await,
+        ("3990.00".to_owned(), "0.00".to_owned())
+    );
+    assert_eq!(
+        app.ledger_balance(&format!("lot:{lot}:proceeds")).await,
+        "1000.00"
+    );
+    assert_eq!(app.ledger_balance("fees").await, "10.00");
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    a_deposit_above_price_and_fee_settles_the_lot_and_returns_the_rest,
+    super::a_deposit_above_price_and_fee_settles_the_lot_and_returns_the_rest
+);
+
+async fn an_unsold_lot_releases_every_deposit(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 2).await;
+    app.settle_closed_lot(lot, None).await;
+    app.settle_closed_lot(lot, None).await;
+    for bidder in &bidders {
+        assert_eq!(
+            app.balances(&bidder.user).await,
+            ("10000.00".to_owned(), "0.00".to_owned())
+        );
+    }
+    let (status, _) = app
+        .get(
+            &format!("/lots/{lot}/settlement"),
+            Some(&bidders[0].user.token),
+        )
+        .await;
+    assert_eq!(status, 404);
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    an_unsold_lot_releases_every_deposit,
+    super::an_unsold_lot_releases_every_deposit
+);
+
+async fn a_cancel_releases_every_deposit_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 3).await;
+    app.release_lot_deposits(lot).await;
+    app.release_lot_deposits(lot).await;
+    for bidder in &bidders {
+        assert_eq!(
+            app.balances(&bidder.user).await,
+            ("10000.00".to_owned(), "0.00".to_owned())
+        );
+        let wallet = app.wallet(&bidder.user.token).await;
+        let releases = wallet["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry["kind"] == "deposit_release")
+            .count();
+        assert_eq!(releases, 2, "one transaction, two entries: {wallet}");
+    }
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    a_cancel_releases_every_deposit_once,
+    super::a_cancel_releases_every_deposit_once
+);
+
+async fn concurrent_closes_and_payments_move_money_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 3).await;
+    let winner = bidders[0].user.clone();
+    let app = std::sync::Arc::new(app);
+    let closes: Vec<_> = (0..5)
+        .map(|_| {
+            let app = app.clone();
+            let winner = winner.clone();
+            tokio::spawn(async move { app.settle_closed_lot(lot, Some((&winner, "3000"))).await })
+        })
+        .collect();
+    for close in closes {
+        close.await.unwrap();
+    }
+    let payments: Vec<_> = (0..5)
+        .map(|_| {
+            let app = app.clone();
+            let token = winner.token.clone();
+            tokio::spawn(async move {
+                app.post(
+                    &format!("/lots/{lot}/settlement/pay"),
+                    Some(&token),
+                    json!({}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut paid = 0;
+    for payment in payments {
+        let (status, body) = payment.await.unwrap();
+        match status.as_u16() {
+            200 => paid += 1,
+            409 => assert_eq!(body["error"]["code"], "already_paid"),
+            _ => panic!("{status}: {body}"),
+        }
+    }
+    assert_eq!(paid, 1);
+    // 10,000 − 200 deposit − (3,000 + 30 − 200) paid.
+    assert_eq!(
+        app.balances(&winner).await,
+        ("6970.00".to_owned(), "0.00".to_owned())
+    );
+    for loser in &bidders[1..] {
+        assert_eq!(app.balances(&loser.user).await.0, "10000.00");
+    }
+    assert_eq!(
+        app.ledger_balance(&format!("lot:{lot}:proceeds")).await,
+        "3000.00"
+    );
+    assert_eq!(app.ledger_balance("fees").await, "30.00");
+    app.assert_ledger_balanced().await;
+    let app = std::sync::Arc::into_inner(app).expect("every task has finished");
+    app.stop().await;
+}
+on_both_databases!(
+    concurrent_closes_and_payments_move_money_once,
+    super::concurrent_closes_and_payments_move_money_once
+);
