@@ -21,13 +21,10 @@ async fn a_killed_server_comes_back_with_every_acknowledged_bid(db: Db) {
     let url = database.url().to_owned();
     let first = ServerProcess::start(&url);
     let app = TestApp::external(&first.address, database);
-    let starts_at_ms = now_ms() + 2_500;
-    let overrides = json!({
-        "starts_at": bidroom::time_format::to_rfc3339(starts_at_ms),
-        "ends_at": bidroom::time_format::to_rfc3339(starts_at_ms + 5_000),
-        "extension_window_secs": 3,
-    });
-    let lot = app.live_lot("crash", overrides, &[None, None], 2_500).await;
+    let overrides = json!({"extension_window_secs": 3});
+    let lot = app
+        .live_lot("crash", overrides, &[None, None], Some(5_000))
+        .await;
     app.wait_until_open(&lot).await;
 
     let mut clients = [
@@ -152,7 +149,7 @@ async fn sigterm_flushes_and_exits_zero(db: Db) {
     let database = TestDatabase::create(db).await;
     let server = ServerProcess::start(database.url());
     let app = TestApp::external(&server.address, database);
-    let lot = app.live_lot("term", json!({}), &[None], 2_500).await;
+    let lot = app.live_lot("term", json!({}), &[None], None).await;
     app.wait_until_open(&lot).await;
     let mut bidder = app.bidder_client(&lot.bidders[0], Wire::Json).await;
     assert_eq!(

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use bidroom::time_format::to_rfc3339;
+
 use super::ws::{Wire, WsClient};
 use super::{RegisteredBidder, TestApp, User};
 
@@ -12,31 +14,36 @@ pub struct LiveLot {
     pub id: i64,
     pub auctioneer: User,
     pub bidders: Vec<RegisteredBidder>,
+    pub starts_at_ms: i64,
+}
+
+/// How long after its bidders are ready a fixture lot opens: time to apply, approve and
+/// lodge deposits (fast calls) on a loaded machine.
+pub const OPENS_IN_MS: i64 = 2_500;
+
+pub fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 impl TestApp {
-    /// A registered bidder with money on its wallet and the lot's deposit lodged.
+    /// Registers a verified bidder with money for the lot and lodges its deposit.
     pub async fn eligible_bidder(
         &self,
         auctioneer: &User,
         lot_id: i64,
-        username: &str,
+        user: User,
         priority_rank: Option<u32>,
     ) -> RegisteredBidder {
-        let user = self.signup_verified_bidder(username).await;
         let application_id = self.apply(&user.token, lot_id).await;
         let bidder_number = self
             .approve(&auctioneer.token, application_id, priority_rank)
             .await;
-        self.top_up(&user, "100000.00").await;
-        let (status, body) = self
-            .deposit(
-                &user,
-                application_id,
-                &format!("deposit-{application_id}"),
-                json!({}),
-            )
-            .await;
+        let key = format!("deposit-{application_id}");
+        let (status, body) = self.deposit(&user, application_id, &key, json!({})).await;
         assert_eq!(status, 201, "lodge the deposit: {body}");
         RegisteredBidder {
             user,
@@ -45,35 +52,50 @@ impl TestApp {
         }
     }
 
-    /// A lot from `lot_body(overrides)` starting in `start_in_ms`, with one eligible bidder
-    /// per entry of `priority_ranks` (named `{prefix}-b{i}`).
+    /// A lot from `lot_body(overrides)` opening [`OPENS_IN_MS`] after its bidders are
+    /// ready (and ending `runs_for_ms` after it opens, or `lot_body`'s default), with one
+    /// eligible bidder per entry of `priority_ranks` (named `{prefix}-b{i}`).
+    ///
+    /// Accounts are made first (password hashing is the slow part), so that applications
+    /// and deposits land before the lot opens even on a loaded machine.
     pub async fn live_lot(
         &self,
         prefix: &str,
         overrides: Value,
         priority_ranks: &[Option<u32>],
-        start_in_ms: i64,
+        runs_for_ms: Option<i64>,
     ) -> LiveLot {
         let auctioneer = self
             .create_auctioneer(&format!("{prefix}-auctioneer"))
             .await;
+        let mut users = Vec::new();
+        for index in 0..priority_ranks.len() {
+            let user = self
+                .signup_verified_bidder(&format!("{prefix}-b{index}"))
+                .await;
+            self.top_up(&user, "100000.00").await;
+            users.push(user);
+        }
+        let starts_at_ms = now_ms() + OPENS_IN_MS;
         let mut overrides = overrides;
         let fields = overrides.as_object_mut().expect("overrides are an object");
-        fields
-            .entry("starts_at")
-            .or_insert_with(|| json!(super::rfc3339_after_ms(start_in_ms)));
+        fields.insert("starts_at".to_owned(), json!(to_rfc3339(starts_at_ms)));
+        if let Some(runs_for_ms) = runs_for_ms {
+            fields.insert(
+                "ends_at".to_owned(),
+                json!(to_rfc3339(starts_at_ms + runs_for_ms)),
+            );
+        }
         let id = self.published_lot(&auctioneer.token, overrides).await;
         let mut bidders = Vec::new();
-        for (index, rank) in priority_ranks.iter().enumerate() {
-            bidders.push(
-                self.eligible_bidder(&auctioneer, id, &format!("{prefix}-b{index}"), *rank)
-                    .await,
-            );
+        for (user, rank) in users.into_iter().zip(priority_ranks) {
+            bidders.push(self.eligible_bidder(&auctioneer, id, user, *rank).await);
         }
         LiveLot {
             id,
             auctioneer,
             bidders,
+            starts_at_ms,
         }
     }
 

@@ -7,24 +7,11 @@ use crate::common::ws::{Wire, WsClient};
 use crate::common::{Db, TestApp};
 use crate::on_both_databases;
 
-fn short_lot(ends_after_open_ms: i64, extra: serde_json::Value) -> (serde_json::Value, i64) {
-    let starts_at_ms = now_ms() + 2_500;
-    let mut overrides = json!({
-        "starts_at": bidroom::time_format::to_rfc3339(starts_at_ms),
-        "ends_at": bidroom::time_format::to_rfc3339(starts_at_ms + ends_after_open_ms),
-        "extension_window_secs": 1,
-    });
+fn merge(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
     for (key, value) in extra.as_object().unwrap() {
-        overrides[key] = value.clone();
+        base[key] = value.clone();
     }
-    (overrides, 2_500)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    base
 }
 
 async fn wait_for_frozen(app: &TestApp, user: &crate::common::User, frozen: &str) {
@@ -43,9 +30,10 @@ async fn wait_for_frozen(app: &TestApp, user: &crate::common::User, frozen: &str
 
 async fn a_lot_below_its_reserve_closes_unsold_and_releases_every_deposit(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (overrides, start_in_ms) = short_lot(3_000, json!({"reserve_price": "1500.00"}));
+    let overrides = json!({"extension_window_secs": 1});
+    let overrides = merge(overrides, json!({"reserve_price": "1500.00"}));
     let lot = app
-        .live_lot("unsold", overrides, &[None, None], start_in_ms)
+        .live_lot("unsold", overrides, &[None, None], Some(3_000))
         .await;
     app.wait_until_open(&lot).await;
     let mut bidder = app.bidder_client(&lot.bidders[0], Wire::Json).await;
@@ -83,9 +71,10 @@ on_both_databases!(
 
 async fn a_lot_that_meets_its_reserve_is_sold_and_settles(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (overrides, start_in_ms) = short_lot(3_000, json!({"reserve_price": "1500.00"}));
+    let overrides = json!({"extension_window_secs": 1});
+    let overrides = merge(overrides, json!({"reserve_price": "1500.00"}));
     let lot = app
-        .live_lot("sold", overrides, &[None, None], start_in_ms)
+        .live_lot("sold", overrides, &[None, None], Some(3_000))
         .await;
     app.wait_until_open(&lot).await;
     let mut winner = app.bidder_client(&lot.bidders[0], Wire::Json).await;
@@ -134,8 +123,11 @@ on_both_databases!(
 
 async fn pause_and_resume_keep_the_remaining_time(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (overrides, start_in_ms) = short_lot(30_000, json!({}));
-    let lot = app.live_lot("pause", overrides, &[None], start_in_ms).await;
+    let overrides = json!({"extension_window_secs": 1});
+    let overrides = merge(overrides, json!({}));
+    let lot = app
+        .live_lot("pause", overrides, &[None], Some(30_000))
+        .await;
     app.wait_until_open(&lot).await;
     let mut auctioneer = WsClient::signed_in(&app.ws_url, &lot.auctioneer.token, Wire::Json).await;
     auctioneer.join(lot.id).await;
@@ -165,7 +157,7 @@ async fn pause_and_resume_keep_the_remaining_time(db: Db) {
         .await;
     let resumed = auctioneer.answer("r").await;
     assert_eq!(resumed["state"], "open", "{resumed}");
-    let resumed_at = now_ms();
+    let resumed_at = crate::common::exchange::now_ms();
     let deadline_ms = resumed["deadline_ms"].as_i64().unwrap();
     assert!(
         (deadline_ms - resumed_at - remaining_ms).abs() < 500,
@@ -188,9 +180,10 @@ on_both_databases!(
 
 async fn cancelling_a_lot_releases_every_deposit(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (overrides, start_in_ms) = short_lot(30_000, json!({}));
+    let overrides = json!({"extension_window_secs": 1});
+    let overrides = merge(overrides, json!({}));
     let lot = app
-        .live_lot("cancel", overrides, &[None, None], start_in_ms)
+        .live_lot("cancel", overrides, &[None, None], Some(30_000))
         .await;
     app.wait_until_open(&lot).await;
     let mut bidder = app.bidder_client(&lot.bidders[0], Wire::Json).await;

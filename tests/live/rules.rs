@@ -9,14 +9,14 @@ use crate::on_both_databases;
 
 async fn every_rejection_code_reaches_the_bidder(db: Db) {
     let app = TestApp::spawn(db).await;
-    let lot = app.live_lot("codes", json!({}), &[None, None], 2_500).await;
     let unverified = app.signup_bidder("codes-unverified").await;
     let unregistered = app.signup_verified_bidder("codes-unregistered").await;
     let pending = app.signup_verified_bidder("codes-pending").await;
+    let no_deposit = app.signup_verified_bidder("codes-nodeposit").await;
+    let lot = app.live_lot("codes", json!({}), &[None, None], None).await;
     app.apply(&pending.token, lot.id).await;
-    let no_deposit = app
-        .registered_bidder(&lot.auctioneer.token, lot.id, "codes-nodeposit")
-        .await;
+    let application = app.apply(&no_deposit.token, lot.id).await;
+    app.approve(&lot.auctioneer.token, application, None).await;
 
     let mut leader = app.bidder_client(&lot.bidders[0], Wire::Json).await;
     let early = leader.bid(lot.id, "1000.00", "early").await;
@@ -31,7 +31,7 @@ async fn every_rejection_code_reaches_the_bidder(db: Db) {
         (&unverified.token, "not_verified"),
         (&unregistered.token, "not_registered"),
         (&pending.token, "not_approved"),
-        (&no_deposit.user.token, "deposit_not_lodged"),
+        (&no_deposit.token, "deposit_not_lodged"),
     ] {
         let mut client = WsClient::signed_in(&app.ws_url, token, Wire::Json).await;
         let answer = client.bid(lot.id, "1000.00", "r").await;
@@ -95,7 +95,7 @@ async fn a_flood_of_bids_is_rate_limited(db: Db) {
         config
     })
     .await;
-    let lot = app.live_lot("flood", json!({}), &[None], 2_500).await;
+    let lot = app.live_lot("flood", json!({}), &[None], None).await;
     let mut bidder = app.bidder_client(&lot.bidders[0], Wire::Json).await;
     for index in 0..10 {
         bidder
@@ -132,7 +132,7 @@ on_both_databases!(
 async fn priority_holders_match_the_price_in_rank_order(db: Db) {
     let app = TestApp::spawn(db).await;
     let lot = app
-        .live_lot("priority", json!({}), &[None, Some(2), Some(1)], 2_500)
+        .live_lot("priority", json!({}), &[None, Some(2), Some(1)], None)
         .await;
     app.wait_until_open(&lot).await;
     let mut ordinary = app.bidder_client(&lot.bidders[0], Wire::Json).await;
@@ -178,19 +178,15 @@ async fn extension_case(db: Db, mode: &str) {
     let app = TestApp::spawn(db).await;
     let overrides =
         json!({"extension_window_secs": 3, "extension_mode": mode, "max_extensions": 1});
-    let start_in_ms = 2_500;
-    let mut overrides = overrides;
-    let starts_at_ms = now_ms() + start_in_ms;
-    overrides["starts_at"] = json!(bidroom::time_format::to_rfc3339(starts_at_ms));
-    overrides["ends_at"] = json!(bidroom::time_format::to_rfc3339(starts_at_ms + 4_000));
     let lot = app
         .live_lot(
             &format!("ext-{mode}"),
             overrides,
             &[None, None],
-            start_in_ms,
+            Some(4_000),
         )
         .await;
+    let starts_at_ms = lot.starts_at_ms;
     app.wait_until_open(&lot).await;
     let mut first = app.bidder_client(&lot.bidders[0], Wire::Json).await;
     let mut second = app.bidder_client(&lot.bidders[1], Wire::Json).await;
@@ -230,13 +226,6 @@ async fn extension_case(db: Db, mode: &str) {
         lot.bidders[0].bidder_number.as_str()
     );
     app.stop().await;
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }
 
 async fn a_late_bid_resets_the_deadline(db: Db) {

@@ -9,7 +9,7 @@ use crate::on_both_databases;
 
 async fn a_repeated_bid_on_a_new_connection_gets_the_first_answer(db: Db) {
     let app = TestApp::spawn(db).await;
-    let lot = app.live_lot("idem", json!({}), &[None], 2_500).await;
+    let lot = app.live_lot("idem", json!({}), &[None], None).await;
     app.wait_until_open(&lot).await;
     let mut first = app.bidder_client(&lot.bidders[0], Wire::Json).await;
     let accepted = first.bid(lot.id, "1000.00", "same-req").await;
@@ -40,9 +40,7 @@ on_both_databases!(
 
 async fn a_rejoin_with_since_seq_replays_what_was_missed(db: Db) {
     let app = TestApp::spawn(db).await;
-    let lot = app
-        .live_lot("replay", json!({}), &[None, None], 2_500)
-        .await;
+    let lot = app.live_lot("replay", json!({}), &[None, None], None).await;
     app.wait_until_open(&lot).await;
     let mut watcher = app.bidder_client(&lot.bidders[1], Wire::Json).await;
     let seen = watcher.join(lot.id).await["seq"].as_u64().unwrap();
@@ -87,7 +85,7 @@ on_both_databases!(
 
 async fn bidders_see_numbers_and_monitors_see_identities(db: Db) {
     let app = TestApp::spawn(db).await;
-    let lot = app.live_lot("anon", json!({}), &[None, None], 2_500).await;
+    let lot = app.live_lot("anon", json!({}), &[None, None], None).await;
     app.wait_until_open(&lot).await;
     let mut watcher = app.bidder_client(&lot.bidders[1], Wire::Json).await;
     let snapshot = watcher.join(lot.id).await;
@@ -185,7 +183,7 @@ on_both_databases!(
 async fn messagepack_clients_bid_and_watch(db: Db) {
     let app = TestApp::spawn(db).await;
     let lot = app
-        .live_lot("msgpack", json!({}), &[None, None], 2_500)
+        .live_lot("msgpack", json!({}), &[None, None], None)
         .await;
     app.wait_until_open(&lot).await;
     let mut watcher = app.bidder_client(&lot.bidders[1], Wire::MessagePack).await;
