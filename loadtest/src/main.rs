@@ -1,6 +1,66 @@
-//! `bidroom-loadtest`: the load generator. Its scenarios arrive with the load-test issue.
+//! `bidroom-loadtest`: drives real WebSocket bidders and watchers against a running bidroom
+//! server, then reports throughput and latency and checks what it saw.
+//!
+//! Map: `cli` (flags) → `scenarios` (the named runs; `connections` has its own module),
+//! which use `setup` (the exchange, through `api`, the REST client), `client` (one
+//! WebSocket connection, speaking `wire`), and the member tasks `bidder` and `watcher`,
+//! which record into `metrics` and `room`. At the end `checks` judges, `report` prints
+//! and writes JSON, and `chart` draws the time series that `progress` sampled.
 
-fn main() {
-    eprintln!("bidroom-loadtest: no scenarios yet");
-    std::process::exit(2);
+mod api;
+mod bidder;
+mod chart;
+mod checks;
+mod cli;
+mod client;
+mod connections;
+mod metrics;
+mod progress;
+mod report;
+mod room;
+mod scenarios;
+mod setup;
+mod watcher;
+mod wire;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    // Thousands of connections need thousands of descriptors.
+    if let Err(error) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("warning: could not raise the open-file limit: {error}");
+    }
+    metrics::global();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.threads.max(1))
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(run(&cli)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("bidroom-loadtest: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the scenario and reports; true if every check passed.
+async fn run(cli: &cli::Cli) -> anyhow::Result<bool> {
+    let report = scenarios::run(cli).await?;
+    println!("{}", report.table());
+    if let Some(path) = &cli.json {
+        let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &cli.chart {
+        std::fs::write(path, chart::svg(&report))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(report.passed())
 }

@@ -1,0 +1,178 @@
+//! The command line: where the server is, how to reach it, and which scenario to run.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::wire::Encoding;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bidroom-loadtest",
+    version,
+    about = "Drives real WebSocket bidders and watchers against a running bidroom server"
+)]
+pub struct Cli {
+    /// The server's root URL.
+    #[arg(
+        long,
+        env = "BIDROOM_LOADTEST_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+
+    /// An admin's `USER:PASSWORD` (the server's `--bootstrap-admin`).
+    #[arg(
+        long,
+        env = "BIDROOM_LOADTEST_ADMIN",
+        default_value = "admin:admin-password"
+    )]
+    pub admin: String,
+
+    /// The WebSocket encoding every connection uses.
+    #[arg(long, value_enum, default_value = "json")]
+    pub encoding: Encoding,
+
+    /// Writes the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+
+    /// Writes a chart of throughput and latency over time (SVG) to this file.
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+
+    /// The server's process id, to report its memory (VmRSS from /proc/PID/status).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+
+    /// Worker threads of the load generator (it shares the machine with the server).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+
+    /// REST requests in flight at once while setting up the exchange.
+    #[arg(long, default_value_t = 16)]
+    pub setup_concurrency: usize,
+
+    /// WebSocket connections being opened at once.
+    #[arg(long, default_value_t = 64)]
+    pub connect_concurrency: usize,
+
+    /// The prefix of the accounts the run creates; a later run with the same prefix
+    /// reuses them (only signing in again). Default: a fresh random prefix.
+    #[arg(long)]
+    pub account_prefix: Option<String>,
+
+    /// Seconds from publishing the lots to their opening. Default: estimated from how fast
+    /// the server set up the accounts, so that every registration and connection is ready.
+    #[arg(long)]
+    pub open_delay_secs: Option<u64>,
+
+    /// No progress line on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// Many rooms at once, a few competing bidders and ~10 watchers in each.
+    ManyRooms(ManyRooms),
+    /// One room with many bidders and many watchers.
+    HotRoom(HotRoom),
+    /// Many idle authenticated connections; server memory per connection.
+    Connections(Connections),
+    /// Many rooms whose deadlines fall in the same second, late bids racing the close.
+    ClosingStorm(ClosingStorm),
+}
+
+/// How bidders bid, shared by the bidding scenarios.
+#[derive(Clone, Debug, Args)]
+pub struct Bidding {
+    /// Bids per second offered by all bidders together (open loop: sent on schedule,
+    /// latency measured from the intended send time). Without it, closed loop: each
+    /// bidder sends its next bid when the last one is answered.
+    #[arg(long)]
+    pub rate: Option<f64>,
+
+    /// Closed loop: a bidder's pause after each answer.
+    #[arg(long, default_value_t = 0)]
+    pub think_ms: u64,
+
+    /// Seconds of bidding (the lots' initial deadline is this long after their opening).
+    #[arg(long, default_value_t = 10)]
+    pub duration_secs: u64,
+
+    /// The lots' anti-sniping window W; a room closes W after the last bid.
+    #[arg(long, default_value_t = 1)]
+    pub extension_secs: u32,
+
+    /// Distinct bidder accounts; each room's bidders are drawn from them, so an account
+    /// bids in many rooms (as on a real exchange). Default: the bidders of one room.
+    #[arg(long)]
+    pub bidder_accounts: Option<usize>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ManyRooms {
+    #[arg(long, default_value_t = 100)]
+    pub rooms: usize,
+    /// Bidders in each room.
+    #[arg(long, default_value_t = 5)]
+    pub bidders: usize,
+    /// Watchers in each room.
+    #[arg(long, default_value_t = 10)]
+    pub watchers: usize,
+    #[command(flatten)]
+    pub bidding: Bidding,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct HotRoom {
+    #[arg(long, default_value_t = 1000)]
+    pub bidders: usize,
+    #[arg(long, default_value_t = 1000)]
+    pub watchers: usize,
+    #[command(flatten)]
+    pub bidding: Bidding,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Connections {
+    #[arg(long, default_value_t = 5000)]
+    pub connections: usize,
+    /// Seconds to hold every connection open once all are up.
+    #[arg(long, default_value_t = 10)]
+    pub hold_secs: u64,
+    /// Also join each connection to a room (an idle watcher rather than a bare session).
+    #[arg(long)]
+    pub join: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ClosingStorm {
+    #[arg(long, default_value_t = 100)]
+    pub rooms: usize,
+    /// Bidders in each room.
+    #[arg(long, default_value_t = 5)]
+    pub bidders: usize,
+    /// Watchers in each room.
+    #[arg(long, default_value_t = 2)]
+    pub watchers: usize,
+    /// Seconds bidders keep bidding after the common deadline (every such bid must be
+    /// refused with `not_open`).
+    #[arg(long, default_value_t = 1)]
+    pub late_secs: u64,
+    #[command(flatten)]
+    pub bidding: Bidding,
+}
+
+impl Cli {
+    pub fn admin_credentials(&self) -> anyhow::Result<(&str, &str)> {
+        self.admin
+            .split_once(':')
+            .filter(|(user, password)| !user.is_empty() && !password.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("--admin is USER:PASSWORD"))
+    }
+}

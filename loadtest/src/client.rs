@@ -1,0 +1,198 @@
+//! One WebSocket connection to the server: open it, authenticate, join a room, and read
+//! data frames.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::wire::{Encoding, Incoming, Outgoing, parse_cents};
+
+/// Local ports one source address may use towards one server port: the kernel's default
+/// ephemeral range holds about 28,000; stay clear of its end.
+const CONNECTIONS_PER_SOURCE_ADDRESS: usize = 25_000;
+
+/// Opens connections to one server.
+#[derive(Clone, Debug)]
+pub struct Connector {
+    address: SocketAddr,
+    url: String,
+    encoding: Encoding,
+}
+
+impl Connector {
+    /// `server` is the root URL (`http://host:port`).
+    pub async fn new(server: &str, encoding: Encoding) -> anyhow::Result<Connector> {
+        let authority = server
+            .trim_end_matches('/')
+            .strip_prefix("http://")
+            .context("--server is an http:// URL")?;
+        let address = tokio::net::lookup_host(authority)
+            .await
+            .with_context(|| format!("resolving {authority}"))?
+            .next()
+            .with_context(|| format!("{authority} has no address"))?;
+        Ok(Connector {
+            address,
+            url: format!("ws://{authority}/ws"),
+            encoding,
+        })
+    }
+
+    /// Opens connection number `index`. Towards a loopback server, connections are spread
+    /// over source addresses 127.0.0.1, 127.0.0.2, ... so that more of them fit than one
+    /// address has local ports.
+    pub async fn open(&self, index: usize) -> anyhow::Result<Connection> {
+        let socket = match self.address {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        if self.address.ip().is_loopback() && self.address.is_ipv4() {
+            let spread = (index / CONNECTIONS_PER_SOURCE_ADDRESS) as u8;
+            let source = Ipv4Addr::new(127, 0, 0, 1 + spread);
+            socket.bind(SocketAddr::new(IpAddr::V4(source), 0))?;
+        }
+        let stream = socket
+            .connect(self.address)
+            .await
+            .with_context(|| format!("connecting to {}", self.address))?;
+        stream.set_nodelay(true)?;
+        let mut request = self.url.as_str().into_client_request()?;
+        let protocol = self.encoding.subprotocol();
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
+        // Small buffers: thousands of connections live in this process too.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(8 * 1024)
+            .write_buffer_size(0);
+        let (stream, response) =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(config))
+                .await
+                .context("the WebSocket handshake")?;
+        let chosen = response.headers().get("Sec-WebSocket-Protocol");
+        if chosen.and_then(|value| value.to_str().ok()) != Some(protocol) {
+            bail!("the server did not choose the subprotocol {protocol}: {chosen:?}");
+        }
+        Ok(Connection {
+            stream,
+            encoding: self.encoding,
+        })
+    }
+}
+
+/// A room as a `join` showed it.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub state: String,
+    pub min_next_cents: i64,
+    pub leader: Option<String>,
+    pub bidder_number: Option<String>,
+    /// Whether the server counts this account as an eligible bidder of the room.
+    pub eligible: bool,
+}
+
+pub struct Connection {
+    stream: WebSocketStream<TcpStream>,
+    encoding: Encoding,
+}
+
+impl Connection {
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    pub async fn send(&mut self, message: &Outgoing<'_>) -> anyhow::Result<()> {
+        self.stream
+            .send(self.encoding.encode(message))
+            .await
+            .context("sending a frame")
+    }
+
+    /// The next data frame; `None` when the server closed the connection.
+    pub async fn next_frame(&mut self) -> anyhow::Result<Option<Message>> {
+        loop {
+            match self.stream.next().await {
+                Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                    return Ok(Some(message));
+                }
+                Some(Ok(Message::Close(_))) | None => return Ok(None),
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => return Err(error).context("reading a frame"),
+            }
+        }
+    }
+
+    /// Reads frames until one satisfies `wanted`, failing on an `error` or a close.
+    async fn next_matching(
+        &mut self,
+        what: &str,
+        mut wanted: impl FnMut(&Incoming<'_>) -> bool,
+    ) -> anyhow::Result<Message> {
+        loop {
+            let Some(frame) = self.next_frame().await? else {
+                bail!("the server closed the connection while we waited for {what}");
+            };
+            let message = self.encoding.decode(&frame)?;
+            if message.is("error") {
+                bail!(
+                    "waiting for {what}: error {}: {}",
+                    message.code.as_deref().unwrap_or_default(),
+                    message.message.as_deref().unwrap_or_default()
+                );
+            }
+            if wanted(&message) {
+                return Ok(frame);
+            }
+        }
+    }
+
+    pub async fn authenticate(&mut self, token: &str) -> anyhow::Result<()> {
+        self.send(&Outgoing::Auth { token }).await?;
+        self.next_matching("welcome", |message| message.is("welcome"))
+            .await?;
+        Ok(())
+    }
+
+    /// Joins a room; returns its snapshot (nothing of the room precedes it on a first join).
+    pub async fn join(&mut self, lot: i64) -> anyhow::Result<Snapshot> {
+        let req = format!("join-{lot}");
+        self.send(&Outgoing::Join { lot, req: &req }).await?;
+        let frame = self
+            .next_matching("the snapshot", |message| {
+                message.is("snapshot") && message.req.as_deref() == Some(req.as_str())
+            })
+            .await?;
+        let snapshot = self.encoding.decode(&frame)?;
+        Ok(Snapshot {
+            seq: snapshot.seq.unwrap_or_default(),
+            state: snapshot.state.as_deref().unwrap_or_default().to_owned(),
+            min_next_cents: snapshot
+                .min_next
+                .as_deref()
+                .and_then(parse_cents)
+                .context("a snapshot's min_next")?,
+            leader: snapshot.leader.map(|leader| leader.0.into_owned()),
+            eligible: snapshot
+                .you
+                .as_ref()
+                .and_then(|you| you.eligible)
+                .unwrap_or(false),
+            bidder_number: snapshot
+                .you
+                .and_then(|you| you.bidder_number)
+                .map(|number| number.0.into_owned()),
+        })
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}

@@ -1,0 +1,287 @@
+//! Sets up an exchange through the public REST API: an auctioneer, verified bidders with
+//! money, lots published to open a few seconds later, applications approved and deposits
+//! lodged. Every step runs with bounded concurrency.
+//!
+//! Accounts are the slow part (the server hashes each password with argon2id on sign-up
+//! and sign-in), so a run creates only as many bidder accounts as one room has bidders and
+//! registers each of them in many rooms; watchers share one unverified account.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde_json::{Value, json};
+
+use crate::api::{Api, Session};
+use crate::metrics;
+
+/// Every account the run creates signs in with this password.
+const PASSWORD: &str = "loadtest-password";
+
+/// The lots' terms, in cents where they are money.
+pub const START_PRICE_CENTS: i64 = 100_000;
+pub const INCREMENT_CENTS: i64 = 1_000;
+const DEPOSIT_CENTS: i64 = 10_000;
+
+/// What to set up.
+#[derive(Clone, Debug)]
+pub struct ExchangeSpec {
+    pub rooms: usize,
+    pub bidders_per_room: usize,
+    pub bidder_accounts: usize,
+    /// WebSocket connections the run will open before the lots open (for the estimate of
+    /// how long to wait before opening).
+    pub connections: usize,
+    pub bidding_secs: u64,
+    pub extension_secs: u32,
+    pub max_extensions: Option<u32>,
+    pub open_delay_secs: Option<u64>,
+    pub concurrency: usize,
+    pub account_prefix: String,
+}
+
+/// One room's lot and its registered bidders.
+#[derive(Clone, Debug)]
+pub struct RoomPlan {
+    pub lot: i64,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    pub seats: Vec<Seat>,
+}
+
+/// A bidder registered, approved and with its deposit lodged in one lot.
+#[derive(Clone, Debug)]
+pub struct Seat {
+    pub token: Arc<str>,
+    pub bidder_number: Arc<str>,
+}
+
+/// The exchange a run drives.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub rooms: Vec<RoomPlan>,
+    /// A signed-in account that watches (it bids nowhere).
+    pub watcher_token: Arc<str>,
+    pub setup_secs: f64,
+}
+
+pub async fn admin_session(api: &Api, admin: (&str, &str)) -> anyhow::Result<Session> {
+    api.sign_in(admin.0, admin.1)
+        .await
+        .context("signing in as the admin (see --admin)")
+}
+
+/// A fresh account prefix: a run's accounts do not collide with an earlier run's.
+pub fn random_prefix() -> String {
+    format!("lt{:08x}", rand::random::<u32>())
+}
+
+/// An account that exists after this call (created now or by an earlier run), signed in.
+async fn account(
+    api: &Api,
+    creator: Option<&str>,
+    username: &str,
+    role: &str,
+) -> anyhow::Result<Session> {
+    api.create_account(creator, username, PASSWORD, role)
+        .await?;
+    api.sign_in(username, PASSWORD).await.with_context(|| {
+        format!("signing in as {username} (created by another run with another password?)")
+    })
+}
+
+pub async fn set_up(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::Result<Exchange> {
+    let started = Instant::now();
+    let prefix = &spec.account_prefix;
+    let auctioneer = account(
+        api,
+        Some(&admin.token),
+        &format!("{prefix}-auctioneer"),
+        "auctioneer",
+    )
+    .await?;
+    let watcher = account(api, None, &format!("{prefix}-watcher"), "bidder").await?;
+
+    eprintln!(
+        "setup: {} bidder accounts (sign-up and sign-in hash a password each)",
+        spec.bidder_accounts
+    );
+    let bidders: Vec<Session> =
+        stream::iter(0..spec.bidder_accounts)
+            .map(|index| async move {
+                account(api, None, &format!("{prefix}-b{index}"), "bidder").await
+            })
+            .buffered(spec.concurrency)
+            .try_collect()
+            .await?;
+
+    // Lots each account registers in, rounded up; each needs its deposit, plus a margin.
+    let registrations = spec.rooms * spec.bidders_per_room;
+    let lots_per_account = registrations.div_ceil(spec.bidder_accounts.max(1)) as i64;
+    let top_up = crate::wire::format_cents((lots_per_account + 1) * DEPOSIT_CENTS + 100_000);
+    let funded_at = Instant::now();
+    stream::iter(&bidders)
+        .map(|bidder| fund(api, &admin.token, bidder, &top_up))
+        .buffer_unordered(spec.concurrency)
+        .try_collect::<Vec<()>>()
+        .await?;
+    // Three requests per account: the REST rate without password hashing.
+    let requests_per_sec =
+        (3 * bidders.len()) as f64 / funded_at.elapsed().as_secs_f64().max(0.001);
+
+    let open_delay_secs = spec
+        .open_delay_secs
+        .unwrap_or_else(|| estimated_open_delay_secs(spec, requests_per_sec));
+    // Whole seconds, so that rooms sharing a deadline share its second.
+    let starts_at_ms = (metrics::unix_ms() / 1000 + open_delay_secs as i64 + 1) * 1000;
+    let ends_at_ms = starts_at_ms + spec.bidding_secs as i64 * 1000;
+    eprintln!(
+        "setup: {} lots opening in {open_delay_secs} s, {registrations} registrations ({requests_per_sec:.0} requests/s)",
+        spec.rooms
+    );
+    let terms = lot_terms(spec, starts_at_ms, ends_at_ms);
+    let lots: Vec<i64> = stream::iter(0..spec.rooms)
+        .map(|_| api.published_lot(&auctioneer.token, &terms))
+        .buffered(spec.concurrency)
+        .try_collect()
+        .await?;
+
+    let seats: Vec<(usize, Seat)> = stream::iter(0..registrations)
+        .map(|index| {
+            let room = index / spec.bidders_per_room.max(1);
+            // Consecutive accounts, so the accounts of one room are distinct.
+            let bidder = &bidders[index % bidders.len()];
+            let lot = lots[room];
+            let auctioneer = &auctioneer.token;
+            async move {
+                let seat = register(api, auctioneer, bidder, lot).await?;
+                anyhow::Ok((room, seat))
+            }
+        })
+        .buffered(spec.concurrency)
+        .try_collect()
+        .await?;
+    if metrics::unix_ms() >= starts_at_ms {
+        bail!(
+            "setup took longer than the {open_delay_secs} s before the lots open: pass a larger --open-delay-secs"
+        );
+    }
+
+    let mut rooms: Vec<RoomPlan> = lots
+        .iter()
+        .map(|&lot| RoomPlan {
+            lot,
+            starts_at_ms,
+            ends_at_ms,
+            seats: Vec::with_capacity(spec.bidders_per_room),
+        })
+        .collect();
+    for (room, seat) in seats {
+        rooms[room].seats.push(seat);
+    }
+    Ok(Exchange {
+        rooms,
+        watcher_token: Arc::from(watcher.token.as_str()),
+        setup_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Verifies the bidder and credits its wallet through an admin-entered bank transfer.
+async fn fund(api: &Api, admin: &str, bidder: &Session, amount: &str) -> anyhow::Result<()> {
+    api.verify(admin, bidder.account_id).await?;
+    let account_number = api.account_number(&bidder.token).await?;
+    let transfer = format!(
+        "loadtest-{}-{:016x}",
+        bidder.account_id,
+        rand::random::<u64>()
+    );
+    api.top_up(admin, &transfer, &account_number, amount).await
+}
+
+/// Applies, approves and lodges the deposit: the bidder may then bid in the lot.
+async fn register(api: &Api, auctioneer: &str, bidder: &Session, lot: i64) -> anyhow::Result<Seat> {
+    let application = api.apply(&bidder.token, lot).await?;
+    let bidder_number = api.approve(auctioneer, application).await?;
+    api.lodge_deposit(&bidder.token, application).await?;
+    Ok(Seat {
+        token: Arc::from(bidder.token.as_str()),
+        bidder_number: Arc::from(bidder_number.as_str()),
+    })
+}
+
+/// Enough time for the lots, the registrations (3 requests each) and the connections at
+/// the rates just seen, with half again as margin, and 2 s more.
+fn estimated_open_delay_secs(spec: &ExchangeSpec, requests_per_sec: f64) -> u64 {
+    /// Connections opened and authenticated per second, conservatively.
+    const CONNECTIONS_PER_SEC: f64 = 1_000.0;
+    let requests = (2 * spec.rooms + 3 * spec.rooms * spec.bidders_per_room) as f64;
+    let secs = requests / requests_per_sec.max(1.0) + spec.connections as f64 / CONNECTIONS_PER_SEC;
+    (secs * 1.5).ceil() as u64 + 2
+}
+
+fn lot_terms(spec: &ExchangeSpec, starts_at_ms: i64, ends_at_ms: i64) -> Value {
+    let starts_at = rfc3339(starts_at_ms);
+    json!({
+        "title": "Load test lot",
+        "description": "Created by bidroom-loadtest",
+        "currency": "CNY",
+        "start_price": crate::wire::format_cents(START_PRICE_CENTS),
+        "increment": crate::wire::format_cents(INCREMENT_CENTS),
+        "deposit": { "kind": "fixed", "amount": crate::wire::format_cents(DEPOSIT_CENTS) },
+        "fee_rate": "0.01",
+        "applications_close_at": starts_at,
+        "deposit_deadline": starts_at,
+        "starts_at": starts_at,
+        "ends_at": rfc3339(ends_at_ms),
+        "extension_window_secs": spec.extension_secs,
+        "max_extensions": spec.max_extensions,
+        "extension_mode": "reset",
+    })
+}
+
+/// RFC 3339 in UTC with milliseconds, from milliseconds since the Unix epoch.
+fn rfc3339(unix_ms: i64) -> String {
+    let secs = unix_ms.div_euclid(1000);
+    let millis = unix_ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let seconds_of_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        seconds_of_day / 3600,
+        seconds_of_day % 3600 / 60,
+        seconds_of_day % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day count.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_420_800_123), "2026-11-23T08:00:00.123Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+}
