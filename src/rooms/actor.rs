@@ -473,7 +473,6 @@ impl RoomTask {
             };
             self.publish(pending);
         }
-        self.publish_view();
     }
 
     fn publish(&mut self, pending: PendingEvent) {
@@ -487,6 +486,11 @@ impl RoomTask {
             after.result = Some(closed.result);
         }
         self.published = after;
+        if let RoomEvent::Bid { .. } = &event.event {
+            self.bid_count += 1;
+        }
+        // REST shows the event no later than any member hears of it.
+        self.publish_view();
         let frame = RoomFrame::new(body.clone());
         self.remember_frame(frame.clone());
         // No receivers is not an error: nobody is watching.
@@ -501,10 +505,7 @@ impl RoomTask {
             }
         }
         match &event.event {
-            RoomEvent::Bid { .. } => {
-                self.bid_count += 1;
-                metrics::counter!("bidroom_bids_accepted_total").increment(1);
-            }
+            RoomEvent::Bid { .. } => metrics::counter!("bidroom_bids_accepted_total").increment(1),
             RoomEvent::Closed(closed) => {
                 self.ended_at_ms = Some(event.at_ms);
                 self.settle(closed.clone());

@@ -84,7 +84,8 @@ pub struct BidSummary {
 pub trait JournalStore {
     /// Writes a batch of room events, from any number of rooms, in one transaction with
     /// one multi-row insert per statement-size chunk, and records each room's new state
-    /// on its lot.
+    /// on its lot. Rows already stored (a retry of a batch whose commit did land) are
+    /// skipped, so a retry is safe.
     async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()>;
 
     /// The lot's last `limit` events, oldest first.

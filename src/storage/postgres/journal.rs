@@ -17,7 +17,8 @@ impl JournalStore for PgStore {
     async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()> {
         let insert = format!(
             "INSERT INTO room_events ({}) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], \
-             $5::BIGINT[], $6::TEXT[], $7::NUMERIC[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::BIGINT[], $12::BIGINT[], $13::BIGINT[])",
+             $5::BIGINT[], $6::TEXT[], $7::NUMERIC[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::BIGINT[], $12::BIGINT[], $13::BIGINT[]) \
+             ON CONFLICT (lot_id, seq) DO NOTHING",
             sql::COLUMNS
         );
         let mut transaction = self.pool.begin().await?;

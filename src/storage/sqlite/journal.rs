@@ -38,6 +38,8 @@ impl JournalStore for SqliteStore {
                     .push_bind(row.remaining_ms)
                     .push_bind(i64::from(row.extensions));
             });
+            // A retried batch whose first commit did land must not fail on its own rows.
+            insert.push(" ON CONFLICT (lot_id, seq) DO NOTHING");
             insert.build().execute(&mut *transaction).await?;
         }
         for row in rows {
