@@ -57,6 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/bank/notifications", post(bank::notify))
         .route("/applications/{id}/deposit", post(deposits::lodge))
         .route("/applications/{id}/guarantee", post(guarantees::submit))
+        .route("/guarantees", get(guarantees::list))
+        .route("/guarantees/{id}", get(guarantees::show))
         .route("/guarantees/{id}/accept", post(guarantees::accept))
         .route("/guarantees/{id}/reject", post(guarantees::reject))
         .route("/lots/{id}/settlement", get(settlements::show))

@@ -94,6 +94,18 @@ pub trait MoneyStore {
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>>;
 
+    /// One guarantee.
+    async fn guarantee(&self, guarantee: i64) -> StoreResult<Option<Guarantee>>;
+
+    /// Guarantees matching `filter`, newest first: those with an id below `before` (all,
+    /// if `None`), at most `limit`.
+    async fn guarantees(
+        &self,
+        filter: &GuaranteeFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Guarantee>>;
+
     /// Accepts or rejects a pending guarantee; an accepted one is recorded as the
     /// application's deposit (kind `guarantee`, no money moves) and makes it lodged.
     /// Conflicts: `guarantee_not_pending`.

@@ -278,3 +278,43 @@ on_both_databases!(
     the_wallet_pages_its_entries_newest_first,
     super::the_wallet_pages_its_entries_newest_first
 );
+
+async fn admins_reconcile_the_ledger(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let bidder = app.signup_bidder("alice").await;
+    app.top_up(&bidder, "42").await;
+    let admin = app.admin_token().await;
+    let (status, report) = app.get("/ledger/reconciliation", Some(&admin)).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["consistent"], true);
+    assert_eq!(report["total"], "0.00");
+    let balances: Vec<(String, String)> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| {
+            assert_eq!(account["balance"], account["entries_sum"]);
+            (
+                account["name"].as_str().unwrap().to_owned(),
+                account["balance"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        balances,
+        [
+            ("bank_clearing".to_owned(), "-42.00".to_owned()),
+            (
+                format!("wallet:{}:available", bidder.id),
+                "42.00".to_owned()
+            ),
+        ]
+    );
+    let (status, _) = app.get("/ledger/reconciliation", Some(&bidder.token)).await;
+    assert_eq!(status, 403);
+    app.stop().await;
+}
+on_both_databases!(
+    admins_reconcile_the_ledger,
+    super::admins_reconcile_the_ledger
+);

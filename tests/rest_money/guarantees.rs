@@ -137,6 +137,7 @@ async fn a_winner_with_a_guarantee_pays_everything_and_then_it_is_released(db: D
     let lot = lot_in_an_hour(&app, &auctioneer, json!({})).await;
     let admin = app.admin_token().await;
     let mut bidders = Vec::new();
+    let mut guarantees = Vec::new();
     for name in ["alice", "bob"] {
         let bidder = app.registered_bidder(&auctioneer.token, lot, name).await;
         let (status, submitted) = app
@@ -153,9 +154,21 @@ async fn a_winner_with_a_guarantee_pays_everything_and_then_it_is_released(db: D
             .await;
         assert_eq!(status, 200);
         bidders.push(bidder);
+        guarantees.push(id);
     }
     let winner = &bidders[0].user;
     app.settle_closed_lot(lot, Some((winner, "1000"))).await;
+    let guarantee_status = |index: usize| {
+        let app = &app;
+        let (id, token) = (guarantees[index], bidders[index].user.token.clone());
+        async move {
+            let (status, body) = app.get(&format!("/guarantees/{id}"), Some(&token)).await;
+            assert_eq!(status, 200, "{body}");
+            body["status"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(guarantee_status(0).await, "accepted");
+    assert_eq!(guarantee_status(1).await, "released");
     let (_, settlement) = app
         .get(&format!("/lots/{lot}/settlement"), Some(&winner.token))
         .await;
@@ -175,10 +188,80 @@ async fn a_winner_with_a_guarantee_pays_everything_and_then_it_is_released(db: D
         "1000.00"
     );
     assert_eq!(app.ledger_balance("fees").await, "10.00");
+    assert_eq!(guarantee_status(0).await, "released");
+    let (status, _) = app
+        .get(
+            &format!("/guarantees/{}", guarantees[0]),
+            Some(&bidders[1].user.token),
+        )
+        .await;
+    assert_eq!(status, 403);
     app.assert_ledger_balanced().await;
     app.stop().await;
 }
 on_both_databases!(
     a_winner_with_a_guarantee_pays_everything_and_then_it_is_released,
     super::a_winner_with_a_guarantee_pays_everything_and_then_it_is_released
+);
+
+async fn admins_list_the_guarantees_waiting_for_a_decision(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let auctioneer = app.create_auctioneer("auctioneer").await;
+    let lot = lot_in_an_hour(&app, &auctioneer, json!({})).await;
+    let admin = app.admin_token().await;
+    let mut ids = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let bidder = app.registered_bidder(&auctioneer.token, lot, name).await;
+        let (status, body) = app
+            .post(
+                &format!("/applications/{}/guarantee", bidder.application_id),
+                Some(&bidder.user.token),
+                guarantee("200"),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    let (status, _) = app
+        .post(
+            &format!("/guarantees/{}/accept", ids[1]),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let listed = |path: String| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let (status, body) = app.get(&path, Some(&admin)).await;
+            assert_eq!(status, 200, "{body}");
+            body.as_array()
+                .unwrap()
+                .iter()
+                .map(|guarantee| guarantee["id"].as_i64().unwrap())
+                .collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(
+        listed("/guarantees?status=pending".to_owned()).await,
+        [ids[2], ids[0]]
+    );
+    assert_eq!(
+        listed(format!("/guarantees?lot_id={lot}&limit=2")).await,
+        [ids[2], ids[1]]
+    );
+    assert_eq!(
+        listed(format!("/guarantees?before={}", ids[1])).await,
+        [ids[0]]
+    );
+    let (status, _) = app.get("/guarantees?status=maybe", Some(&admin)).await;
+    assert_eq!(status, 400);
+    let (status, _) = app.get("/guarantees", Some(&auctioneer.token)).await;
+    assert_eq!(status, 403);
+    app.stop().await;
+}
+on_both_databases!(
+    admins_list_the_guarantees_waiting_for_a_decision,
+    super::admins_list_the_guarantees_waiting_for_a_decision
 );

@@ -1,15 +1,22 @@
 //! Electronic guarantees (电子保函): `POST /applications/{id}/guarantee` (the bidder),
-//! `POST /guarantees/{id}/accept` and `/reject` (admin).
+//! `POST /guarantees/{id}/accept` and `/reject` (admin), `GET /guarantees/{id}` (the
+//! bidder, admins) and `GET /guarantees?status=&lot_id=&before=&limit=` (admins: the queue
+//! of guarantees to decide, newest first).
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-use crate::storage::money::{Guarantee, GuaranteeDecision, NewGuarantee};
+use crate::storage::Role;
+use crate::storage::money::{
+    Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
+};
 use crate::time_format;
 
 use super::super::{ApiError, AppState, Caller, Json};
+use super::wallet::{page_limit, positive};
 use super::{deposits::refused, not_found_as, path_id};
 
 /// The longest issuer name (a bank's or insurer's full name) and guarantee number.
@@ -147,4 +154,67 @@ async fn decide(
         .await
         .map_err(not_found_as("guarantee"))?
         .map_err(refused)
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<GuaranteeJson>, ApiError> {
+    let id = path_id(&id, "guarantee")?;
+    let guarantee = state
+        .store
+        .guarantee(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("guarantee"))?;
+    if caller.role != Role::Admin && caller.id != guarantee.account_id {
+        return Err(ApiError::forbidden(
+            "only the bidder and admins see a guarantee",
+        ));
+    }
+    Ok(Json(GuaranteeJson::new(guarantee)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ListQuery {
+    status: Option<String>,
+    lot_id: Option<String>,
+    before: Option<String>,
+    limit: Option<String>,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Vec<GuaranteeJson>>, ApiError> {
+    caller.require_admin()?;
+    let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|text| {
+            GuaranteeStatus::parse(text).ok_or_else(|| {
+                ApiError::invalid("status is pending, accepted, rejected, released or called")
+            })
+        })
+        .transpose()?;
+    let filter = GuaranteeFilter {
+        status,
+        lot_id: query
+            .lot_id
+            .as_deref()
+            .map(|text| positive("lot_id", text))
+            .transpose()?,
+    };
+    let before = query
+        .before
+        .as_deref()
+        .map(|text| positive("before", text))
+        .transpose()?;
+    let limit = page_limit(query.limit.as_deref())?;
+    let guarantees = state.store.guarantees(&filter, before, limit).await?;
+    Ok(Json(
+        guarantees.into_iter().map(GuaranteeJson::new).collect(),
+    ))
 }

@@ -13,9 +13,9 @@ use crate::time_format;
 use super::super::{ApiError, AppState, Caller, Json};
 use super::not_found_as;
 
-/// Entries per page unless `?limit=` says otherwise.
+/// Entries (or guarantees) per page unless `?limit=` says otherwise.
 const DEFAULT_ENTRIES: u32 = 50;
-/// The most entries one page holds: 200 × ~250 B of JSON = ~50 KiB.
+/// The most one page holds: 200 × ~250 B of JSON = ~50 KiB.
 const MAX_ENTRIES: u32 = 200;
 
 #[derive(Debug, Deserialize)]
@@ -102,16 +102,7 @@ pub(super) async fn show(
         .as_deref()
         .map(|text| positive("before", text))
         .transpose()?;
-    let limit = match query.limit.as_deref() {
-        None => DEFAULT_ENTRIES,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|limit| (1..=MAX_ENTRIES).contains(limit))
-            .ok_or_else(|| {
-                ApiError::invalid(format!("limit is a whole number from 1 to {MAX_ENTRIES}"))
-            })?,
-    };
+    let limit = page_limit(query.limit.as_deref())?;
     let summary = state
         .store
         .wallet_summary(account)
@@ -121,7 +112,21 @@ pub(super) async fn show(
     Ok(Json(WalletJson::new(summary, page)))
 }
 
-fn positive(name: &str, text: &str) -> Result<i64, ApiError> {
+/// `?limit=`: 1 to 200, 50 when absent.
+pub(super) fn page_limit(text: Option<&str>) -> Result<u32, ApiError> {
+    match text {
+        None => Ok(DEFAULT_ENTRIES),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|limit| (1..=MAX_ENTRIES).contains(limit))
+            .ok_or_else(|| {
+                ApiError::invalid(format!("limit is a whole number from 1 to {MAX_ENTRIES}"))
+            }),
+    }
+}
+
+pub(super) fn positive(name: &str, text: &str) -> Result<i64, ApiError> {
     text.parse::<i64>()
         .ok()
         .filter(|value| *value > 0)

@@ -314,6 +314,13 @@ pub struct Guarantee {
     pub decided_at_ms: Option<i64>,
 }
 
+/// Which guarantees to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GuaranteeFilter {
+    pub status: Option<GuaranteeStatus>,
+    pub lot_id: Option<LotId>,
+}
+
 /// An admin's decision on a pending guarantee.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GuaranteeDecision {

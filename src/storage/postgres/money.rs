@@ -17,9 +17,9 @@ use crate::auction::{AccountId, ClosedEvent};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::{
-    ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, IdempotencyKey, MoneyStore,
-    NewGuarantee, NotificationRefusal, Recorded, RecordedNotification, RenderDeposit,
-    RenderReceipt, RenderWithdrawal, Settlement, WalletPage, WalletSummary,
+    ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, GuaranteeFilter,
+    IdempotencyKey, MoneyStore, NewGuarantee, NotificationRefusal, Recorded, RecordedNotification,
+    RenderDeposit, RenderReceipt, RenderWithdrawal, Settlement, WalletPage, WalletSummary,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -85,6 +85,20 @@ impl MoneyStore for PgStore {
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
         guarantees::submit(&self.pool, application, guarantee, now_ms).await
+    }
+
+    async fn guarantee(&self, guarantee: i64) -> StoreResult<Option<Guarantee>> {
+        let mut connection = self.pool.acquire().await?;
+        guarantees::find(&mut connection, guarantee).await
+    }
+
+    async fn guarantees(
+        &self,
+        filter: &GuaranteeFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Guarantee>> {
+        guarantees::list(&self.pool, filter, before, limit).await
     }
 
     async fn decide_guarantee(

@@ -16,9 +16,9 @@ use crate::auction::{AccountId, ClosedEvent};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::{
-    ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, IdempotencyKey, MoneyStore,
-    NewGuarantee, NotificationRefusal, Recorded, RecordedNotification, RenderDeposit,
-    RenderReceipt, RenderWithdrawal, Settlement, WalletPage, WalletSummary,
+    ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, GuaranteeFilter,
+    IdempotencyKey, MoneyStore, NewGuarantee, NotificationRefusal, Recorded, RecordedNotification,
+    RenderDeposit, RenderReceipt, RenderWithdrawal, Settlement, WalletPage, WalletSummary,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -84,6 +84,20 @@ impl MoneyStore for SqliteStore {
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
         guarantees::submit(&self.writer, application, guarantee, now_ms).await
+    }
+
+    async fn guarantee(&self, guarantee: i64) -> StoreResult<Option<Guarantee>> {
+        let mut connection = self.reader.acquire().await?;
+        guarantees::find(&mut connection, guarantee).await
+    }
+
+    async fn guarantees(
+        &self,
+        filter: &GuaranteeFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Guarantee>> {
+        guarantees::list(&self.reader, filter, before, limit).await
     }
 
     async fn decide_guarantee(

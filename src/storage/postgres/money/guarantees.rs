@@ -7,7 +7,8 @@ use crate::money::Money;
 
 use crate::ledger::{DepositRefusal, deposit};
 use crate::storage::money::{
-    Guarantee, GuaranteeDecision, NewGuarantee, check_pending, guarantee_status,
+    Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee, check_pending,
+    guarantee_status,
 };
 use crate::storage::{ApplicationId, StoreError, StoreResult};
 
@@ -128,15 +129,48 @@ type GuaranteeRow = (
     Option<i64>,
 );
 
-async fn read(connection: &mut PgConnection, guarantee: i64) -> StoreResult<Guarantee> {
-    let row: Option<GuaranteeRow> = sqlx::query_as(
-        "SELECT g.id, g.application_id, a.lot_id, g.account_id, g.issuer, g.number, g.amount,
-                g.status, g.reason, g.created_at_ms, g.decided_at_ms
-         FROM guarantees g JOIN applications a ON a.id = g.application_id WHERE g.id = $1",
-    )
-    .bind(guarantee)
-    .fetch_optional(&mut *connection)
+const COLUMNS: &str = "SELECT g.id, g.application_id, a.lot_id, g.account_id, g.issuer, g.number,
+            g.amount, g.status, g.reason, g.created_at_ms, g.decided_at_ms
+     FROM guarantees g JOIN applications a ON a.id = g.application_id";
+
+pub(super) async fn read(connection: &mut PgConnection, guarantee: i64) -> StoreResult<Guarantee> {
+    find(connection, guarantee)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn find(
+    connection: &mut PgConnection,
+    guarantee: i64,
+) -> StoreResult<Option<Guarantee>> {
+    let row: Option<GuaranteeRow> = sqlx::query_as(&format!("{COLUMNS} WHERE g.id = $1"))
+        .bind(guarantee)
+        .fetch_optional(&mut *connection)
+        .await?;
+    row.map(guarantee_from_row).transpose()
+}
+
+pub(super) async fn list(
+    pool: &PgPool,
+    filter: &GuaranteeFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<Guarantee>> {
+    let rows: Vec<GuaranteeRow> = sqlx::query_as(&format!(
+        "{COLUMNS}
+         WHERE ($1::TEXT IS NULL OR g.status = $1) AND ($2::BIGINT IS NULL OR a.lot_id = $2) AND g.id < $3
+         ORDER BY g.id DESC LIMIT $4"
+    ))
+    .bind(filter.status.map(GuaranteeStatus::as_str))
+    .bind(filter.lot_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
     .await?;
+    rows.into_iter().map(guarantee_from_row).collect()
+}
+
+fn guarantee_from_row(row: GuaranteeRow) -> StoreResult<Guarantee> {
     let (
         id,
         application_id,
@@ -149,7 +183,7 @@ async fn read(connection: &mut PgConnection, guarantee: i64) -> StoreResult<Guar
         reason,
         created_at_ms,
         decided_at_ms,
-    ) = row.ok_or(StoreError::NotFound)?;
+    ) = row;
     Ok(Guarantee {
         id,
         application_id,
