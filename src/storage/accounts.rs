@@ -9,6 +9,8 @@ use crate::config::ServeConfig;
 
 use super::{Store, StoreError, StoreResult};
 
+pub(super) mod ops;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -6,6 +6,7 @@
 //! the databases do (SQLite keeps money as canonical decimal TEXT, PostgreSQL as NUMERIC).
 
 pub mod accounts;
+mod dialect;
 pub mod journal;
 pub mod lots;
 pub mod money;

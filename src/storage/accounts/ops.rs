@@ -1,0 +1,143 @@
+//! The account operations, written once for both databases. Each takes the pool the
+//! database's store uses for it: for SQLite, `reader` to read and the one-connection
+//! `writer` to write; for PostgreSQL, its one pool.
+
+use std::marker::PhantomData;
+
+use sqlx::{Executor, FromRow, IntoArguments, Pool};
+
+use crate::auction::AccountId;
+use crate::storage::dialect::Dialect;
+use crate::storage::{StoreError, StoreResult};
+
+use super::{
+    ACCOUNT_NUMBER_ATTEMPTS, Account, AccountDetails, AccountRow, CredentialsRow, INSERT_ACCOUNT,
+    INSERT_SESSION, INSERT_WALLET, NewAccount, NewIdentity, SELECT_ACCOUNT, SELECT_CREDENTIALS,
+    SELECT_SESSION_ACCOUNT, UPDATE_IDENTITY, WALLET_CURRENCY, random_account_number,
+    username_taken,
+};
+
+/// The account operations on database `DB`.
+pub(in crate::storage) struct Accounts<DB>(PhantomData<DB>);
+
+impl<DB> Accounts<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> AccountRow: FromRow<'r, DB::Row>,
+    for<'r> CredentialsRow: FromRow<'r, DB::Row>,
+{
+    pub(in crate::storage) async fn session_account(
+        reader: &Pool<DB>,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<Account>> {
+        let row: Option<AccountRow> = sqlx::query_as(SELECT_SESSION_ACCOUNT)
+            .bind(token_hash)
+            .bind(now_ms)
+            .fetch_optional(reader)
+            .await?;
+        row.map(AccountRow::into_account).transpose()
+    }
+
+    pub(in crate::storage) async fn create_account(
+        writer: &Pool<DB>,
+        account: &NewAccount,
+        now_ms: i64,
+    ) -> StoreResult<Account> {
+        let mut transaction = writer.begin().await?;
+        let row: AccountRow = sqlx::query_as(INSERT_ACCOUNT)
+            .bind(account.username.as_str())
+            .bind(account.password_hash.as_str())
+            .bind(account.display_name.as_str())
+            .bind(account.role.as_str())
+            .bind(now_ms)
+            .fetch_one(&mut *transaction)
+            .await
+            .map_err(username_taken)?;
+        let account = row.into_account()?;
+        Self::insert_wallet(&mut transaction, account.id).await?;
+        transaction.commit().await?;
+        Ok(account)
+    }
+
+    pub(in crate::storage) async fn account_credentials(
+        reader: &Pool<DB>,
+        username: &str,
+    ) -> StoreResult<Option<(Account, String)>> {
+        let row: Option<CredentialsRow> = sqlx::query_as(SELECT_CREDENTIALS)
+            .bind(username)
+            .fetch_optional(reader)
+            .await?;
+        row.map(CredentialsRow::into_credentials).transpose()
+    }
+
+    pub(in crate::storage) async fn account_details(
+        reader: &Pool<DB>,
+        id: AccountId,
+    ) -> StoreResult<Option<AccountDetails>> {
+        let row: Option<AccountRow> = sqlx::query_as(SELECT_ACCOUNT)
+            .bind(id)
+            .fetch_optional(reader)
+            .await?;
+        row.map(AccountRow::into_details).transpose()
+    }
+
+    pub(in crate::storage) async fn create_session(
+        writer: &Pool<DB>,
+        token_hash: &str,
+        account: AccountId,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(INSERT_SESSION)
+            .bind(token_hash)
+            .bind(account)
+            .bind(now_ms)
+            .bind(expires_at_ms)
+            .execute(writer)
+            .await?;
+        Ok(())
+    }
+
+    pub(in crate::storage) async fn verify_account(
+        writer: &Pool<DB>,
+        id: AccountId,
+        identity: &NewIdentity,
+        now_ms: i64,
+    ) -> StoreResult<AccountDetails> {
+        let row: Option<AccountRow> = sqlx::query_as(UPDATE_IDENTITY)
+            .bind(id)
+            .bind(now_ms)
+            .bind(identity.identity.real_name.as_str())
+            .bind(identity.identity.id_type.as_str())
+            .bind(identity.identity.id_number_masked.as_str())
+            .bind(identity.id_number_hash.as_str())
+            .fetch_optional(writer)
+            .await?;
+        row.ok_or(StoreError::NotFound)?.into_details()
+    }
+
+    /// Gives the new account its wallet, drawing account numbers until one is free.
+    async fn insert_wallet(connection: &mut DB::Connection, account: AccountId) -> StoreResult<()> {
+        for _ in 0..ACCOUNT_NUMBER_ATTEMPTS {
+            let inserted = sqlx::query(INSERT_WALLET)
+                .bind(account)
+                .bind(random_account_number())
+                .bind(WALLET_CURRENCY)
+                .execute(&mut *connection)
+                .await?;
+            if DB::rows_affected(&inserted) == 1 {
+                return Ok(());
+            }
+        }
+        Err(
+            anyhow::anyhow!("no free virtual account number after {ACCOUNT_NUMBER_ATTEMPTS} draws")
+                .into(),
+        )
+    }
+}
