@@ -1,0 +1,214 @@
+//! The journal's group commit: `append_room_events` with batches of journal rows, each
+//! batch one transaction, on SQLite (a file in a temporary directory) and on PostgreSQL (a
+//! fresh database, dropped afterwards).
+//!
+//! `cargo bench --bench journal`. PostgreSQL comes from `BIDROOM_BENCH_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`); when it cannot be reached its
+//! benchmarks are skipped with a note. Throughput is in durable rows per second.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use bidroom::auction::{ExtensionMode, LotState};
+use bidroom::money::Money;
+use bidroom::storage::accounts::NewAccount;
+use bidroom::storage::lots::NewLot;
+use bidroom::storage::{DepositTerms, JournalRow, LotId, Role, RoomEventKind, Store};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sqlx::Connection;
+use tokio::runtime::Runtime;
+
+const BATCH_SIZES: [usize; 3] = [100, 1_000, 4_096];
+const NOW_MS: i64 = 1_800_000_000_000;
+
+/// A lot for the rows' foreign key, made through the store as the server makes one.
+async fn lot(store: &dyn Store) -> LotId {
+    let auctioneer = store
+        .create_account(
+            &NewAccount {
+                username: format!("bench-{}", std::process::id()),
+                password_hash: "not a real hash".to_owned(),
+                display_name: "Bench".to_owned(),
+                role: Role::Auctioneer,
+            },
+            NOW_MS,
+        )
+        .await
+        .expect("an auctioneer");
+    let amount = |text: &str| Money::parse(text).expect("a valid amount");
+    let lot = store
+        .create_lot(
+            &NewLot {
+                auctioneer_id: auctioneer.id,
+                title: "Bench lot".to_owned(),
+                description: String::new(),
+                currency: "CNY".to_owned(),
+                start_price: amount("1000.00"),
+                increment: amount("10.00"),
+                reserve_price: None,
+                deposit: DepositTerms::Fixed(amount("100.00")),
+                fee_rate: "0.01".parse().expect("a decimal"),
+                applications_close_at_ms: NOW_MS,
+                deposit_deadline_ms: NOW_MS,
+                starts_at_ms: NOW_MS,
+                ends_at_ms: NOW_MS + 60_000,
+                extension_window_secs: 10,
+                max_extensions: None,
+                extension_mode: ExtensionMode::Reset,
+                settlement_due_at_ms: None,
+            },
+            NOW_MS,
+        )
+        .await
+        .expect("a lot");
+    lot.id
+}
+
+/// A bid row as a room journals it.
+fn bid_row(lot_id: LotId, seq: u64) -> JournalRow {
+    let amount = Money::parse("1000.00")
+        .expect("a valid amount")
+        .plus_steps(Money::parse("10.00").expect("a valid amount"), seq)
+        .expect("a representable amount");
+    JournalRow {
+        lot_id,
+        seq,
+        kind: RoomEventKind::Bid,
+        at_ms: NOW_MS + seq as i64,
+        account_id: Some(1),
+        bidder_number: Some(Arc::from("0427")),
+        amount: Some(amount),
+        req: Some(Arc::from(format!("req-{seq}").as_str())),
+        state: LotState::Open,
+        text: None,
+        deadline_ms: NOW_MS + 60_000,
+        remaining_ms: None,
+        extensions: 0,
+    }
+}
+
+/// Measures `iterations` commits of `batch` rows each; seqs continue from `next_seq`.
+async fn commit_batches(
+    store: &dyn Store,
+    lot_id: LotId,
+    next_seq: &mut u64,
+    batch: usize,
+    iterations: u64,
+) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    for _ in 0..iterations {
+        let rows: Vec<JournalRow> = (0..batch as u64)
+            .map(|offset| bid_row(lot_id, *next_seq + offset))
+            .collect();
+        *next_seq += batch as u64;
+        let started = Instant::now();
+        store
+            .append_room_events(&rows)
+            .await
+            .expect("the batch commits");
+        elapsed += started.elapsed();
+    }
+    elapsed
+}
+
+fn bench_store(criterion: &mut Criterion, runtime: &Runtime, name: &str, store: Arc<dyn Store>) {
+    let lot_id = runtime.block_on(lot(store.as_ref()));
+    let mut next_seq = 1;
+    let mut group = criterion.benchmark_group(format!("journal {name}"));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(8));
+    for batch in BATCH_SIZES {
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_with_input(
+            BenchmarkId::new("append_room_events", batch),
+            &batch,
+            |bencher, &batch| {
+                bencher.iter_custom(|iterations| {
+                    runtime.block_on(commit_batches(
+                        store.as_ref(),
+                        lot_id,
+                        &mut next_seq,
+                        batch,
+                        iterations,
+                    ))
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn sqlite(criterion: &mut Criterion) {
+    let runtime = Runtime::new().expect("a tokio runtime");
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", directory.path().join("journal.db").display());
+    let store = runtime
+        .block_on(bidroom::storage::connect(&url))
+        .expect("the SQLite store opens");
+    bench_store(criterion, &runtime, "sqlite", store);
+}
+
+/// A fresh PostgreSQL database, dropped when the benchmark ends.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    async fn create() -> Result<(PostgresDatabase, String), sqlx::Error> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let admin_url = std::env::var("BIDROOM_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let name = format!(
+            "bidroom_bench_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut connection = sqlx::PgConnection::connect(&admin_url).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await?;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Ok((PostgresDatabase { admin_url, name }, url))
+    }
+
+    async fn drop_database(&self) -> Result<(), sqlx::Error> {
+        let mut connection = sqlx::PgConnection::connect(&self.admin_url).await?;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut connection)
+        .await?;
+        Ok(())
+    }
+}
+
+fn postgres(criterion: &mut Criterion) {
+    let runtime = Runtime::new().expect("a tokio runtime");
+    let (database, url) = match runtime.block_on(PostgresDatabase::create()) {
+        Ok(created) => created,
+        Err(error) => {
+            eprintln!("skipping the PostgreSQL journal benchmarks: {error}");
+            return;
+        }
+    };
+    let store = runtime
+        .block_on(bidroom::storage::connect(&url))
+        .expect("the PostgreSQL store opens");
+    bench_store(criterion, &runtime, "postgres", store.clone());
+    drop(store);
+    if let Err(error) = runtime.block_on(database.drop_database()) {
+        eprintln!(
+            "could not drop the benchmark database {}: {error}",
+            database.name
+        );
+    }
+}
+
+criterion_group!(benches, sqlite, postgres);
+criterion_main!(benches);
