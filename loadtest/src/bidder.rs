@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio::time::sleep_until;
 
+use crate::cli::Strategy;
 use crate::client::{Connection, Snapshot};
 use crate::metrics::{self, Latency, Metrics};
 use crate::room::{AcceptedBid, RoomRecord, Sight};
@@ -33,6 +34,7 @@ pub struct BidderPlan {
     pub room: Arc<RoomRecord>,
     pub bidder_number: Arc<str>,
     pub pace: Pace,
+    pub strategy: Strategy,
     /// Unix ms after which no bid is sent.
     pub stop_at_ms: i64,
     /// Unix ms after which it stops waiting for answers and for the close.
@@ -202,7 +204,13 @@ impl Bidder {
     ) -> anyhow::Result<()> {
         let req = self.next_req;
         self.next_req += 1;
-        let amount_cents = self.min_next_cents;
+        let amount_cents = match self.plan.strategy {
+            Strategy::MinNext => self.min_next_cents,
+            Strategy::Ladder => self
+                .plan
+                .room
+                .claim_rung(self.min_next_cents, INCREMENT_CENTS),
+        };
         self.outstanding.insert(
             req,
             Outstanding {

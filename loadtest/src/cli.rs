@@ -96,6 +96,10 @@ pub struct Bidding {
     #[arg(long)]
     pub rate: Option<f64>,
 
+    /// What each bidder bids.
+    #[arg(long, value_enum, default_value = "min-next")]
+    pub strategy: Strategy,
+
     /// Closed loop: a bidder's pause after each answer.
     #[arg(long, default_value_t = 0)]
     pub think_ms: u64,
@@ -112,6 +116,19 @@ pub struct Bidding {
     /// bids in many rooms (as on a real exchange). Default: the bidders of one room.
     #[arg(long)]
     pub bidder_accounts: Option<usize>,
+}
+
+/// How a bidder picks its amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// The room's `min_next` as this bidder last heard it: bidders compete as people do,
+    /// and in a busy room most bids lose the race to an equal one (`too_low`).
+    MinNext,
+    /// The room's bidders climb one shared ladder: each bid claims the next rung above
+    /// every bid any of them sent, so nearly every bid is accepted (the server's capacity
+    /// for accepted bids, not for refusals).
+    Ladder,
 }
 
 #[derive(Clone, Debug, Args)]

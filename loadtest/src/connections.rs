@@ -42,6 +42,7 @@ pub async fn run(
         open_delay_secs: Some(3600),
         concurrency: cli.setup_concurrency,
         account_prefix: prefix.to_owned(),
+        reuse_accounts: cli.account_prefix.is_some(),
     };
     let exchange = setup::set_up(api, admin, &spec).await?;
     let lot = exchange.rooms.first().map(|room| room.lot);
@@ -138,6 +139,7 @@ pub async fn run(
         bidders: 0,
         watchers: opened,
         rate: None,
+        strategy: None,
         setup_secs,
         connect_secs,
         bidding_secs: 0.0,

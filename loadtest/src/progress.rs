@@ -19,6 +19,10 @@ pub struct Second {
     pub accepted_p99_ms: Option<f64>,
     pub broadcast_p99_ms: Option<f64>,
     pub server_rss_kib: Option<u64>,
+    /// CPU the load tester used in this second, in percent of one core.
+    pub loadtest_cpu_percent: Option<f64>,
+    /// CPU the server used in this second (with `--server-pid`), in percent of one core.
+    pub server_cpu_percent: Option<f64>,
 }
 
 pub struct Progress {
@@ -62,6 +66,9 @@ async fn sample(
     let metrics = metrics::global();
     let mut series = Vec::new();
     let mut previous = metrics.counts();
+    let mut own_ticks = cpu_ticks("self");
+    let server = server_pid.map(|pid| pid.to_string());
+    let mut server_ticks = server.as_deref().and_then(cpu_ticks);
     // Samples fall on whole seconds of the run clock, as the histograms' seconds do.
     let mut t = metrics::now_ns() / 1_000_000_000 + 1;
     loop {
@@ -73,12 +80,25 @@ async fn sample(
         let delta = now.minus(previous);
         previous = now;
         let server_rss_kib = server_pid.and_then(read_rss_kib);
+        let (loadtest_cpu_percent, now_ticks) = cpu_percent(own_ticks, cpu_ticks("self"));
+        own_ticks = now_ticks;
+        let (server_cpu_percent, now_ticks) =
+            cpu_percent(server_ticks, server.as_deref().and_then(cpu_ticks));
+        server_ticks = now_ticks;
         if !quiet {
             let accepted = metrics.second(Latency::Accepted, t as usize - 1);
             let p99 = quantile_ms(&accepted, 0.99)
                 .map_or_else(|| "-".to_owned(), |ms| format!("{ms:.1} ms"));
-            let rss = server_rss_kib
-                .map_or_else(String::new, |kib| format!("  server {} MiB", kib / 1024));
+            let cpu = |percent: Option<f64>| {
+                percent.map_or_else(|| "-".to_owned(), |p| format!("{p:.0}%"))
+            };
+            let rss = server_rss_kib.map_or_else(String::new, |kib| {
+                format!(
+                    "  server {} MiB cpu {}",
+                    kib / 1024,
+                    cpu(server_cpu_percent)
+                )
+            });
             eprintln!(
                 "[{t:>4}s] conns {:>6}  sent {:>7}/s  accepted {:>7}/s  rejected {:>6}/s  deliveries {:>9}/s  ack p99 {p99}  errors {}{rss}",
                 now.connections,
@@ -96,8 +116,32 @@ async fn sample(
             accepted_p99_ms: None,
             broadcast_p99_ms: None,
             server_rss_kib,
+            loadtest_cpu_percent,
+            server_cpu_percent,
         });
         t += 1;
     }
     series
+}
+
+/// A process's CPU time so far (user + system), in clock ticks (`/proc/PID/stat`).
+fn cpu_ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: the fields after it start at the state (field 3).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+/// Percent of one core used between two readings a second apart (Linux's 100 ticks/s).
+fn cpu_percent(before: Option<u64>, now: Option<u64>) -> (Option<f64>, Option<u64>) {
+    const TICKS_PER_SEC: f64 = 100.0;
+    let percent = match (before, now) {
+        (Some(before), Some(now)) => {
+            Some((now.saturating_sub(before)) as f64 / TICKS_PER_SEC * 100.0)
+        }
+        _ => None,
+    };
+    (percent, now)
 }

@@ -21,6 +21,7 @@ pub struct RunFacts {
     pub watchers: usize,
     /// Bids per second offered (open loop), or `None` for a closed loop.
     pub rate: Option<f64>,
+    pub strategy: Option<crate::cli::Strategy>,
     pub setup_secs: f64,
     pub connect_secs: f64,
     /// From the rooms' opening to the last bid sent.
@@ -74,9 +75,23 @@ pub struct Report {
     pub broadcasts_unmeasured: u64,
     pub errors: u64,
     pub peak_server_rss_kib: Option<u64>,
+    /// Mean CPU (percent of one core) over the seconds in which bids were sent or events
+    /// delivered: client and server share the machine.
+    pub loadtest_cpu_percent: Option<f64>,
+    pub server_cpu_percent: Option<f64>,
     pub connections: Option<ConnectionFigures>,
     pub checks: Vec<Check>,
     pub series: Vec<Second>,
+}
+
+/// The mean of a per-second figure over the seconds in which bids or deliveries happened.
+fn busy_mean(series: &[Second], figure: impl Fn(&Second) -> Option<f64>) -> Option<f64> {
+    let busy: Vec<f64> = series
+        .iter()
+        .filter(|second| second.counts.sent + second.counts.deliveries > 0)
+        .filter_map(figure)
+        .collect();
+    (!busy.is_empty()).then(|| busy.iter().sum::<f64>() / busy.len() as f64)
 }
 
 fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
@@ -149,6 +164,8 @@ impl Report {
                 .filter_map(|second| second.server_rss_kib)
                 .chain(facts.server_rss_kib)
                 .max(),
+            loadtest_cpu_percent: busy_mean(&series, |second| second.loadtest_cpu_percent),
+            server_cpu_percent: busy_mean(&series, |second| second.server_cpu_percent),
             connections: None,
             checks,
             series,
@@ -164,10 +181,13 @@ impl Report {
     pub fn table(&self) -> String {
         let mut out = String::new();
         let facts = &self.facts;
-        let pace = match facts.rate {
+        let mut pace = match facts.rate {
             Some(rate) => format!("open loop, {rate} bids/s offered"),
             None => "closed loop".to_owned(),
         };
+        if let Some(strategy) = facts.strategy {
+            let _ = write!(pace, ", {strategy:?}");
+        }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -233,6 +253,15 @@ impl Report {
             "deliveries {} ({:.0}/s while delivering)   untimed broadcasts {}   errors {}",
             self.deliveries, self.deliveries_per_sec, self.broadcasts_unmeasured, self.errors
         );
+        if let Some(percent) = self.loadtest_cpu_percent {
+            let server = self
+                .server_cpu_percent
+                .map_or_else(String::new, |percent| format!(", server {percent:.0}%"));
+            let _ = writeln!(
+                out,
+                "cpu while busy (percent of one core): load tester {percent:.0}%{server}"
+            );
+        }
         if let Some(kib) = self.peak_server_rss_kib {
             let _ = writeln!(
                 out,

@@ -2,7 +2,7 @@
 //! (the truth every watcher is checked against), when each was sent (for bid→broadcast
 //! latency), and what each connection in the room saw.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::wire::Incoming;
@@ -27,6 +27,8 @@ pub struct RoomRecord {
     pub lot: i64,
     pub accepted: Mutex<Vec<AcceptedBid>>,
     send_times: SendTimes,
+    /// The ladder strategy's next free rung, in cents.
+    ladder_cents: AtomicI64,
 }
 
 impl RoomRecord {
@@ -35,7 +37,19 @@ impl RoomRecord {
             lot,
             accepted: Mutex::new(Vec::new()),
             send_times: SendTimes::new(),
+            ladder_cents: AtomicI64::new(0),
         }
+    }
+
+    /// Claims the ladder's next rung at or above `min_next_cents`; returns its amount.
+    pub fn claim_rung(&self, min_next_cents: i64, increment_cents: i64) -> i64 {
+        let previous = self
+            .ladder_cents
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |rung| {
+                Some(rung.max(min_next_cents) + increment_cents)
+            })
+            .expect("the update always succeeds");
+        previous.max(min_next_cents)
     }
 
     /// A bidder was told its bid is accepted; `sent_ns` is when it was (meant to be) sent.

@@ -121,6 +121,7 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
         open_delay_secs: cli.open_delay_secs,
         concurrency: cli.setup_concurrency,
         account_prefix: context.prefix.clone(),
+        reuse_accounts: cli.account_prefix.is_some(),
     };
     let exchange = setup::set_up(context.api, context.admin, &spec).await?;
     let records: Vec<Arc<RoomRecord>> = exchange
@@ -178,6 +179,7 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
                             room: records[room].clone(),
                             bidder_number: seat_plan.bidder_number.clone(),
                             pace: pace(room * shape.bidders_per_room + seat),
+                            strategy: bidding.strategy,
                             stop_at_ms,
                             give_up_at_ms,
                         };
@@ -254,6 +256,7 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
         bidders,
         watchers,
         rate: bidding.rate,
+        strategy: Some(bidding.strategy),
         setup_secs: exchange.setup_secs,
         connect_secs,
         bidding_secs: (stop_at_ms - starts_at_ms) as f64 / 1000.0,

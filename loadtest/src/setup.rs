@@ -39,6 +39,8 @@ pub struct ExchangeSpec {
     pub open_delay_secs: Option<u64>,
     pub concurrency: usize,
     pub account_prefix: String,
+    /// Whether the prefix came from the command line (its accounts may exist already).
+    pub reuse_accounts: bool,
 }
 
 /// One room's lot and its registered bidders.
@@ -77,13 +79,19 @@ pub fn random_prefix() -> String {
     format!("lt{:08x}", rand::random::<u32>())
 }
 
-/// An account that exists after this call (created now or by an earlier run), signed in.
+/// An account that exists after this call, signed in. With `reuse` (an account prefix
+/// given on the command line) it first tries to sign in: the server hashes the password on
+/// a sign-up even when the name is taken, so trying to create a known account costs a hash.
 async fn account(
     api: &Api,
     creator: Option<&str>,
     username: &str,
     role: &str,
+    reuse: bool,
 ) -> anyhow::Result<Session> {
+    if reuse && let Ok(session) = api.sign_in(username, PASSWORD).await {
+        return Ok(session);
+    }
     api.create_account(creator, username, PASSWORD, role)
         .await?;
     api.sign_in(username, PASSWORD).await.with_context(|| {
@@ -99,22 +107,36 @@ pub async fn set_up(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::
         Some(&admin.token),
         &format!("{prefix}-auctioneer"),
         "auctioneer",
+        spec.reuse_accounts,
     )
     .await?;
-    let watcher = account(api, None, &format!("{prefix}-watcher"), "bidder").await?;
+    let watcher = account(
+        api,
+        None,
+        &format!("{prefix}-watcher"),
+        "bidder",
+        spec.reuse_accounts,
+    )
+    .await?;
 
     eprintln!(
         "setup: {} bidder accounts (sign-up and sign-in hash a password each)",
         spec.bidder_accounts
     );
-    let bidders: Vec<Session> =
-        stream::iter(0..spec.bidder_accounts)
-            .map(|index| async move {
-                account(api, None, &format!("{prefix}-b{index}"), "bidder").await
-            })
-            .buffered(spec.concurrency)
-            .try_collect()
-            .await?;
+    let bidders: Vec<Session> = stream::iter(0..spec.bidder_accounts)
+        .map(|index| async move {
+            account(
+                api,
+                None,
+                &format!("{prefix}-b{index}"),
+                "bidder",
+                spec.reuse_accounts,
+            )
+            .await
+        })
+        .buffered(spec.concurrency)
+        .try_collect()
+        .await?;
 
     // Lots each account registers in, rounded up; each needs its deposit, plus a margin.
     let registrations = spec.rooms * spec.bidders_per_room;

@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::time::sleep_until;
 
@@ -13,6 +14,9 @@ use crate::room::{RoomRecord, Sight};
 /// Bid events waiting for their bidder's answer (which tells their send time); beyond
 /// this many, the oldest go untimed.
 const MAX_UNTIMED: usize = 4096;
+
+/// At the close, how many times (10 ms apart) to look for the last bids' send times.
+const LATE_ANSWER_POLLS: usize = 100;
 
 pub struct WatcherPlan {
     pub room: Arc<RoomRecord>,
@@ -62,7 +66,14 @@ pub async fn run(mut connection: Connection, snapshot: Snapshot, plan: WatcherPl
         }
         time_broadcasts(&plan.room, &mut untimed, metrics);
     }
-    time_broadcasts(&plan.room, &mut untimed, metrics);
+    // The last bids' answers may reach their bidders a moment after the close reached us.
+    for _ in 0..LATE_ANSWER_POLLS {
+        time_broadcasts(&plan.room, &mut untimed, metrics);
+        if untimed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     for _ in untimed {
         Metrics::count(&metrics.broadcasts_unmeasured);
     }
