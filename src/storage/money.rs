@@ -7,6 +7,7 @@
 //! the first answer in that same transaction; the caller renders it, because the wire
 //! shape is the REST layer's business.
 
+pub(super) mod ops;
 mod records;
 mod rows;
 

@@ -12,7 +12,17 @@ mod money;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::future::Future;
+
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
+use sqlx::{PgConnection, Postgres};
+
+use crate::ledger::LedgerTransaction;
+use crate::money::Money;
+
+use super::dialect::Dialect;
+use super::{ApplicationId, StoreError, StoreResult};
 
 pub struct PgStore {
     pool: PgPool,
@@ -31,5 +41,49 @@ impl PgStore {
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
+    }
+}
+
+impl Dialect for Postgres {
+    type Money = Decimal;
+
+    fn money(amount: Money) -> Decimal {
+        amount.decimal()
+    }
+
+    fn stored_money(value: Decimal) -> StoreResult<Money> {
+        Ok(Money::from_decimal(value))
+    }
+
+    fn rows_affected(result: &PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    fn apply_ledger<'a>(
+        connection: &'a mut PgConnection,
+        transaction: &'a LedgerTransaction,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send + 'a {
+        money::ledger::apply(connection, transaction, now_ms)
+    }
+
+    /// The application's row is locked first, in a statement of its own, and stays locked
+    /// until commit: two deposits (or guarantees) for one application are decided one
+    /// after the other. The caller reads what it decides on in its next statement, whose
+    /// snapshot (READ COMMITTED) is taken after the lock was granted and so sees what the
+    /// other one committed; a subquery in the locking statement itself would not.
+    async fn lock_application(
+        connection: &mut PgConnection,
+        application: ApplicationId,
+    ) -> StoreResult<()> {
+        let locked: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(application)
+                .fetch_optional(&mut *connection)
+                .await?;
+        if locked.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 }

@@ -2,20 +2,19 @@
 //! `UPDATE ... RETURNING` that locks its row until commit, and the rows a decision rests
 //! on (an application, a lot's deposits, a settlement) are read `FOR UPDATE`.
 
-mod bank;
-mod deposits;
 mod guarantees;
-mod idempotency;
-mod ledger;
+pub(super) mod ledger;
 mod settlements;
-mod wallet;
-mod withdrawals;
 
 use async_trait::async_trait;
 
 use crate::auction::{AccountId, ClosedEvent};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
+use crate::storage::money::ops::bank::Bank;
+use crate::storage::money::ops::deposits::Deposits;
+use crate::storage::money::ops::wallet::Wallets;
+use crate::storage::money::ops::withdrawals::Withdrawals;
 use crate::storage::money::{
     ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, GuaranteeFilter,
     IdempotencyKey, MoneyStore, NewGuarantee, NotificationRefusal, Recorded, RecordedNotification,
@@ -28,7 +27,7 @@ use super::PgStore;
 #[async_trait]
 impl MoneyStore for PgStore {
     async fn wallet_summary(&self, account: AccountId) -> StoreResult<WalletSummary> {
-        wallet::summary(&self.pool, account).await
+        Wallets::summary(&self.pool, account).await
     }
 
     async fn wallet_entries(
@@ -37,7 +36,7 @@ impl MoneyStore for PgStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<WalletPage> {
-        wallet::entries(&self.pool, account, before, limit).await
+        Wallets::entries(&self.pool, account, before, limit).await
     }
 
     async fn record_bank_notification(
@@ -46,14 +45,14 @@ impl MoneyStore for PgStore {
         render: RenderReceipt<'_>,
         now_ms: i64,
     ) -> StoreResult<Result<RecordedNotification, NotificationRefusal>> {
-        bank::record(&self.pool, notification, render, now_ms).await
+        Bank::record(&self.pool, notification, render, now_ms).await
     }
 
     async fn application_owner(
         &self,
         application: ApplicationId,
     ) -> StoreResult<Option<ApplicationOwner>> {
-        deposits::application_owner(&self.pool, application).await
+        Deposits::application_owner(&self.pool, application).await
     }
 
     async fn lodge_deposit(
@@ -64,7 +63,7 @@ impl MoneyStore for PgStore {
         render: RenderDeposit<'_>,
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>> {
-        deposits::lodge(&self.pool, application, requested, key, render, now_ms).await
+        Deposits::lodge(&self.pool, application, requested, key, render, now_ms).await
     }
 
     async fn withdraw(
@@ -75,7 +74,7 @@ impl MoneyStore for PgStore {
         render: RenderWithdrawal<'_>,
         now_ms: i64,
     ) -> StoreResult<Recorded> {
-        withdrawals::withdraw(&self.pool, account, amount, key, render, now_ms).await
+        Withdrawals::withdraw(&self.pool, account, amount, key, render, now_ms).await
     }
 
     async fn submit_guarantee(

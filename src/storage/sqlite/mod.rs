@@ -13,13 +13,19 @@ mod money;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use std::future::Future;
 
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqliteConnection};
+
+use crate::ledger::LedgerTransaction;
 use crate::money::Money;
 
-use super::{StoreError, StoreResult};
+use super::dialect::Dialect;
+use super::{ApplicationId, StoreError, StoreResult};
 
 pub struct SqliteStore {
     writer: SqlitePool,
@@ -57,4 +63,37 @@ fn money_from_text(text: &str) -> StoreResult<Money> {
             "stored amount {text:?} is not money: {error}"
         ))
     })
+}
+
+impl Dialect for Sqlite {
+    type Money = String;
+
+    fn money(amount: Money) -> String {
+        amount.to_string()
+    }
+
+    fn stored_money(value: String) -> StoreResult<Money> {
+        money_from_text(&value)
+    }
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    fn apply_ledger<'a>(
+        connection: &'a mut SqliteConnection,
+        transaction: &'a LedgerTransaction,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<i64>> + Send + 'a {
+        money::ledger::apply(connection, transaction, now_ms)
+    }
+
+    /// Nothing to lock: every write runs on the one writer connection, so the
+    /// transactions that decide on an application already run one at a time.
+    async fn lock_application(
+        _connection: &mut SqliteConnection,
+        _application: ApplicationId,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
 }

@@ -1,20 +1,19 @@
 //! Money on SQLite. Every write runs on the single writer connection, so transactions
 //! are serialized: a balance read inside one cannot change before it commits.
 
-mod bank;
-mod deposits;
 mod guarantees;
-mod idempotency;
-mod ledger;
+pub(super) mod ledger;
 mod settlements;
-mod wallet;
-mod withdrawals;
 
 use async_trait::async_trait;
 
 use crate::auction::{AccountId, ClosedEvent};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
+use crate::storage::money::ops::bank::Bank;
+use crate::storage::money::ops::deposits::Deposits;
+use crate::storage::money::ops::wallet::Wallets;
+use crate::storage::money::ops::withdrawals::Withdrawals;
 use crate::storage::money::{
     ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, GuaranteeFilter,
     IdempotencyKey, MoneyStore, NewGuarantee, NotificationRefusal, Recorded, RecordedNotification,
@@ -27,7 +26,7 @@ use super::SqliteStore;
 #[async_trait]
 impl MoneyStore for SqliteStore {
     async fn wallet_summary(&self, account: AccountId) -> StoreResult<WalletSummary> {
-        wallet::summary(&self.reader, account).await
+        Wallets::summary(&self.reader, account).await
     }
 
     async fn wallet_entries(
@@ -36,7 +35,7 @@ impl MoneyStore for SqliteStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<WalletPage> {
-        wallet::entries(&self.reader, account, before, limit).await
+        Wallets::entries(&self.reader, account, before, limit).await
     }
 
     async fn record_bank_notification(
@@ -45,14 +44,14 @@ impl MoneyStore for SqliteStore {
         render: RenderReceipt<'_>,
         now_ms: i64,
     ) -> StoreResult<Result<RecordedNotification, NotificationRefusal>> {
-        bank::record(&self.writer, notification, render, now_ms).await
+        Bank::record(&self.writer, notification, render, now_ms).await
     }
 
     async fn application_owner(
         &self,
         application: ApplicationId,
     ) -> StoreResult<Option<ApplicationOwner>> {
-        deposits::application_owner(&self.reader, application).await
+        Deposits::application_owner(&self.reader, application).await
     }
 
     async fn lodge_deposit(
@@ -63,7 +62,7 @@ impl MoneyStore for SqliteStore {
         render: RenderDeposit<'_>,
         now_ms: i64,
     ) -> StoreResult<Result<Recorded, DepositRefusal>> {
-        deposits::lodge(&self.writer, application, requested, key, render, now_ms).await
+        Deposits::lodge(&self.writer, application, requested, key, render, now_ms).await
     }
 
     async fn withdraw(
@@ -74,7 +73,7 @@ impl MoneyStore for SqliteStore {
         render: RenderWithdrawal<'_>,
         now_ms: i64,
     ) -> StoreResult<Recorded> {
-        withdrawals::withdraw(&self.writer, account, amount, key, render, now_ms).await
+        Withdrawals::withdraw(&self.writer, account, amount, key, render, now_ms).await
     }
 
     async fn submit_guarantee(

@@ -1,18 +1,17 @@
 //! Electronic guarantees (电子保函): submitted by the bidder, decided by an admin.
 
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres};
 
 use crate::money::Money;
 
 use crate::ledger::{DepositRefusal, deposit};
+use crate::storage::money::ops::deposits::Deposits;
 use crate::storage::money::{
     Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee, check_pending,
     guarantee_status,
 };
 use crate::storage::{ApplicationId, StoreError, StoreResult};
-
-use super::deposits;
 
 pub(super) async fn submit(
     pool: &PgPool,
@@ -22,7 +21,8 @@ pub(super) async fn submit(
 ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
     let mut transaction = pool.begin().await?;
     // Locks the application: two submissions for it are decided one after the other.
-    let (_, account_id, context) = deposits::context(&mut transaction, application).await?;
+    let (_, account_id, context) =
+        Deposits::<Postgres>::context(&mut transaction, application).await?;
     let pending: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM guarantees WHERE application_id = $1
              AND status = 'pending')",
@@ -81,7 +81,7 @@ pub(super) async fn decide(
         }
         GuaranteeDecision::Accept => {
             let (lot_id, account_id, context) =
-                deposits::context(&mut transaction, current.application_id).await?;
+                Deposits::<Postgres>::context(&mut transaction, current.application_id).await?;
             if let Err(refusal) = deposit::guarantee_may_be_accepted(&context) {
                 return Ok(Err(refusal));
             }

@@ -18,7 +18,7 @@ use crate::storage::money::insufficient_funds;
 /// The legs are applied in account order (see [`LedgerTransaction`]), so two
 /// transactions never wait on each other. A wallet that ends below zero refuses the
 /// whole transaction with `insufficient_funds`, and the caller's transaction rolls back.
-pub(super) async fn apply(
+pub(in crate::storage) async fn apply(
     connection: &mut PgConnection,
     transaction: &LedgerTransaction,
     now_ms: i64,

@@ -1,8 +1,9 @@
 //! Electronic guarantees (电子保函): submitted by the bidder, decided by an admin.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
 use crate::ledger::{DepositRefusal, deposit};
+use crate::storage::money::ops::deposits::Deposits;
 use crate::storage::money::{
     Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee, check_pending,
     guarantee_status,
@@ -10,7 +11,6 @@ use crate::storage::money::{
 use crate::storage::{ApplicationId, StoreError, StoreResult};
 
 use super::super::money_from_text;
-use super::deposits;
 
 pub(super) async fn submit(
     pool: &SqlitePool,
@@ -19,7 +19,8 @@ pub(super) async fn submit(
     now_ms: i64,
 ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
     let mut transaction = pool.begin().await?;
-    let (_, account_id, context) = deposits::context(&mut transaction, application).await?;
+    let (_, account_id, context) =
+        Deposits::<Sqlite>::context(&mut transaction, application).await?;
     let pending: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM guarantees WHERE application_id = $1
              AND status = 'pending')",
@@ -73,7 +74,7 @@ pub(super) async fn decide(
         }
         GuaranteeDecision::Accept => {
             let (lot_id, account_id, context) =
-                deposits::context(&mut transaction, current.application_id).await?;
+                Deposits::<Sqlite>::context(&mut transaction, current.application_id).await?;
             if let Err(refusal) = deposit::guarantee_may_be_accepted(&context) {
                 return Ok(Err(refusal));
             }

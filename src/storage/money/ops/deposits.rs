@@ -1,0 +1,166 @@
+//! Cash deposits (交纳保证金).
+
+use std::marker::PhantomData;
+
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
+
+use crate::ledger::{DepositContext, DepositRefusal, LedgerTransaction, deposit};
+use crate::money::Money;
+use crate::storage::dialect::{Column, Dialect};
+use crate::storage::money::{
+    ApplicationOwner, Deposit, DepositKind, DepositStatus, IdempotencyKey, Recorded, RenderDeposit,
+    deposit_terms, lot_state,
+};
+use crate::storage::{ApplicationId, LotId, StoreError, StoreResult};
+
+use super::idempotency::Idempotency;
+
+/// Cash deposits on database `DB`.
+pub(in crate::storage) struct Deposits<DB>(PhantomData<DB>);
+
+type ContextRow<M> = (
+    i64,
+    i64,
+    String,
+    bool,
+    String,
+    String,
+    M,
+    M,
+    i64,
+    String,
+    Option<String>,
+);
+
+impl<DB> Deposits<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: Column<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    pub(in crate::storage) async fn application_owner(
+        reader: &Pool<DB>,
+        application: ApplicationId,
+    ) -> StoreResult<Option<ApplicationOwner>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT lot_id, account_id FROM applications WHERE id = $1")
+                .bind(application)
+                .fetch_optional(reader)
+                .await?;
+        Ok(row.map(|(lot_id, account_id)| ApplicationOwner {
+            application_id: application,
+            lot_id,
+            account_id,
+        }))
+    }
+
+    pub(in crate::storage) async fn lodge(
+        writer: &Pool<DB>,
+        application: ApplicationId,
+        requested: Option<Money>,
+        key: &IdempotencyKey,
+        render: RenderDeposit<'_>,
+        now_ms: i64,
+    ) -> StoreResult<Result<Recorded, DepositRefusal>> {
+        let mut transaction = writer.begin().await?;
+        if let Some(answer) = Idempotency::claim(&mut transaction, key, now_ms).await? {
+            return Ok(Ok(Recorded {
+                answer,
+                replayed: true,
+            }));
+        }
+        let (lot_id, account_id, context) = Self::context(&mut transaction, application).await?;
+        let amount = match deposit::amount_to_lodge(&context, requested, now_ms) {
+            Ok(amount) => amount,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
+        DB::apply_ledger(&mut transaction, &freeze, now_ms).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO deposits (application_id, lot_id, account_id, kind, amount, status,
+                 created_at_ms)
+             VALUES ($1, $2, $3, 'cash', $4, 'held', $5) RETURNING id",
+        )
+        .bind(application)
+        .bind(lot_id)
+        .bind(account_id)
+        .bind(DB::money(amount))
+        .bind(now_ms)
+        .fetch_one(&mut *transaction)
+        .await?;
+        sqlx::query("UPDATE applications SET deposit_status = 'lodged' WHERE id = $1")
+            .bind(application)
+            .execute(&mut *transaction)
+            .await?;
+        let answer = render(&Deposit {
+            id,
+            application_id: application,
+            lot_id,
+            account_id,
+            kind: DepositKind::Cash,
+            amount,
+            status: DepositStatus::Held,
+            created_at_ms: now_ms,
+        });
+        Idempotency::store_answer(&mut transaction, key, &answer).await?;
+        transaction.commit().await?;
+        Ok(Ok(Recorded {
+            answer,
+            replayed: false,
+        }))
+    }
+
+    /// What the deposit rules look at, read inside the deciding transaction, after
+    /// [`Dialect::lock_application`] (on PostgreSQL the application's row is locked in a
+    /// statement of its own, so that this next statement's snapshot sees what a
+    /// concurrent decision on it committed).
+    pub(in crate::storage) async fn context(
+        connection: &mut DB::Connection,
+        application: ApplicationId,
+    ) -> StoreResult<(LotId, i64, DepositContext)> {
+        DB::lock_application(&mut *connection, application).await?;
+        let row: Option<ContextRow<DB::Money>> = sqlx::query_as(
+            "SELECT a.lot_id, a.account_id, a.status,
+                    EXISTS (SELECT 1 FROM deposits d WHERE d.application_id = a.id),
+                    l.state, l.deposit_kind, l.deposit_min, l.deposit_max, l.deposit_deadline_ms,
+                    l.currency, w.currency
+             FROM applications a
+             JOIN lots l ON l.id = a.lot_id
+             LEFT JOIN wallets w ON w.account_id = a.account_id
+             WHERE a.id = $1",
+        )
+        .bind(application)
+        .fetch_optional(&mut *connection)
+        .await?;
+        let (
+            lot_id,
+            account_id,
+            status,
+            deposit_lodged,
+            state,
+            kind,
+            min,
+            max,
+            deposit_deadline_ms,
+            lot_currency,
+            wallet_currency,
+        ) = row.ok_or(StoreError::NotFound)?;
+        let wallet_currency =
+            wallet_currency.ok_or_else(|| anyhow::anyhow!("account {account_id} has no wallet"))?;
+        let context = DepositContext {
+            application_rejected: status == "rejected",
+            deposit_lodged,
+            lot_state: lot_state(&state)?,
+            deposit_deadline_ms,
+            terms: deposit_terms(&kind, DB::stored_money(min)?, DB::stored_money(max)?)?,
+            lot_currency,
+            wallet_currency,
+        };
+        Ok((lot_id, account_id, context))
+    }
+}
