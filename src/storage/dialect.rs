@@ -4,9 +4,11 @@
 
 use std::future::Future;
 
+use rust_decimal::Decimal;
+
 use crate::ledger::LedgerTransaction;
 use crate::money::Money;
-use crate::storage::{ApplicationId, StoreResult};
+use crate::storage::StoreResult;
 
 /// A value type the database binds and reads back.
 pub(in crate::storage) trait Column<DB: sqlx::Database>:
@@ -44,10 +46,30 @@ pub(in crate::storage) trait Dialect: sqlx::Database {
         now_ms: i64,
     ) -> impl Future<Output = StoreResult<i64>> + Send + 'a;
 
-    /// Takes whatever lock makes the deposit decisions on `application` one at a time,
-    /// before they read what they decide on; NotFound if there is no such application.
-    fn lock_application(
-        connection: &mut Self::Connection,
-        application: ApplicationId,
-    ) -> impl Future<Output = StoreResult<()>> + Send + '_;
+    /// Appended to a SELECT whose rows the transaction then changes: PostgreSQL locks
+    /// them until commit (` FOR NO KEY UPDATE`); SQLite needs nothing, its one writer
+    /// connection already runs the writing transactions one at a time.
+    const LOCK_ROWS: &'static str;
+
+    /// Locks, until commit, the row that `select` (a SELECT of one row by the id $1,
+    /// without a locking clause) reads, in a statement of its own, and answers whether
+    /// the row exists. The caller then reads the row in its next statement, whose
+    /// snapshot (READ COMMITTED) is taken after the lock was granted and so sees what a
+    /// transaction that held the lock before committed; a subquery in the locking
+    /// statement itself would not. SQLite takes no lock (see [`Self::LOCK_ROWS`]),
+    /// runs nothing and answers true.
+    fn lock_row<'a>(
+        connection: &'a mut Self::Connection,
+        select: &'static str,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send + 'a;
+
+    /// A decimal (not money: a rate) read back from a column of type [`Self::Money`]; the
+    /// error describes the stored value.
+    fn stored_decimal(value: Self::Money) -> Result<Decimal, String>;
+
+    /// The casts of a parameter whose type the database cannot tell (in `$1 IS NULL`):
+    /// none in SQLite, `::TEXT` and `::BIGINT` in PostgreSQL.
+    const TEXT_PARAMETER: &'static str;
+    const BIGINT_PARAMETER: &'static str;
 }

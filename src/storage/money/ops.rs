@@ -6,6 +6,8 @@
 
 pub(in crate::storage) mod bank;
 pub(in crate::storage) mod deposits;
+pub(in crate::storage) mod guarantees;
 pub(in crate::storage) mod idempotency;
+pub(in crate::storage) mod settlements;
 pub(in crate::storage) mod wallet;
 pub(in crate::storage) mod withdrawals;

@@ -9,10 +9,9 @@ mod journal;
 mod lots;
 mod money;
 
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
-
-use std::future::Future;
 
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
@@ -21,8 +20,8 @@ use sqlx::{PgConnection, Postgres};
 use crate::ledger::LedgerTransaction;
 use crate::money::Money;
 
+use super::StoreResult;
 use super::dialect::Dialect;
-use super::{ApplicationId, StoreError, StoreResult};
 
 pub struct PgStore {
     pool: PgPool,
@@ -67,23 +66,24 @@ impl Dialect for Postgres {
         money::ledger::apply(connection, transaction, now_ms)
     }
 
-    /// The application's row is locked first, in a statement of its own, and stays locked
-    /// until commit: two deposits (or guarantees) for one application are decided one
-    /// after the other. The caller reads what it decides on in its next statement, whose
-    /// snapshot (READ COMMITTED) is taken after the lock was granted and so sees what the
-    /// other one committed; a subquery in the locking statement itself would not.
-    async fn lock_application(
+    const LOCK_ROWS: &'static str = " FOR NO KEY UPDATE";
+
+    async fn lock_row(
         connection: &mut PgConnection,
-        application: ApplicationId,
-    ) -> StoreResult<()> {
-        let locked: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 FOR NO KEY UPDATE")
-                .bind(application)
-                .fetch_optional(&mut *connection)
-                .await?;
-        if locked.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        select: &'static str,
+        id: i64,
+    ) -> StoreResult<bool> {
+        let locked: Option<i64> = sqlx::query_scalar(&format!("{select}{}", Self::LOCK_ROWS))
+            .bind(id)
+            .fetch_optional(&mut *connection)
+            .await?;
+        Ok(locked.is_some())
     }
+
+    fn stored_decimal(value: Decimal) -> Result<Decimal, String> {
+        Ok(value)
+    }
+
+    const TEXT_PARAMETER: &'static str = "::TEXT";
+    const BIGINT_PARAMETER: &'static str = "::BIGINT";
 }

@@ -2,9 +2,7 @@
 //! `UPDATE ... RETURNING` that locks its row until commit, and the rows a decision rests
 //! on (an application, a lot's deposits, a settlement) are read `FOR UPDATE`.
 
-mod guarantees;
 pub(super) mod ledger;
-mod settlements;
 
 use async_trait::async_trait;
 
@@ -13,6 +11,8 @@ use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::ops::bank::Bank;
 use crate::storage::money::ops::deposits::Deposits;
+use crate::storage::money::ops::guarantees::Guarantees;
+use crate::storage::money::ops::settlements::Settlements;
 use crate::storage::money::ops::wallet::Wallets;
 use crate::storage::money::ops::withdrawals::Withdrawals;
 use crate::storage::money::{
@@ -83,12 +83,11 @@ impl MoneyStore for PgStore {
         guarantee: &NewGuarantee,
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
-        guarantees::submit(&self.pool, application, guarantee, now_ms).await
+        Guarantees::submit(&self.pool, application, guarantee, now_ms).await
     }
 
     async fn guarantee(&self, guarantee: i64) -> StoreResult<Option<Guarantee>> {
-        let mut connection = self.pool.acquire().await?;
-        guarantees::find(&mut connection, guarantee).await
+        Guarantees::get(&self.pool, guarantee).await
     }
 
     async fn guarantees(
@@ -97,7 +96,7 @@ impl MoneyStore for PgStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<Guarantee>> {
-        guarantees::list(&self.pool, filter, before, limit).await
+        Guarantees::list(&self.pool, filter, before, limit).await
     }
 
     async fn decide_guarantee(
@@ -106,7 +105,7 @@ impl MoneyStore for PgStore {
         decision: &GuaranteeDecision,
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
-        guarantees::decide(&self.pool, guarantee, decision, now_ms).await
+        Guarantees::decide(&self.pool, guarantee, decision, now_ms).await
     }
 
     async fn settle_closed_lot(
@@ -115,16 +114,15 @@ impl MoneyStore for PgStore {
         closed: &ClosedEvent,
         now_ms: i64,
     ) -> StoreResult<()> {
-        settlements::settle_closed_lot(&self.pool, lot, closed, now_ms).await
+        Settlements::settle_closed_lot(&self.pool, lot, closed, now_ms).await
     }
 
     async fn release_lot_deposits(&self, lot: LotId, now_ms: i64) -> StoreResult<()> {
-        settlements::release_lot_deposits(&self.pool, lot, now_ms).await
+        Settlements::release_lot_deposits(&self.pool, lot, now_ms).await
     }
 
     async fn settlement(&self, lot: LotId) -> StoreResult<Option<Settlement>> {
-        let mut connection = self.pool.acquire().await?;
-        settlements::read(&mut connection, lot).await
+        Settlements::get(&self.pool, lot).await
     }
 
     async fn pay_settlement(
@@ -133,11 +131,11 @@ impl MoneyStore for PgStore {
         account: AccountId,
         now_ms: i64,
     ) -> StoreResult<Settlement> {
-        settlements::pay(&self.pool, lot, account, now_ms).await
+        Settlements::pay(&self.pool, lot, account, now_ms).await
     }
 
     async fn default_settlement(&self, lot: LotId, now_ms: i64) -> StoreResult<Settlement> {
-        settlements::default(&self.pool, lot, now_ms).await
+        Settlements::default(&self.pool, lot, now_ms).await
     }
 
     async fn reconcile_ledger(&self) -> StoreResult<Reconciliation> {

@@ -10,10 +10,11 @@ mod journal;
 mod lots;
 mod money;
 
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
-use std::future::Future;
+use rust_decimal::Decimal;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
@@ -25,7 +26,7 @@ use crate::ledger::LedgerTransaction;
 use crate::money::Money;
 
 use super::dialect::Dialect;
-use super::{ApplicationId, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 
 pub struct SqliteStore {
     writer: SqlitePool,
@@ -88,12 +89,22 @@ impl Dialect for Sqlite {
         money::ledger::apply(connection, transaction, now_ms)
     }
 
-    /// Nothing to lock: every write runs on the one writer connection, so the
-    /// transactions that decide on an application already run one at a time.
-    async fn lock_application(
+    const LOCK_ROWS: &'static str = "";
+
+    /// Nothing to lock: every write runs on the one writer connection, so the writing
+    /// transactions already run one at a time.
+    async fn lock_row(
         _connection: &mut SqliteConnection,
-        _application: ApplicationId,
-    ) -> StoreResult<()> {
-        Ok(())
+        _select: &'static str,
+        _id: i64,
+    ) -> StoreResult<bool> {
+        Ok(true)
     }
+
+    fn stored_decimal(value: String) -> Result<Decimal, String> {
+        Decimal::from_str(&value).map_err(|error| format!("{value:?}: {error}"))
+    }
+
+    const TEXT_PARAMETER: &'static str = "";
+    const BIGINT_PARAMETER: &'static str = "";
 }

@@ -1,9 +1,7 @@
 //! Money on SQLite. Every write runs on the single writer connection, so transactions
 //! are serialized: a balance read inside one cannot change before it commits.
 
-mod guarantees;
 pub(super) mod ledger;
-mod settlements;
 
 use async_trait::async_trait;
 
@@ -12,6 +10,8 @@ use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::ops::bank::Bank;
 use crate::storage::money::ops::deposits::Deposits;
+use crate::storage::money::ops::guarantees::Guarantees;
+use crate::storage::money::ops::settlements::Settlements;
 use crate::storage::money::ops::wallet::Wallets;
 use crate::storage::money::ops::withdrawals::Withdrawals;
 use crate::storage::money::{
@@ -82,12 +82,11 @@ impl MoneyStore for SqliteStore {
         guarantee: &NewGuarantee,
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
-        guarantees::submit(&self.writer, application, guarantee, now_ms).await
+        Guarantees::submit(&self.writer, application, guarantee, now_ms).await
     }
 
     async fn guarantee(&self, guarantee: i64) -> StoreResult<Option<Guarantee>> {
-        let mut connection = self.reader.acquire().await?;
-        guarantees::find(&mut connection, guarantee).await
+        Guarantees::get(&self.reader, guarantee).await
     }
 
     async fn guarantees(
@@ -96,7 +95,7 @@ impl MoneyStore for SqliteStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<Guarantee>> {
-        guarantees::list(&self.reader, filter, before, limit).await
+        Guarantees::list(&self.reader, filter, before, limit).await
     }
 
     async fn decide_guarantee(
@@ -105,7 +104,7 @@ impl MoneyStore for SqliteStore {
         decision: &GuaranteeDecision,
         now_ms: i64,
     ) -> StoreResult<Result<Guarantee, DepositRefusal>> {
-        guarantees::decide(&self.writer, guarantee, decision, now_ms).await
+        Guarantees::decide(&self.writer, guarantee, decision, now_ms).await
     }
 
     async fn settle_closed_lot(
@@ -114,16 +113,15 @@ impl MoneyStore for SqliteStore {
         closed: &ClosedEvent,
         now_ms: i64,
     ) -> StoreResult<()> {
-        settlements::settle_closed_lot(&self.writer, lot, closed, now_ms).await
+        Settlements::settle_closed_lot(&self.writer, lot, closed, now_ms).await
     }
 
     async fn release_lot_deposits(&self, lot: LotId, now_ms: i64) -> StoreResult<()> {
-        settlements::release_lot_deposits(&self.writer, lot, now_ms).await
+        Settlements::release_lot_deposits(&self.writer, lot, now_ms).await
     }
 
     async fn settlement(&self, lot: LotId) -> StoreResult<Option<Settlement>> {
-        let mut connection = self.reader.acquire().await?;
-        settlements::read(&mut connection, lot).await
+        Settlements::get(&self.reader, lot).await
     }
 
     async fn pay_settlement(
@@ -132,11 +130,11 @@ impl MoneyStore for SqliteStore {
         account: AccountId,
         now_ms: i64,
     ) -> StoreResult<Settlement> {
-        settlements::pay(&self.writer, lot, account, now_ms).await
+        Settlements::pay(&self.writer, lot, account, now_ms).await
     }
 
     async fn default_settlement(&self, lot: LotId, now_ms: i64) -> StoreResult<Settlement> {
-        settlements::default(&self.writer, lot, now_ms).await
+        Settlements::default(&self.writer, lot, now_ms).await
     }
 
     async fn reconcile_ledger(&self) -> StoreResult<Reconciliation> {

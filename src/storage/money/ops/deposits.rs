@@ -115,15 +115,20 @@ where
         }))
     }
 
-    /// What the deposit rules look at, read inside the deciding transaction, after
-    /// [`Dialect::lock_application`] (on PostgreSQL the application's row is locked in a
-    /// statement of its own, so that this next statement's snapshot sees what a
-    /// concurrent decision on it committed).
+    /// What the deposit rules look at, read inside the deciding transaction.
+    ///
+    /// The application's row is locked first (on PostgreSQL), in a statement of its own,
+    /// and stays locked until commit: two deposits or guarantees for one application are
+    /// decided one after the other, and the context read next sees what the other one
+    /// committed (see [`Dialect::lock_row`]).
     pub(in crate::storage) async fn context(
         connection: &mut DB::Connection,
         application: ApplicationId,
     ) -> StoreResult<(LotId, i64, DepositContext)> {
-        DB::lock_application(&mut *connection, application).await?;
+        let select = "SELECT id FROM applications WHERE id = $1";
+        if !DB::lock_row(&mut *connection, select, application).await? {
+            return Err(StoreError::NotFound);
+        }
         let row: Option<ContextRow<DB::Money>> = sqlx::query_as(
             "SELECT a.lot_id, a.account_id, a.status,
                     EXISTS (SELECT 1 FROM deposits d WHERE d.application_id = a.id),
