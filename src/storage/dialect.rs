@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use crate::ledger::LedgerTransaction;
 use crate::money::Money;
 use crate::storage::StoreResult;
+use crate::storage::lots::sql::StoredDecimal;
 
 /// A value type the database binds and reads back.
 pub(in crate::storage) trait Column<DB: sqlx::Database>:
@@ -27,10 +28,14 @@ where
 /// A database the shared storage code runs on.
 pub(in crate::storage) trait Dialect: sqlx::Database {
     /// How a money column is kept: canonical decimal TEXT in SQLite, NUMERIC in PostgreSQL.
-    type Money: Column<Self> + 'static;
+    type Money: Column<Self> + StoredDecimal + 'static;
 
     /// An amount as its money column binds it.
     fn money(amount: Money) -> Self::Money;
+
+    /// A decimal (a rate, or an amount's decimal) as a column of type [`Self::Money`]
+    /// binds it.
+    fn decimal(value: Decimal) -> Self::Money;
 
     /// An amount read back from its money column.
     fn stored_money(value: Self::Money) -> StoreResult<Money>;

@@ -13,6 +13,7 @@ use crate::money::Money;
 
 use super::{ApplicationId, LotId, StoreResult};
 
+pub(super) mod ops;
 pub(super) mod sql;
 
 /// A lot as stored.

@@ -50,6 +50,10 @@ impl Dialect for Postgres {
         amount.decimal()
     }
 
+    fn decimal(value: Decimal) -> Decimal {
+        value
+    }
+
     fn stored_money(value: Decimal) -> StoreResult<Money> {
         Ok(Money::from_decimal(value))
     }

@@ -73,6 +73,10 @@ impl Dialect for Sqlite {
         amount.to_string()
     }
 
+    fn decimal(value: Decimal) -> String {
+        value.to_string()
+    }
+
     fn stored_money(value: String) -> StoreResult<Money> {
         money_from_text(&value)
     }
