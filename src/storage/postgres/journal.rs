@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
+use sqlx::Postgres;
 
 use crate::money::Money;
+use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{BidSummary, JournalRow, JournalStore, sql};
 use crate::storage::{LotId, StoreResult};
 
@@ -74,27 +74,13 @@ impl JournalStore for PgStore {
             )
             .execute(&mut *transaction)
             .await?;
-        for row in rows {
-            if let Some((state, result)) = row.lot_update() {
-                sqlx::query(sql::UPDATE_LOT_STATE)
-                    .bind(state)
-                    .bind(result)
-                    .bind(row.lot_id)
-                    .execute(&mut *transaction)
-                    .await?;
-            }
-        }
+        Journal::<Postgres>::update_lot_states(&mut transaction, rows).await?;
         transaction.commit().await?;
         Ok(())
     }
 
     async fn recent_room_events(&self, lot: LotId, limit: u32) -> StoreResult<Vec<JournalRow>> {
-        let rows = sqlx::query(&sql::recent_events())
-            .bind(lot)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(decode).collect()
+        Journal::recent_room_events(&self.pool, lot, limit).await
     }
 
     async fn lot_bids(
@@ -103,59 +89,14 @@ impl JournalStore for PgStore {
         after_seq: u64,
         limit: u32,
     ) -> StoreResult<Vec<JournalRow>> {
-        let rows = sqlx::query(&sql::bids_after())
-            .bind(lot)
-            .bind(after_seq as i64)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(decode).collect()
+        Journal::lot_bids(&self.pool, lot, after_seq, limit).await
     }
 
     async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary> {
-        let bid_count: i64 = sqlx::query_scalar(sql::BID_COUNT)
-            .bind(lot)
-            .fetch_one(&self.pool)
-            .await?;
-        let last_bid = sqlx::query(&sql::last_bid())
-            .bind(lot)
-            .fetch_optional(&self.pool)
-            .await?;
-        let last_event = sqlx::query(&sql::last_event())
-            .bind(lot)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(BidSummary {
-            bid_count: bid_count as u64,
-            last_bid: last_bid.as_ref().map(decode).transpose()?,
-            last_event: last_event.as_ref().map(decode).transpose()?,
-        })
+        Journal::bid_summary(&self.pool, lot).await
     }
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
-        let rows = sqlx::query(&sql::accepted_requests())
-            .bind(lot)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(decode).collect()
+        Journal::accepted_bid_requests(&self.pool, lot).await
     }
-}
-
-fn decode(row: &PgRow) -> StoreResult<JournalRow> {
-    let amount: Option<Decimal> = row.try_get("amount")?;
-    Ok(JournalRow::from_columns(
-        row.try_get("lot_id")?,
-        row.try_get("seq")?,
-        row.try_get("kind")?,
-        row.try_get("at_ms")?,
-        row.try_get("account_id")?,
-        row.try_get("bidder_number")?,
-        amount.map(Money::from_decimal),
-        row.try_get("req")?,
-        row.try_get("state")?,
-        row.try_get("text")?,
-        row.try_get("deadline_ms")?,
-        row.try_get("remaining_ms")?,
-        row.try_get("extensions")?,
-    )?)
 }

@@ -3,13 +3,13 @@
 //! journal near 18k rows/s).
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
+use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{BidSummary, JournalRow, JournalStore, sql};
 use crate::storage::{LotId, StoreResult};
 
-use super::{SqliteStore, money_from_text};
+use super::SqliteStore;
 
 /// 32,766 bound values a statement ÷ 13 columns, rounded down.
 const ROWS_PER_INSERT: usize = 2_500;
@@ -42,27 +42,13 @@ impl JournalStore for SqliteStore {
             insert.push(" ON CONFLICT (lot_id, seq) DO NOTHING");
             insert.build().execute(&mut *transaction).await?;
         }
-        for row in rows {
-            if let Some((state, result)) = row.lot_update() {
-                sqlx::query(sql::UPDATE_LOT_STATE)
-                    .bind(state)
-                    .bind(result)
-                    .bind(row.lot_id)
-                    .execute(&mut *transaction)
-                    .await?;
-            }
-        }
+        Journal::<Sqlite>::update_lot_states(&mut transaction, rows).await?;
         transaction.commit().await?;
         Ok(())
     }
 
     async fn recent_room_events(&self, lot: LotId, limit: u32) -> StoreResult<Vec<JournalRow>> {
-        let rows = sqlx::query(&sql::recent_events())
-            .bind(lot)
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(decode).collect()
+        Journal::recent_room_events(&self.reader, lot, limit).await
     }
 
     async fn lot_bids(
@@ -71,60 +57,14 @@ impl JournalStore for SqliteStore {
         after_seq: u64,
         limit: u32,
     ) -> StoreResult<Vec<JournalRow>> {
-        let rows = sqlx::query(&sql::bids_after())
-            .bind(lot)
-            .bind(after_seq as i64)
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(decode).collect()
+        Journal::lot_bids(&self.reader, lot, after_seq, limit).await
     }
 
     async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary> {
-        let bid_count: i64 = sqlx::query_scalar(sql::BID_COUNT)
-            .bind(lot)
-            .fetch_one(&self.reader)
-            .await?;
-        let last_bid = sqlx::query(&sql::last_bid())
-            .bind(lot)
-            .fetch_optional(&self.reader)
-            .await?;
-        let last_event = sqlx::query(&sql::last_event())
-            .bind(lot)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(BidSummary {
-            bid_count: bid_count as u64,
-            last_bid: last_bid.as_ref().map(decode).transpose()?,
-            last_event: last_event.as_ref().map(decode).transpose()?,
-        })
+        Journal::bid_summary(&self.reader, lot).await
     }
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
-        let rows = sqlx::query(&sql::accepted_requests())
-            .bind(lot)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(decode).collect()
+        Journal::accepted_bid_requests(&self.reader, lot).await
     }
-}
-
-fn decode(row: &SqliteRow) -> StoreResult<JournalRow> {
-    let amount: Option<String> = row.try_get("amount")?;
-    let amount = amount.as_deref().map(money_from_text).transpose()?;
-    Ok(JournalRow::from_columns(
-        row.try_get("lot_id")?,
-        row.try_get("seq")?,
-        row.try_get("kind")?,
-        row.try_get("at_ms")?,
-        row.try_get("account_id")?,
-        row.try_get("bidder_number")?,
-        amount,
-        row.try_get("req")?,
-        row.try_get("state")?,
-        row.try_get("text")?,
-        row.try_get("deadline_ms")?,
-        row.try_get("remaining_ms")?,
-        row.try_get("extensions")?,
-    )?)
 }

@@ -1,0 +1,130 @@
+//! The journal's reads and its lot-state updates, written once for both databases. How a
+//! batch of rows is inserted stays with each database (a chunked multi-row INSERT on
+//! SQLite, one `UNNEST` INSERT on PostgreSQL), and calls [`Journal::update_lot_states`] in
+//! the same transaction.
+
+use std::marker::PhantomData;
+
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Row};
+
+use crate::storage::dialect::{Column, Dialect};
+use crate::storage::{LotId, StoreResult};
+
+use super::{BidSummary, JournalRow, sql};
+
+/// The journal on database `DB`.
+pub(in crate::storage) struct Journal<DB>(PhantomData<DB>);
+
+impl<DB> Journal<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: Column<DB>,
+    String: Column<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// Records the lot's state (and result) that the rows change, inside the caller's
+    /// transaction that inserts them.
+    pub(in crate::storage) async fn update_lot_states(
+        connection: &mut DB::Connection,
+        rows: &[JournalRow],
+    ) -> StoreResult<()> {
+        for row in rows {
+            if let Some((state, result)) = row.lot_update() {
+                sqlx::query(sql::UPDATE_LOT_STATE)
+                    .bind(state)
+                    .bind(result)
+                    .bind(row.lot_id)
+                    .execute(&mut *connection)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(in crate::storage) async fn recent_room_events(
+        reader: &Pool<DB>,
+        lot: LotId,
+        limit: u32,
+    ) -> StoreResult<Vec<JournalRow>> {
+        let rows = sqlx::query(&sql::recent_events())
+            .bind(lot)
+            .bind(i64::from(limit))
+            .fetch_all(reader)
+            .await?;
+        rows.iter().map(Self::decode).collect()
+    }
+
+    pub(in crate::storage) async fn lot_bids(
+        reader: &Pool<DB>,
+        lot: LotId,
+        after_seq: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<JournalRow>> {
+        let rows = sqlx::query(&sql::bids_after())
+            .bind(lot)
+            .bind(after_seq as i64)
+            .bind(i64::from(limit))
+            .fetch_all(reader)
+            .await?;
+        rows.iter().map(Self::decode).collect()
+    }
+
+    pub(in crate::storage) async fn bid_summary(
+        reader: &Pool<DB>,
+        lot: LotId,
+    ) -> StoreResult<BidSummary> {
+        let bid_count: i64 = sqlx::query_scalar(sql::BID_COUNT)
+            .bind(lot)
+            .fetch_one(reader)
+            .await?;
+        let last_bid = sqlx::query(&sql::last_bid())
+            .bind(lot)
+            .fetch_optional(reader)
+            .await?;
+        let last_event = sqlx::query(&sql::last_event())
+            .bind(lot)
+            .fetch_optional(reader)
+            .await?;
+        Ok(BidSummary {
+            bid_count: bid_count as u64,
+            last_bid: last_bid.as_ref().map(Self::decode).transpose()?,
+            last_event: last_event.as_ref().map(Self::decode).transpose()?,
+        })
+    }
+
+    pub(in crate::storage) async fn accepted_bid_requests(
+        reader: &Pool<DB>,
+        lot: LotId,
+    ) -> StoreResult<Vec<JournalRow>> {
+        let rows = sqlx::query(&sql::accepted_requests())
+            .bind(lot)
+            .fetch_all(reader)
+            .await?;
+        rows.iter().map(Self::decode).collect()
+    }
+
+    fn decode(row: &DB::Row) -> StoreResult<JournalRow> {
+        let amount: Option<DB::Money> = row.try_get("amount")?;
+        let amount = amount.map(DB::stored_money).transpose()?;
+        Ok(JournalRow::from_columns(
+            row.try_get("lot_id")?,
+            row.try_get("seq")?,
+            row.try_get("kind")?,
+            row.try_get("at_ms")?,
+            row.try_get("account_id")?,
+            row.try_get("bidder_number")?,
+            amount,
+            row.try_get("req")?,
+            row.try_get("state")?,
+            row.try_get("text")?,
+            row.try_get("deadline_ms")?,
+            row.try_get("remaining_ms")?,
+            row.try_get("extensions")?,
+        )?)
+    }
+}
