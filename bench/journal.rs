@@ -20,10 +20,12 @@ use sqlx::Connection;
 use tokio::runtime::Runtime;
 
 const BATCH_SIZES: [usize; 3] = [100, 1_000, 4_096];
+/// Rooms whose rows share one batch, as the journal writer groups them from many rooms.
+const ROOMS: usize = 100;
 const NOW_MS: i64 = 1_800_000_000_000;
 
-/// A lot for the rows' foreign key, made through the store as the server makes one.
-async fn lot(store: &dyn Store) -> LotId {
+/// Lots for the rows' foreign key, made through the store as the server makes them.
+async fn lots(store: &dyn Store, count: usize) -> Vec<LotId> {
     let auctioneer = store
         .create_account(
             &NewAccount {
@@ -37,32 +39,36 @@ async fn lot(store: &dyn Store) -> LotId {
         .await
         .expect("an auctioneer");
     let amount = |text: &str| Money::parse(text).expect("a valid amount");
-    let lot = store
-        .create_lot(
-            &NewLot {
-                auctioneer_id: auctioneer.id,
-                title: "Bench lot".to_owned(),
-                description: String::new(),
-                currency: "CNY".to_owned(),
-                start_price: amount("1000.00"),
-                increment: amount("10.00"),
-                reserve_price: None,
-                deposit: DepositTerms::Fixed(amount("100.00")),
-                fee_rate: "0.01".parse().expect("a decimal"),
-                applications_close_at_ms: NOW_MS,
-                deposit_deadline_ms: NOW_MS,
-                starts_at_ms: NOW_MS,
-                ends_at_ms: NOW_MS + 60_000,
-                extension_window_secs: 10,
-                max_extensions: None,
-                extension_mode: ExtensionMode::Reset,
-                settlement_due_at_ms: None,
-            },
-            NOW_MS,
-        )
-        .await
-        .expect("a lot");
-    lot.id
+    let mut ids = Vec::with_capacity(count);
+    for _ in 0..count {
+        let lot = store
+            .create_lot(
+                &NewLot {
+                    auctioneer_id: auctioneer.id,
+                    title: "Bench lot".to_owned(),
+                    description: String::new(),
+                    currency: "CNY".to_owned(),
+                    start_price: amount("1000.00"),
+                    increment: amount("10.00"),
+                    reserve_price: None,
+                    deposit: DepositTerms::Fixed(amount("100.00")),
+                    fee_rate: "0.01".parse().expect("a decimal"),
+                    applications_close_at_ms: NOW_MS,
+                    deposit_deadline_ms: NOW_MS,
+                    starts_at_ms: NOW_MS,
+                    ends_at_ms: NOW_MS + 60_000,
+                    extension_window_secs: 10,
+                    max_extensions: None,
+                    extension_mode: ExtensionMode::Reset,
+                    settlement_due_at_ms: None,
+                },
+                NOW_MS,
+            )
+            .await
+            .expect("a lot");
+        ids.push(lot.id);
+    }
+    ids
 }
 
 /// A bid row as a room journals it.
@@ -88,20 +94,24 @@ fn bid_row(lot_id: LotId, seq: u64) -> JournalRow {
     }
 }
 
-/// Measures `iterations` commits of `batch` rows each; seqs continue from `next_seq`.
+/// Measures `iterations` commits of `batch` rows each, the rows spread round-robin over
+/// `lots` (each lot's seqs continue from `next_seqs`).
 async fn commit_batches(
     store: &dyn Store,
-    lot_id: LotId,
-    next_seq: &mut u64,
+    lots: &[LotId],
+    next_seqs: &mut [u64],
     batch: usize,
     iterations: u64,
 ) -> Duration {
     let mut elapsed = Duration::ZERO;
     for _ in 0..iterations {
-        let rows: Vec<JournalRow> = (0..batch as u64)
-            .map(|offset| bid_row(lot_id, *next_seq + offset))
+        let rows: Vec<JournalRow> = (0..batch)
+            .map(|index| {
+                let room = index % lots.len();
+                next_seqs[room] += 1;
+                bid_row(lots[room], next_seqs[room])
+            })
             .collect();
-        *next_seq += batch as u64;
         let started = Instant::now();
         store
             .append_room_events(&rows)
@@ -113,28 +123,30 @@ async fn commit_batches(
 }
 
 fn bench_store(criterion: &mut Criterion, runtime: &Runtime, name: &str, store: Arc<dyn Store>) {
-    let lot_id = runtime.block_on(lot(store.as_ref()));
-    let mut next_seq = 1;
+    let lots = runtime.block_on(lots(store.as_ref(), ROOMS));
+    let mut next_seqs = vec![0; ROOMS];
     let mut group = criterion.benchmark_group(format!("journal {name}"));
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(8));
-    for batch in BATCH_SIZES {
-        group.throughput(Throughput::Elements(batch as u64));
-        group.bench_with_input(
-            BenchmarkId::new("append_room_events", batch),
-            &batch,
-            |bencher, &batch| {
-                bencher.iter_custom(|iterations| {
-                    runtime.block_on(commit_batches(
-                        store.as_ref(),
-                        lot_id,
-                        &mut next_seq,
-                        batch,
-                        iterations,
-                    ))
-                })
-            },
-        );
+    for (label, rooms) in [("one room", 1), ("100 rooms", ROOMS)] {
+        for batch in BATCH_SIZES {
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_with_input(
+                BenchmarkId::new(format!("append_room_events, {label}"), batch),
+                &batch,
+                |bencher, &batch| {
+                    bencher.iter_custom(|iterations| {
+                        runtime.block_on(commit_batches(
+                            store.as_ref(),
+                            &lots[..rooms],
+                            &mut next_seqs[..rooms],
+                            batch,
+                            iterations,
+                        ))
+                    })
+                },
+            );
+        }
     }
     group.finish();
 }
