@@ -53,9 +53,12 @@ impl Connector {
             SocketAddr::V4(_) => TcpSocket::new_v4()?,
             SocketAddr::V6(_) => TcpSocket::new_v6()?,
         };
-        if self.address.ip().is_loopback() && self.address.is_ipv4() {
-            let spread = (index / CONNECTIONS_PER_SOURCE_ADDRESS) as u8;
-            let source = Ipv4Addr::new(127, 0, 0, 1 + spread);
+        let spread = index / CONNECTIONS_PER_SOURCE_ADDRESS;
+        if spread > 0 && self.address.ip().is_loopback() && self.address.is_ipv4() {
+            // A bound socket takes its port before it knows where it connects, from the
+            // address's whole ephemeral range: let ports in TIME_WAIT be taken again.
+            socket.set_reuseaddr(true)?;
+            let source = Ipv4Addr::new(127, 0, 0, 1 + spread as u8);
             socket.bind(SocketAddr::new(IpAddr::V4(source), 0))?;
         }
         let stream = socket

@@ -189,6 +189,9 @@ impl Report {
             let _ = write!(pace, ", {strategy:?}");
         }
         let _ = writeln!(out);
+        if facts.bidders == 0 {
+            pace = "no bids".to_owned();
+        }
         let _ = writeln!(
             out,
             "{}  ({:?}, {pace})  rooms {}  bidders {}  watchers {}",
