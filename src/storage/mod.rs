@@ -4,6 +4,12 @@
 //! per database: [`sqlite`] (the embedded default) and [`postgres`] (production). SQL text
 //! that both dialects accept is written once and shared; the implementations differ where
 //! the databases do (SQLite keeps money as canonical decimal TEXT, PostgreSQL as NUMERIC).
+//!
+//! The operations themselves are written once too, generic over the database (the `ops`
+//! modules beside each concern's trait); each database's implementation is a thin impl
+//! that calls them with the pool it reads or writes with, and implements the `Dialect`
+//! trait for what differs: how money is bound and read, how a ledger transaction posts,
+//! and PostgreSQL's row locks. The journal's bulk insert stays per database.
 
 pub mod accounts;
 mod dialect;
