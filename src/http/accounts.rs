@@ -158,11 +158,10 @@ pub(super) fn validated_name(field: &str, name: &str) -> Result<String, ApiError
     Ok(name.to_owned())
 }
 
-/// argon2id off the runtime's workers: it is CPU-bound for tens of milliseconds.
+/// argon2id off the runtime's workers, a bounded number at a time.
 async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || security::hash_password(&password))
+    security::hash_password_in_pool(password)
         .await
-        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)
 }
 
@@ -192,15 +191,9 @@ async fn sign_in(
     let (account, stored_hash) = credentials.unzip();
     let password = request.password;
     // An unknown username is checked against a decoy hash: it takes as long to refuse.
-    let matches = tokio::task::spawn_blocking(move || {
-        let hash = match &stored_hash {
-            Some(hash) => hash.as_str(),
-            None => security::decoy_password_hash(),
-        };
-        security::verify_password(&password, hash)
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let matches = security::verify_password_in_pool(password, stored_hash)
+        .await
+        .map_err(ApiError::internal)?;
     let account = account.filter(|_| matches).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -138,8 +138,7 @@ pub async fn ensure_bootstrap_admin(
         return Ok(());
     }
     let password = credentials.password.clone();
-    let password_hash =
-        tokio::task::spawn_blocking(move || crate::security::hash_password(&password)).await??;
+    let password_hash = crate::security::hash_password_in_pool(password).await?;
     let admin = NewAccount {
         username: credentials.username.clone(),
         password_hash,
