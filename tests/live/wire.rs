@@ -141,7 +141,12 @@ async fn bidders_see_numbers_and_monitors_see_identities(db: Db) {
             .unwrap()
             .contains(&bidder.user.username)
     );
-    let presence = monitor.next_of_type("presence").await;
+    // Presence from before everyone had joined may still be queued: wait for a full room.
+    let presence = monitor
+        .next_matching(|message| {
+            message["type"] == "presence" && message["members"].as_u64() >= Some(3)
+        })
+        .await;
     assert!(presence["members"].as_u64().unwrap() >= 3, "{presence}");
     assert!(presence["bidders"].as_u64().unwrap() >= 1, "{presence}");
     let (_, monitor_bids) = app
