@@ -91,18 +91,17 @@ pub struct RoomStart {
     pub accepted_requests: Vec<(AccountId, Req, u64)>,
 }
 
-pub struct RoomChannels {
-    pub view: watch::Sender<LotView>,
-}
-
 impl RoomTask {
     pub fn new(
         start: RoomStart,
-        channels: &RoomChannels,
         clock: Clock,
         store: Arc<dyn Store>,
         journal: Journal,
-    ) -> (RoomTask, mpsc::UnboundedReceiver<u64>) {
+    ) -> (
+        RoomTask,
+        mpsc::UnboundedReceiver<u64>,
+        watch::Receiver<LotView>,
+    ) {
         let (committed_tx, committed_rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(crate::limits::ROOM_BROADCAST_CAPACITY);
         let RoomStart {
@@ -122,6 +121,7 @@ impl RoomTask {
             engine.upsert_bidder(entry.bidder);
         }
         let published = Published::of(&engine);
+        let (view, view_rx) = watch::channel(published.view(bid_count));
         let mut task = RoomTask {
             lot: lot.id,
             auctioneer: lot.auctioneer_id,
@@ -138,7 +138,7 @@ impl RoomTask {
             replay: VecDeque::new(),
             recent_bids: VecDeque::new(),
             events,
-            view: channels.view.clone(),
+            view,
             names,
             members: HashMap::new(),
             answers: HashMap::new(),
@@ -153,8 +153,7 @@ impl RoomTask {
         for (account, req, seq) in accepted_requests {
             task.remember_answer(account, req, BidAnswer::Accepted { seq });
         }
-        task.publish_view();
-        (task, committed_rx)
+        (task, committed_rx, view_rx)
     }
 
     pub async fn run(
@@ -645,16 +644,7 @@ impl RoomTask {
     }
 
     fn publish_view(&self) {
-        let published = &self.published;
-        self.view.send_replace(LotView {
-            state: published.state,
-            price: published.price,
-            leader: published.leader_number.clone(),
-            leader_account: published.leader,
-            deadline_ms: published.deadline_ms,
-            bid_count: self.bid_count,
-            result: published.result,
-        });
+        self.view.send_replace(self.published.view(self.bid_count));
     }
 
     fn settle(&self, closed: ClosedEvent) {

@@ -27,7 +27,7 @@ use crate::limits::{RECENT_BIDS, REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
 use crate::realtime::protocol::{EventBody, Req, Snapshot, You};
 use crate::storage::{Account, Lot, LotId, Role, Store, StoreResult};
 
-use actor::{RoomChannels, RoomStart, RoomTask};
+use actor::{RoomStart, RoomTask};
 use events::EventContext;
 use journal::Journal;
 use snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
@@ -278,17 +278,6 @@ impl Rooms {
             None => (Room::new(lot.rules()), Vec::new(), 0, Vec::new()),
         };
         let (inbox_tx, inbox) = mpsc::channel(ROOM_INBOX_CAPACITY);
-        let initial_view = LotView {
-            state: engine.state(),
-            price: engine.price(),
-            leader: None,
-            leader_account: engine.leader(),
-            deadline_ms: engine.deadline_ms(),
-            bid_count,
-            result: None,
-        };
-        let (view_tx, view) = watch::channel(initial_view);
-        let channels = RoomChannels { view: view_tx };
         let start = RoomStart {
             lot: lot.clone(),
             engine,
@@ -297,8 +286,7 @@ impl Rooms {
             bid_count,
             accepted_requests,
         };
-        let (mut task, committed) =
-            RoomTask::new(start, &channels, self.inner.clock, store, journal);
+        let (mut task, committed, view) = RoomTask::new(start, self.inner.clock, store, journal);
         task.recover();
         let handle = RoomHandle {
             lot: lot.id,
@@ -313,11 +301,10 @@ impl Rooms {
             }
         }
         let running = tokio::spawn(task.run(inbox, committed));
-        self.inner
-            .tasks
-            .lock()
-            .expect("room task list")
-            .push(running);
+        let mut tasks = self.inner.tasks.lock().expect("room task list");
+        // Ended rooms' tasks have finished: keep the list to the rooms still running.
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(running);
         Ok(())
     }
 

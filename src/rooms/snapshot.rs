@@ -7,6 +7,8 @@ use crate::money::Money;
 use crate::realtime::protocol::{BidView, Req, Snapshot, You};
 use crate::storage::LotId;
 
+use super::LotView;
+
 /// The room as members may see it: as of the last durable event.
 #[derive(Clone, Debug)]
 pub(super) struct Published {
@@ -37,6 +39,21 @@ impl Published {
             remaining_ms: engine.paused_remaining_ms(),
             extensions: engine.extensions(),
             result: None,
+        }
+    }
+}
+
+impl Published {
+    /// What REST shows of the room.
+    pub fn view(&self, bid_count: u64) -> LotView {
+        LotView {
+            state: self.state,
+            price: self.price,
+            leader: self.leader_number.clone(),
+            leader_account: self.leader,
+            deadline_ms: self.deadline_ms,
+            bid_count,
+            result: self.result,
         }
     }
 }
