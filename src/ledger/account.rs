@@ -92,6 +92,17 @@ impl LedgerAccount {
     pub fn allows(self, balance: Money) -> bool {
         self.owner().is_none() || !balance.is_negative()
     }
+
+    /// Whether `balance` has the sign this account can only have when every transaction
+    /// followed the rules: `bank_clearing` (the money the exchange holds) is never above
+    /// zero, and every other account (what the exchange owes) is never below it. Storage
+    /// refuses only wallet overdrafts ([`Self::allows`]); a reconciliation checks this.
+    pub fn has_expected_sign(self, balance: Money) -> bool {
+        match self {
+            LedgerAccount::BankClearing => !(-balance).is_negative(),
+            _ => !balance.is_negative(),
+        }
+    }
 }
 
 impl fmt::Display for LedgerAccount {

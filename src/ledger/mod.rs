@@ -16,6 +16,6 @@ mod transaction;
 pub use account::{LedgerAccount, WalletBucket};
 pub use book::{Book, Overdraft};
 pub use deposit::{DepositContext, DepositRefusal};
-pub use reconcile::{AccountTotals, Reconciliation};
+pub use reconcile::{AccountTotals, FrozenMismatch, HoldRecord, HoldTotals, Reconciliation};
 pub use settlement::SettlementTerms;
 pub use transaction::{Entry, InvalidTransaction, LedgerTransaction, TransactionKind};

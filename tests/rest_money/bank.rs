@@ -288,6 +288,16 @@ async fn admins_reconcile_the_ledger(db: Db) {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["consistent"], true);
     assert_eq!(report["total"], "0.00");
+    for invariant in [
+        "mismatched_accounts",
+        "unbalanced_transactions",
+        "wrong_sign_balances",
+        "frozen_mismatches",
+        "misresolved_holds",
+    ] {
+        assert_eq!(report[invariant], serde_json::json!([]), "{invariant}");
+    }
+    assert_eq!(report["holds"], serde_json::json!({}));
     let balances: Vec<(String, String)> = report["accounts"]
         .as_array()
         .unwrap()

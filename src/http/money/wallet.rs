@@ -1,9 +1,12 @@
 //! `GET /wallet` and the ledger's reconciliation.
 
+use std::collections::BTreeMap;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
+use crate::auction::AccountId;
 use crate::ledger::Reconciliation;
 use crate::money::Money;
 use crate::storage::Role;
@@ -141,6 +144,24 @@ pub(super) struct ReconciliationJson {
     accounts: Vec<AccountJson>,
     mismatched_accounts: Vec<String>,
     unbalanced_transactions: Vec<i64>,
+    wrong_sign_balances: Vec<String>,
+    frozen_mismatches: Vec<FrozenMismatchJson>,
+    misresolved_holds: Vec<i64>,
+    /// Deposits by status: how many, and their total.
+    holds: BTreeMap<&'static str, HoldTotalsJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct FrozenMismatchJson {
+    account_id: AccountId,
+    frozen: Money,
+    held: Money,
+}
+
+#[derive(Debug, Serialize)]
+struct HoldTotalsJson {
+    count: u64,
+    amount: Money,
 }
 
 #[derive(Debug, Serialize)]
@@ -166,12 +187,35 @@ impl ReconciliationJson {
                 .collect(),
             mismatched_accounts: report.mismatched_accounts,
             unbalanced_transactions: report.unbalanced_transactions,
+            wrong_sign_balances: report.wrong_sign_balances,
+            frozen_mismatches: report
+                .frozen_mismatches
+                .into_iter()
+                .map(|mismatch| FrozenMismatchJson {
+                    account_id: mismatch.account_id,
+                    frozen: mismatch.frozen,
+                    held: mismatch.held,
+                })
+                .collect(),
+            misresolved_holds: report.misresolved_holds,
+            holds: report
+                .holds
+                .into_iter()
+                .map(|(status, totals)| {
+                    let totals = HoldTotalsJson {
+                        count: totals.count,
+                        amount: totals.amount,
+                    };
+                    (status, totals)
+                })
+                .collect(),
         }
     }
 }
 
 /// `GET /ledger/reconciliation` (admin): every ledger account's kept balance beside the
-/// sum of its entries, and whether the whole ledger sums to zero.
+/// sum of its entries, whether the whole ledger sums to zero, and every invariant that
+/// does not hold (see [`Reconciliation`]); `consistent` is true when all hold.
 pub(super) async fn reconciliation(
     State(state): State<AppState>,
     caller: Caller,

@@ -4,6 +4,7 @@
 //! writes; for PostgreSQL, its one pool. Where the databases differ (how a ledger
 //! transaction updates balances, which rows a decision locks), the dialect supplies it.
 
+pub(in crate::storage) mod audit;
 pub(in crate::storage) mod bank;
 pub(in crate::storage) mod deposits;
 pub(in crate::storage) mod guarantees;

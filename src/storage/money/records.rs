@@ -157,6 +157,14 @@ impl DepositKind {
             DepositKind::Guarantee => "guarantee",
         }
     }
+
+    pub fn parse(text: &str) -> Option<DepositKind> {
+        match text {
+            "cash" => Some(DepositKind::Cash),
+            "guarantee" => Some(DepositKind::Guarantee),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +182,16 @@ impl DepositStatus {
             DepositStatus::Released => "released",
             DepositStatus::Applied => "applied",
             DepositStatus::Forfeited => "forfeited",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DepositStatus> {
+        match text {
+            "held" => Some(DepositStatus::Held),
+            "released" => Some(DepositStatus::Released),
+            "applied" => Some(DepositStatus::Applied),
+            "forfeited" => Some(DepositStatus::Forfeited),
+            _ => None,
         }
     }
 }

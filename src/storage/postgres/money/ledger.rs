@@ -7,6 +7,7 @@ use crate::ledger::{AccountTotals, LedgerTransaction, Reconciliation, book};
 use crate::money::Money;
 use crate::storage::StoreResult;
 use crate::storage::money::insufficient_funds;
+use crate::storage::money::ops::audit::Audit;
 
 /// Applies `transaction` inside the caller's database transaction: the transaction row,
 /// one entry per leg with the balance after it, and the kept balances (created at zero
@@ -83,5 +84,6 @@ pub(super) async fn reconcile(pool: &PgPool) -> StoreResult<Reconciliation> {
             entries_sum: Money::from_decimal(entries_sum),
         })
         .collect();
-    Ok(Reconciliation::new(accounts, unbalanced))
+    let holds = Audit::<sqlx::Postgres>::holds(&mut connection).await?;
+    Ok(Reconciliation::new(accounts, unbalanced, &holds))
 }

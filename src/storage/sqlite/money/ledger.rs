@@ -8,6 +8,7 @@ use crate::ledger::{AccountTotals, LedgerTransaction, Reconciliation, book};
 use crate::money::Money;
 use crate::storage::StoreResult;
 use crate::storage::money::insufficient_funds;
+use crate::storage::money::ops::audit::Audit;
 
 use super::super::money_from_text;
 
@@ -102,5 +103,6 @@ pub(super) async fn reconcile(pool: &SqlitePool) -> StoreResult<Reconciliation> 
         .filter(|(_, sum)| !sum.is_zero())
         .map(|(id, _)| id)
         .collect();
-    Ok(Reconciliation::new(accounts, unbalanced))
+    let holds = Audit::<sqlx::Sqlite>::holds(&mut connection).await?;
+    Ok(Reconciliation::new(accounts, unbalanced, &holds))
 }
