@@ -62,6 +62,13 @@ pub struct ServeConfig {
     /// How long a session token stays valid.
     #[arg(long, env = "BIDROOM_SESSION_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub session_ttl_secs: u64,
+
+    /// Load tests only, never in production: opens `POST /api/v1/admin/seed/bidders`, with
+    /// which an admin creates bidders that are verified without any identity check, have
+    /// money no bank transfer stands behind, and are approved for lots with their deposits
+    /// lodged, thousands a second. Off, the route answers 404.
+    #[arg(long, env = "BIDROOM_ALLOW_BULK_SEED")]
+    pub allow_bulk_seed: bool,
 }
 
 impl ServeConfig {
@@ -76,6 +83,7 @@ impl ServeConfig {
             demo: false,
             bid_rate_limit: 20,
             session_ttl_secs: 24 * 60 * 60,
+            allow_bulk_seed: false,
         }
     }
 }

@@ -60,3 +60,13 @@ pub const MAX_ANNOUNCEMENT_CHARS: usize = 2000;
 /// How long an ended room (closed or cancelled) stays in memory for late joiners before
 /// its task ends; later joins get a snapshot read from the database.
 pub const ENDED_ROOM_LINGER_MS: i64 = 10 * 60 * 1000;
+
+/// Bidders one bulk-seed request creates (`--allow-bulk-seed`, load tests only). The batch
+/// is one database transaction, which on SQLite holds the one writer connection the
+/// journal also needs: about 25 statements a bidder, so 1,000 bidders keep the writer
+/// for roughly a second.
+pub const SEED_BIDDERS_PER_REQUEST: usize = 1_000;
+
+/// Registrations (application, approval, deposit: about 15 statements each) one
+/// bulk-seed request makes, for the same reason: 5,000 keep the writer a few seconds.
+pub const SEED_REGISTRATIONS_PER_REQUEST: usize = 5_000;

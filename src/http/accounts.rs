@@ -128,7 +128,7 @@ const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=256;
 const NAME_CHARS: usize = 100;
 
-fn validate_username(username: &str) -> Result<(), ApiError> {
+pub(super) fn validate_username(username: &str) -> Result<(), ApiError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
     if USERNAME_CHARS.contains(&username.len()) && username.chars().all(allowed) {
         Ok(())
@@ -139,7 +139,7 @@ fn validate_username(username: &str) -> Result<(), ApiError> {
     }
 }
 
-fn validate_password(password: &str) -> Result<(), ApiError> {
+pub(super) fn validate_password(password: &str) -> Result<(), ApiError> {
     if PASSWORD_CHARS.contains(&password.chars().count()) {
         Ok(())
     } else {
@@ -208,9 +208,7 @@ async fn sign_in(
 async fn new_session(state: &AppState, account: Account) -> Result<SessionJson, ApiError> {
     let (token, token_hash) = security::new_session_token();
     let now_ms = state.clock.now_ms();
-    let ttl_ms =
-        i64::try_from(state.config.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
-    let expires_at_ms = now_ms.saturating_add(ttl_ms);
+    let expires_at_ms = session_expires_at_ms(state, now_ms);
     state
         .store
         .create_session(&token_hash, account.id, now_ms, expires_at_ms)
@@ -220,6 +218,13 @@ async fn new_session(state: &AppState, account: Account) -> Result<SessionJson, 
         expires_at: expires_at_ms,
         account: AccountJson::public(account),
     })
+}
+
+/// When a session opened at `now_ms` expires: `session_ttl_secs` later.
+pub(super) fn session_expires_at_ms(state: &AppState, now_ms: i64) -> i64 {
+    let ttl_ms =
+        i64::try_from(state.config.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+    now_ms.saturating_add(ttl_ms)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ mod auth;
 mod error;
 mod lots;
 mod money;
+mod seed;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(lots::routes())
         .merge(money::routes())
+        .merge(seed::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
     Router::new()

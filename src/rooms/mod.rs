@@ -134,6 +134,18 @@ impl Rooms {
         Ok(())
     }
 
+    /// Many accounts' standing in a lot changed at once (a bulk seed): the room takes the
+    /// lot's whole roster, read once, before its next command.
+    pub async fn roster_reloaded(&self, lot: LotId) -> StoreResult<()> {
+        let Some(room) = self.room(lot) else {
+            return Ok(());
+        };
+        for entry in self.inner.store.lot_roster(lot).await? {
+            room.send(RoomCommand::Roster(entry)).await;
+        }
+        Ok(())
+    }
+
     /// The lot's bidding as it stands: from its live room, or from the journal.
     pub async fn lot_view(&self, lot: &Lot) -> StoreResult<LotView> {
         if let Some(room) = self.room(lot.id) {

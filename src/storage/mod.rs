@@ -17,6 +17,7 @@ pub mod journal;
 pub mod lots;
 pub mod money;
 pub mod postgres;
+pub mod seed;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use accounts::{Account, AccountStore, Role};
 pub use journal::{BidSummary, JournalRow, JournalStore, RoomEventKind};
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
+pub use seed::SeedStore;
 
 /// Ids as the databases number rows.
 pub type LotId = i64;
@@ -60,12 +62,12 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything bidroom stores.
 pub trait Store:
-    AccountStore + LotStore + MoneyStore + JournalStore + Send + Sync + 'static
+    AccountStore + LotStore + MoneyStore + JournalStore + SeedStore + Send + Sync + 'static
 {
 }
 
 impl<T> Store for T where
-    T: AccountStore + LotStore + MoneyStore + JournalStore + Send + Sync + 'static
+    T: AccountStore + LotStore + MoneyStore + JournalStore + SeedStore + Send + Sync + 'static
 {
 }
 

@@ -50,18 +50,28 @@ where
         now_ms: i64,
     ) -> StoreResult<Account> {
         let mut transaction = writer.begin().await?;
+        let account = Self::insert_account(&mut transaction, account, now_ms).await?;
+        transaction.commit().await?;
+        Ok(account)
+    }
+
+    /// Creates the account and its wallet inside the caller's database transaction.
+    pub(in crate::storage) async fn insert_account(
+        connection: &mut DB::Connection,
+        account: &NewAccount,
+        now_ms: i64,
+    ) -> StoreResult<Account> {
         let row: AccountRow = sqlx::query_as(INSERT_ACCOUNT)
             .bind(account.username.as_str())
             .bind(account.password_hash.as_str())
             .bind(account.display_name.as_str())
             .bind(account.role.as_str())
             .bind(now_ms)
-            .fetch_one(&mut *transaction)
+            .fetch_one(&mut *connection)
             .await
             .map_err(username_taken)?;
         let account = row.into_account()?;
-        Self::insert_wallet(&mut transaction, account.id).await?;
-        transaction.commit().await?;
+        Self::insert_wallet(connection, account.id).await?;
         Ok(account)
     }
 
@@ -94,18 +104,42 @@ where
         now_ms: i64,
         expires_at_ms: i64,
     ) -> StoreResult<()> {
+        let mut connection = writer.acquire().await?;
+        Self::insert_session(&mut connection, token_hash, account, now_ms, expires_at_ms).await
+    }
+
+    /// Records a session inside the caller's database transaction (or on its connection).
+    pub(in crate::storage) async fn insert_session(
+        connection: &mut DB::Connection,
+        token_hash: &str,
+        account: AccountId,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StoreResult<()> {
         sqlx::query(INSERT_SESSION)
             .bind(token_hash)
             .bind(account)
             .bind(now_ms)
             .bind(expires_at_ms)
-            .execute(writer)
+            .execute(&mut *connection)
             .await?;
         Ok(())
     }
 
     pub(in crate::storage) async fn verify_account(
         writer: &Pool<DB>,
+        id: AccountId,
+        identity: &NewIdentity,
+        now_ms: i64,
+    ) -> StoreResult<AccountDetails> {
+        let mut connection = writer.acquire().await?;
+        Self::record_identity(&mut connection, id, identity, now_ms).await
+    }
+
+    /// Marks the account verified with this identity inside the caller's database
+    /// transaction (or on its connection).
+    pub(in crate::storage) async fn record_identity(
+        connection: &mut DB::Connection,
         id: AccountId,
         identity: &NewIdentity,
         now_ms: i64,
@@ -117,7 +151,7 @@ where
             .bind(identity.identity.id_type.as_str())
             .bind(identity.identity.id_number_masked.as_str())
             .bind(identity.id_number_hash.as_str())
-            .fetch_optional(writer)
+            .fetch_optional(&mut *connection)
             .await?;
         row.ok_or(StoreError::NotFound)?.into_details()
     }

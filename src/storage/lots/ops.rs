@@ -136,11 +136,23 @@ where
         account: AccountId,
         now_ms: i64,
     ) -> StoreResult<Application> {
+        let mut connection = writer.acquire().await?;
+        Self::insert_application(&mut connection, lot, account, now_ms).await
+    }
+
+    /// A `pending` application, inside the caller's database transaction (or on its
+    /// connection).
+    pub(in crate::storage) async fn insert_application(
+        connection: &mut DB::Connection,
+        lot: LotId,
+        account: AccountId,
+        now_ms: i64,
+    ) -> StoreResult<Application> {
         let row: ApplicationRow = sqlx::query_as(INSERT_APPLICATION)
             .bind(lot)
             .bind(account)
             .bind(now_ms)
-            .fetch_one(writer)
+            .fetch_one(&mut *connection)
             .await
             .map_err(already_applied)?;
         row.into_application()
@@ -179,28 +191,52 @@ where
         now_ms: i64,
     ) -> StoreResult<Application> {
         for _ in 0..BIDDER_NUMBER_ATTEMPTS {
-            let taken: HashSet<String> = sqlx::query_scalar(SELECT_TAKEN_BIDDER_NUMBERS)
-                .bind(id)
-                .fetch_all(writer)
-                .await?
-                .into_iter()
-                .collect();
-            let approved: Result<Option<ApplicationRow>, sqlx::Error> =
-                sqlx::query_as(APPROVE_APPLICATION)
-                    .bind(id)
-                    .bind(new_bidder_number(&taken))
-                    .bind(priority_rank.map(i64::from))
-                    .bind(now_ms)
-                    .fetch_optional(writer)
-                    .await;
+            let mut connection = writer.acquire().await?;
+            let taken = Self::taken_bidder_numbers(&mut connection, id).await?;
+            let number = new_bidder_number(&taken);
+            let approved =
+                Self::approve_as(&mut connection, id, &number, priority_rank, now_ms).await;
+            drop(connection);
             match approved {
-                Ok(Some(row)) => return row.into_application(),
+                Ok(Some(application)) => return Ok(application),
                 Ok(None) => return Self::not_pending(reader, id).await,
-                Err(error) if is_unique_violation(&error) => continue,
-                Err(error) => return Err(error.into()),
+                Err(StoreError::Database(error)) if is_unique_violation(&error) => continue,
+                Err(error) => return Err(error),
             }
         }
         Err(anyhow::anyhow!("no free bidder number after {BIDDER_NUMBER_ATTEMPTS} draws").into())
+    }
+
+    /// The bidder numbers taken in the lot of application `id`.
+    pub(in crate::storage) async fn taken_bidder_numbers(
+        connection: &mut DB::Connection,
+        id: ApplicationId,
+    ) -> StoreResult<HashSet<String>> {
+        let taken: Vec<String> = sqlx::query_scalar(SELECT_TAKEN_BIDDER_NUMBERS)
+            .bind(id)
+            .fetch_all(&mut *connection)
+            .await?;
+        Ok(taken.into_iter().collect())
+    }
+
+    /// `pending` → `approved` as bidder `number`, inside the caller's database transaction
+    /// (or on its connection). `None` if the application is not pending; a number another
+    /// approval took is a unique violation, which rolls a PostgreSQL transaction back.
+    pub(in crate::storage) async fn approve_as(
+        connection: &mut DB::Connection,
+        id: ApplicationId,
+        number: &str,
+        priority_rank: Option<u32>,
+        now_ms: i64,
+    ) -> StoreResult<Option<Application>> {
+        let approved: Option<ApplicationRow> = sqlx::query_as(APPROVE_APPLICATION)
+            .bind(id)
+            .bind(number)
+            .bind(priority_rank.map(i64::from))
+            .bind(now_ms)
+            .fetch_optional(&mut *connection)
+            .await?;
+        approved.map(ApplicationRow::into_application).transpose()
     }
 
     /// Rejects with `writer`; reads with `reader` why nothing was rejected.

@@ -8,6 +8,7 @@ mod accounts;
 mod journal;
 mod lots;
 mod money;
+mod seed;
 
 use std::future::Future;
 use std::str::FromStr;

@@ -9,6 +9,7 @@ mod accounts;
 mod journal;
 mod lots;
 mod money;
+mod seed;
 
 use std::future::Future;
 use std::str::FromStr;
