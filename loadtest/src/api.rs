@@ -4,6 +4,9 @@ use anyhow::{Context, bail};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// The bulk-seeding route (`bidroom serve --allow-bulk-seed`).
+const SEED_PATH: &str = "/admin/seed/bidders";
+
 /// A REST client for one server. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
 pub struct Api {
@@ -259,6 +262,39 @@ impl Api {
         )
         .await?;
         Ok(())
+    }
+
+    /// Whether the server takes bulk seeding (`--allow-bulk-seed`): a request for no
+    /// bidders is refused as invalid (400) when it does, and as unknown (404) when not.
+    pub async fn bulk_seed_available(&self, admin: &str) -> anyhow::Result<bool> {
+        let probe = json!({ "username_prefix": "probe", "count": 0, "password": "probe-password" });
+        let (status, value) = self
+            .call(Method::POST, SEED_PATH, Some(admin), &[], Some(&probe))
+            .await?;
+        match status {
+            StatusCode::BAD_REQUEST => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => bail!("POST {SEED_PATH} (probe): {status}: {value}"),
+        }
+    }
+
+    /// `POST /admin/seed/bidders` (see the server's `http/seed.rs` for the body); returns
+    /// the seeded bidders.
+    pub async fn seed_bidders(&self, admin: &str, body: &Value) -> anyhow::Result<Vec<Value>> {
+        let value = self
+            .expect(
+                StatusCode::CREATED,
+                Method::POST,
+                SEED_PATH,
+                Some(admin),
+                &[],
+                Some(body),
+            )
+            .await?;
+        value["bidders"]
+            .as_array()
+            .cloned()
+            .with_context(|| format!("expected the seeded bidders in {value}"))
     }
 
     /// `GET /lots/{id}/result` and the bid count of `GET /lots/{id}`.

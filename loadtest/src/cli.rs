@@ -62,6 +62,12 @@ pub struct Cli {
     #[arg(long)]
     pub account_prefix: Option<String>,
 
+    /// How the run's bidders are made: `auto` seeds them in bulk when the server takes it
+    /// (`bidroom serve --allow-bulk-seed`) and the accounts are new, else goes through the
+    /// public API; `bulk-seed` insists on seeding; `public-api` never seeds.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub setup: SetupPath,
+
     /// Seconds from publishing the lots to their opening. Default: estimated from how fast
     /// the server set up the accounts, so that every registration and connection is ready.
     #[arg(long)]
@@ -73,6 +79,14 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub scenario: Scenario,
+}
+
+/// How a run's bidders are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SetupPath {
+    Auto,
+    BulkSeed,
+    PublicApi,
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,6 +43,7 @@ pub async fn run(
         concurrency: cli.setup_concurrency,
         account_prefix: prefix.to_owned(),
         reuse_accounts: cli.account_prefix.is_some(),
+        setup: cli.setup,
     };
     let exchange = setup::set_up(api, admin, &spec).await?;
     let lot = exchange.rooms.first().map(|room| room.lot);

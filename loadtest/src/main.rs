@@ -2,7 +2,8 @@
 //! server, then reports throughput and latency and checks what it saw.
 //!
 //! Map: `cli` (flags) → `scenarios` (the named runs; `connections` has its own module),
-//! which use `setup` (the exchange, through `api`, the REST client), `client` (one
+//! which use `setup` (the exchange, through `api`, the REST client, and `seed`, the
+//! server's bulk seeding when it is on), `client` (one
 //! WebSocket connection, speaking `wire`), and the member tasks `bidder` and `watcher`,
 //! which record into `metrics` and `room`. At the end `checks` judges, `report` prints
 //! and writes JSON, and `chart` draws the time series that `progress` sampled.
@@ -19,6 +20,7 @@ mod progress;
 mod report;
 mod room;
 mod scenarios;
+mod seed;
 mod setup;
 mod watcher;
 mod wire;

@@ -122,6 +122,7 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
         concurrency: cli.setup_concurrency,
         account_prefix: context.prefix.clone(),
         reuse_accounts: cli.account_prefix.is_some(),
+        setup: cli.setup,
     };
     let exchange = setup::set_up(context.api, context.admin, &spec).await?;
     let records: Vec<Arc<RoomRecord>> = exchange

@@ -1,10 +1,12 @@
-//! Sets up an exchange through the public REST API: an auctioneer, verified bidders with
-//! money, lots published to open a few seconds later, applications approved and deposits
-//! lodged. Every step runs with bounded concurrency.
+//! Sets up an exchange: an auctioneer, verified bidders with money, lots published to open
+//! a few seconds later, applications approved and deposits lodged. Every step runs with
+//! bounded concurrency.
 //!
-//! Accounts are the slow part (the server hashes each password with argon2id on sign-up
-//! and sign-in), so a run creates only as many bidder accounts as one room has bidders and
-//! registers each of them in many rooms; watchers share one unverified account.
+//! The bidders come from the server's bulk seeding when it takes it (`bidroom serve
+//! --allow-bulk-seed`, see `seed`), or through the public REST API. There accounts are
+//! the slow part (the server hashes each password with argon2id on sign-up and sign-in),
+//! so a run creates only as many bidder accounts as one room has bidders and registers
+//! each of them in many rooms. Watchers share one unverified account.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,7 +16,8 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 
 use crate::api::{Api, Session};
-use crate::metrics;
+use crate::cli::SetupPath;
+use crate::{metrics, seed};
 
 /// Every account the run creates signs in with this password.
 const PASSWORD: &str = "loadtest-password";
@@ -41,6 +44,7 @@ pub struct ExchangeSpec {
     pub account_prefix: String,
     /// Whether the prefix came from the command line (its accounts may exist already).
     pub reuse_accounts: bool,
+    pub setup: SetupPath,
 }
 
 /// One room's lot and its registered bidders.
@@ -119,6 +123,153 @@ pub async fn set_up(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::
     )
     .await?;
 
+    let registered = if bulk_seeding(api, admin, spec).await? {
+        register_by_seeding(api, admin, &auctioneer, spec).await?
+    } else {
+        register_through_api(api, admin, &auctioneer, spec).await?
+    };
+    if metrics::unix_ms() >= registered.starts_at_ms {
+        bail!(
+            "setup took longer than the {} s before the lots open: pass a larger --open-delay-secs",
+            registered.open_delay_secs
+        );
+    }
+
+    let mut rooms: Vec<RoomPlan> = registered
+        .lots
+        .iter()
+        .map(|&lot| RoomPlan {
+            lot,
+            starts_at_ms: registered.starts_at_ms,
+            ends_at_ms: registered.ends_at_ms,
+            seats: Vec::with_capacity(spec.bidders_per_room),
+        })
+        .collect();
+    for (room, seat) in registered.seats {
+        rooms[room].seats.push(seat);
+    }
+    Ok(Exchange {
+        rooms,
+        watcher_token: Arc::from(watcher.token.as_str()),
+        setup_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The lots, and every registration's room and seat.
+struct Registered {
+    lots: Vec<i64>,
+    seats: Vec<(usize, Seat)>,
+    open_delay_secs: u64,
+    starts_at_ms: i64,
+    ends_at_ms: i64,
+}
+
+/// Whether this run seeds its bidders in bulk: asked for, or (`auto`) when the server
+/// takes it and the run makes new accounts (reused ones come from the public path).
+async fn bulk_seeding(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::Result<bool> {
+    match spec.setup {
+        SetupPath::PublicApi => Ok(false),
+        SetupPath::BulkSeed => {
+            if !api.bulk_seed_available(&admin.token).await? {
+                bail!(
+                    "the server does not take bulk seeding: start it with --allow-bulk-seed, or pass --setup public-api"
+                );
+            }
+            Ok(true)
+        }
+        SetupPath::Auto => {
+            if spec.reuse_accounts {
+                return Ok(false);
+            }
+            let available = api.bulk_seed_available(&admin.token).await?;
+            if !available && spec.bidder_accounts > 0 {
+                eprintln!(
+                    "setup: the server does not take bulk seeding (--allow-bulk-seed): bidders go through the public API"
+                );
+            }
+            Ok(available)
+        }
+    }
+}
+
+/// The wallet top-up that covers an account's deposits: the lots it registers in, one
+/// more, and a margin.
+fn top_up_cents(spec: &ExchangeSpec) -> i64 {
+    let registrations = spec.rooms * spec.bidders_per_room;
+    let lots_per_account = registrations.div_ceil(spec.bidder_accounts.max(1)) as i64;
+    (lots_per_account + 1) * DEPOSIT_CENTS + 100_000
+}
+
+/// Lots opening `open_delay_secs` from now (on a whole second, so that rooms sharing a
+/// deadline share its second), created and published.
+async fn publish_lots(
+    api: &Api,
+    auctioneer: &Session,
+    spec: &ExchangeSpec,
+    open_delay_secs: u64,
+) -> anyhow::Result<(Vec<i64>, i64, i64)> {
+    let starts_at_ms = (metrics::unix_ms() / 1000 + open_delay_secs as i64 + 1) * 1000;
+    let ends_at_ms = starts_at_ms + spec.bidding_secs as i64 * 1000;
+    let terms = lot_terms(spec, starts_at_ms, ends_at_ms);
+    let lots = stream::iter(0..spec.rooms)
+        .map(|_| api.published_lot(&auctioneer.token, &terms))
+        .buffered(spec.concurrency)
+        .try_collect()
+        .await?;
+    Ok((lots, starts_at_ms, ends_at_ms))
+}
+
+/// Every bidder made, funded and registered by the server in a few admin requests.
+async fn register_by_seeding(
+    api: &Api,
+    admin: &Session,
+    auctioneer: &Session,
+    spec: &ExchangeSpec,
+) -> anyhow::Result<Registered> {
+    let registrations = spec.rooms * spec.bidders_per_room;
+    let open_delay_secs = spec
+        .open_delay_secs
+        .unwrap_or_else(|| estimated_seeding_delay_secs(spec));
+    eprintln!(
+        "setup: {} lots opening in {open_delay_secs} s; seeding {} bidder accounts and {registrations} registrations",
+        spec.rooms, spec.bidder_accounts
+    );
+    let (lots, starts_at_ms, ends_at_ms) =
+        publish_lots(api, auctioneer, spec, open_delay_secs).await?;
+    let seeding = Instant::now();
+    let top_up = crate::wire::format_cents(top_up_cents(spec));
+    let roster = seed::Roster {
+        prefix: &spec.account_prefix,
+        password: PASSWORD,
+        accounts: spec.bidder_accounts,
+        per_room: spec.bidders_per_room,
+        lots: &lots,
+        top_up: &top_up,
+    };
+    let seats = seed::seats(api, &admin.token, &roster).await?;
+    eprintln!(
+        "setup: seeded {} bidders and {registrations} registrations in {:.1} s",
+        spec.bidder_accounts,
+        seeding.elapsed().as_secs_f64()
+    );
+    Ok(Registered {
+        lots,
+        seats,
+        open_delay_secs,
+        starts_at_ms,
+        ends_at_ms,
+    })
+}
+
+/// Every bidder signed up, verified, funded, registered, approved and its deposit lodged
+/// through the public REST API, as people would.
+async fn register_through_api(
+    api: &Api,
+    admin: &Session,
+    auctioneer: &Session,
+    spec: &ExchangeSpec,
+) -> anyhow::Result<Registered> {
+    let prefix = &spec.account_prefix;
     eprintln!(
         "setup: {} bidder accounts (sign-up and sign-in hash a password each)",
         spec.bidder_accounts
@@ -138,10 +289,8 @@ pub async fn set_up(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::
         .try_collect()
         .await?;
 
-    // Lots each account registers in, rounded up; each needs its deposit, plus a margin.
     let registrations = spec.rooms * spec.bidders_per_room;
-    let lots_per_account = registrations.div_ceil(spec.bidder_accounts.max(1)) as i64;
-    let top_up = crate::wire::format_cents((lots_per_account + 1) * DEPOSIT_CENTS + 100_000);
+    let top_up = crate::wire::format_cents(top_up_cents(spec));
     let funded_at = Instant::now();
     stream::iter(&bidders)
         .map(|bidder| fund(api, &admin.token, bidder, &top_up))
@@ -155,19 +304,12 @@ pub async fn set_up(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::
     let open_delay_secs = spec
         .open_delay_secs
         .unwrap_or_else(|| estimated_open_delay_secs(spec, requests_per_sec));
-    // Whole seconds, so that rooms sharing a deadline share its second.
-    let starts_at_ms = (metrics::unix_ms() / 1000 + open_delay_secs as i64 + 1) * 1000;
-    let ends_at_ms = starts_at_ms + spec.bidding_secs as i64 * 1000;
     eprintln!(
         "setup: {} lots opening in {open_delay_secs} s, {registrations} registrations ({requests_per_sec:.0} requests/s)",
         spec.rooms
     );
-    let terms = lot_terms(spec, starts_at_ms, ends_at_ms);
-    let lots: Vec<i64> = stream::iter(0..spec.rooms)
-        .map(|_| api.published_lot(&auctioneer.token, &terms))
-        .buffered(spec.concurrency)
-        .try_collect()
-        .await?;
+    let (lots, starts_at_ms, ends_at_ms) =
+        publish_lots(api, auctioneer, spec, open_delay_secs).await?;
 
     let seats: Vec<(usize, Seat)> = stream::iter(0..registrations)
         .map(|index| {
@@ -184,28 +326,12 @@ pub async fn set_up(api: &Api, admin: &Session, spec: &ExchangeSpec) -> anyhow::
         .buffered(spec.concurrency)
         .try_collect()
         .await?;
-    if metrics::unix_ms() >= starts_at_ms {
-        bail!(
-            "setup took longer than the {open_delay_secs} s before the lots open: pass a larger --open-delay-secs"
-        );
-    }
-
-    let mut rooms: Vec<RoomPlan> = lots
-        .iter()
-        .map(|&lot| RoomPlan {
-            lot,
-            starts_at_ms,
-            ends_at_ms,
-            seats: Vec::with_capacity(spec.bidders_per_room),
-        })
-        .collect();
-    for (room, seat) in seats {
-        rooms[room].seats.push(seat);
-    }
-    Ok(Exchange {
-        rooms,
-        watcher_token: Arc::from(watcher.token.as_str()),
-        setup_secs: started.elapsed().as_secs_f64(),
+    Ok(Registered {
+        lots,
+        seats,
+        open_delay_secs,
+        starts_at_ms,
+        ends_at_ms,
     })
 }
 
@@ -230,6 +356,24 @@ async fn register(api: &Api, auctioneer: &str, bidder: &Session, lot: i64) -> an
         token: Arc::from(bidder.token.as_str()),
         bidder_number: Arc::from(bidder_number.as_str()),
     })
+}
+
+/// Enough time to publish the lots, seed the bidders and open the connections, at rates
+/// well below what one of these 2-core machines does while it also runs the load tester,
+/// with half again as margin, and 2 s more.
+fn estimated_seeding_delay_secs(spec: &ExchangeSpec) -> u64 {
+    /// REST requests per second without password hashing (two per lot).
+    const REQUESTS_PER_SEC: f64 = 500.0;
+    /// Seeded registrations and accounts per second.
+    const REGISTRATIONS_PER_SEC: f64 = 1_000.0;
+    const ACCOUNTS_PER_SEC: f64 = 1_000.0;
+    /// Connections opened and authenticated per second, conservatively.
+    const CONNECTIONS_PER_SEC: f64 = 1_000.0;
+    let secs = (2 * spec.rooms) as f64 / REQUESTS_PER_SEC
+        + (spec.rooms * spec.bidders_per_room) as f64 / REGISTRATIONS_PER_SEC
+        + spec.bidder_accounts as f64 / ACCOUNTS_PER_SEC
+        + spec.connections as f64 / CONNECTIONS_PER_SEC;
+    (secs * 1.5).ceil() as u64 + 2
 }
 
 /// Enough time for the lots, the registrations (3 requests each) and the connections at
