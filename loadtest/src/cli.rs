@@ -99,6 +99,9 @@ pub enum Scenario {
     Connections(Connections),
     /// Many rooms whose deadlines fall in the same second, late bids racing the close.
     ClosingStorm(ClosingStorm),
+    /// No bidroom at all: a bare tokio-tungstenite server in this process on 127.0.0.1:0,
+    /// ping-pong and broadcast against it, the ceiling bidroom's figures are a ratio of.
+    Ceiling(Ceiling),
 }
 
 /// How bidders bid, shared by the bidding scenarios.
@@ -206,4 +209,26 @@ impl Cli {
             .filter(|(user, password)| !user.is_empty() && !password.is_empty())
             .ok_or_else(|| anyhow::anyhow!("--admin is USER:PASSWORD"))
     }
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Ceiling {
+    /// Ping-pong connections, one message in flight on each.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Broadcast receivers.
+    #[arg(long, default_value_t = 1000)]
+    pub receivers: usize,
+    /// Messages per second the broadcast sender offers; each goes to every receiver.
+    #[arg(long, default_value_t = 2000.0)]
+    pub broadcast_rate: f64,
+    /// Seconds of each measurement.
+    #[arg(long, default_value_t = 5.0)]
+    pub duration_secs: f64,
+    /// Bytes of each message (a bid event is about 200).
+    #[arg(long, default_value_t = 200)]
+    pub message_bytes: usize,
+    /// Worker threads of the bare server's runtime (bidroom uses one per core).
+    #[arg(long, default_value_t = 2)]
+    pub server_threads: usize,
 }

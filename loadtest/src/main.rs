@@ -10,6 +10,7 @@
 
 mod api;
 mod bidder;
+mod ceiling;
 mod chart;
 mod checks;
 mod cli;
@@ -54,6 +55,15 @@ fn main() -> ExitCode {
 
 /// Runs the scenario and reports; true if every check passed.
 async fn run(cli: &cli::Cli) -> anyhow::Result<bool> {
+    if let cli::Scenario::Ceiling(args) = &cli.scenario {
+        let report = ceiling::run(args).await?;
+        println!("{}", report.table());
+        if let Some(path) = &cli.json {
+            let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+            std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+        }
+        return Ok(report.passed());
+    }
     let report = scenarios::run(cli).await?;
     println!("{}", report.table());
     if let Some(path) = &cli.json {

@@ -94,7 +94,7 @@ fn busy_mean(series: &[Second], figure: impl Fn(&Second) -> Option<f64>) -> Opti
     (!busy.is_empty()).then(|| busy.iter().sum::<f64>() / busy.len() as f64)
 }
 
-fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
+pub fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
     let ms = |micros: u64| micros as f64 / 1000.0;
     Percentiles {
         count: histogram.len(),

@@ -60,6 +60,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::Connections(args) => {
             return connections::run(cli, args, &api, &admin, &connector, &prefix).await;
         }
+        Scenario::Ceiling(_) => anyhow::bail!("the ceiling runs without a bidroom server"),
     };
     let context = RunContext {
         cli,
