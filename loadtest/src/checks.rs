@@ -232,3 +232,126 @@ fn nothing_after_deadline(truths: &HashMap<i64, Vec<AcceptedBid>>, deadline_ms: 
         format!("{late} accepted late; {rejected_late} refused as not_open"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::{Closed, bid_fingerprint};
+
+    const LOT: i64 = 7;
+
+    /// A room whose bidders were told of two accepted bids (seq 1 and 2), then closed at
+    /// seq 3 sold at 1010.00 to bidder "0427".
+    fn room() -> Arc<RoomRecord> {
+        let room = Arc::new(RoomRecord::new(LOT));
+        for (seq, amount) in [(1, "1000.00"), (2, "1010.00")] {
+            let bid = AcceptedBid {
+                seq,
+                amount: amount.to_owned(),
+                bidder: "0427".to_owned(),
+                at_ms: 1_000 + seq as i64,
+            };
+            room.accepted(bid, seq);
+        }
+        room
+    }
+
+    fn outcome() -> LotOutcome {
+        LotOutcome {
+            status: "sold".to_owned(),
+            price: Some("1010.00".to_owned()),
+            winner_bidder: Some("0427".to_owned()),
+            bid_count: 2,
+        }
+    }
+
+    /// A watcher that joined at seq 0 and saw both bids and the close, in order.
+    fn faithful_watcher() -> Sight {
+        let mut sight = Sight::new(LOT, 0);
+        for (seq, amount) in [(1, "1000.00"), (2, "1010.00")] {
+            sight.bids_seen += 1;
+            sight.bid_digest = sight
+                .bid_digest
+                .wrapping_add(bid_fingerprint(seq, amount, "0427"));
+            sight.last_seq = seq;
+        }
+        sight.last_seq = 3;
+        sight.closed = Some(Closed {
+            seq: 3,
+            result: "sold".to_owned(),
+            price: Some("1010.00".to_owned()),
+            winner_bidder: Some("0427".to_owned()),
+        });
+        sight
+    }
+
+    fn failed(checks: &[Check]) -> Vec<&str> {
+        checks
+            .iter()
+            .filter(|check| !check.passed)
+            .map(|check| check.name.as_str())
+            .collect()
+    }
+
+    fn judge(watchers: &[Sight], outcome: LotOutcome) -> Vec<Check> {
+        bidding(&[room()], &[outcome], &[], watchers, None, 0)
+    }
+
+    #[test]
+    fn a_faithful_run_passes_every_check() {
+        let checks = judge(&[faithful_watcher()], outcome());
+        assert_eq!(failed(&checks), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_gap_in_seq_fails_the_run() {
+        let mut watcher = faithful_watcher();
+        watcher.gaps = 1;
+        let checks = judge(&[watcher], outcome());
+        assert_eq!(failed(&checks), ["seq contiguous on every connection"]);
+    }
+
+    #[test]
+    fn a_missed_bid_fails_the_run() {
+        let mut watcher = faithful_watcher();
+        watcher.bids_seen -= 1;
+        watcher.bid_digest = bid_fingerprint(2, "1010.00", "0427");
+        let checks = judge(&[watcher], outcome());
+        assert_eq!(
+            failed(&checks),
+            ["every accepted bid seen by every member of its room"]
+        );
+    }
+
+    #[test]
+    fn a_result_other_than_the_accepted_bids_fails_the_run() {
+        let mut wrong = outcome();
+        wrong.price = Some("1000.00".to_owned());
+        let checks = judge(&[faithful_watcher()], wrong);
+        assert_eq!(failed(&checks), ["final prices equal the server's results"]);
+    }
+
+    #[test]
+    fn a_room_that_never_closed_for_a_watcher_fails_the_run() {
+        let mut watcher = faithful_watcher();
+        watcher.closed = None;
+        let checks = judge(&[watcher], outcome());
+        assert_eq!(failed(&checks), ["every connection saw its room close"]);
+    }
+
+    #[test]
+    fn a_bid_accepted_at_the_deadline_fails_a_closing_storm() {
+        let checks = bidding(
+            &[room()],
+            &[outcome()],
+            &[],
+            &[faithful_watcher()],
+            Some(1_002),
+            0,
+        );
+        assert_eq!(
+            failed(&checks),
+            ["no bid accepted at or after the deadline"]
+        );
+    }
+}
