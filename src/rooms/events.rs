@@ -26,7 +26,7 @@ impl EventContext<'_> {
 }
 
 /// The journal row of an event the engine has just applied, with the room's state after it.
-pub(super) fn journal_row(lot: LotId, engine: &Room, event: &Sequenced) -> JournalRow {
+pub fn journal_row(lot: LotId, engine: &Room, event: &Sequenced) -> JournalRow {
     let mut row = JournalRow {
         lot_id: lot,
         seq: event.seq,

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+pub use events::journal_row;
 
 use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
