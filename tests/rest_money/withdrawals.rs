@@ -66,3 +66,78 @@ on_both_databases!(
     a_withdrawal_takes_money_from_available_once,
     super::a_withdrawal_takes_money_from_available_once
 );
+
+/// Sends every body at once, each with its own key, and answers in the order given.
+async fn withdraw_at_once(
+    app: &std::sync::Arc<TestApp>,
+    user: &User,
+    requests: Vec<(String, Value)>,
+) -> Vec<(StatusCode, Value)> {
+    let racing: Vec<_> = requests
+        .into_iter()
+        .map(|(key, body)| {
+            let (app, user) = (app.clone(), user.clone());
+            tokio::spawn(async move { withdraw(&app, &user, &key, body).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for request in racing {
+        answers.push(request.await.unwrap());
+    }
+    answers
+}
+
+async fn racing_withdrawals_never_overdraw(db: Db) {
+    let app = std::sync::Arc::new(TestApp::spawn(db).await);
+    let bidder = app.signup_bidder("alice").await;
+    app.top_up(&bidder, "100").await;
+    let requests = (0..12)
+        .map(|index| (format!("race-{index}"), json!({ "amount": "30" })))
+        .collect();
+    let answers = withdraw_at_once(&app, &bidder, requests).await;
+    let paid = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(paid, 3, "{answers:?}");
+    for (status, answer) in answers.iter().filter(|(status, _)| *status != 201) {
+        assert_eq!(*status, 409, "{answer}");
+        assert_eq!(answer["error"]["code"], "insufficient_funds");
+    }
+    assert_eq!(app.balances(&bidder).await, ("10.00".into(), "0.00".into()));
+    assert_eq!(app.ledger_balance("bank_clearing").await, "-10.00");
+    app.assert_ledger_balanced().await;
+    let app = std::sync::Arc::into_inner(app).expect("every request has finished");
+    app.stop().await;
+}
+on_both_databases!(
+    racing_withdrawals_never_overdraw,
+    super::racing_withdrawals_never_overdraw
+);
+
+async fn one_withdrawal_key_sent_many_times_at_once_moves_money_once(db: Db) {
+    let app = std::sync::Arc::new(TestApp::spawn(db).await);
+    let bidder = app.signup_bidder("alice").await;
+    app.top_up(&bidder, "100").await;
+    let requests = (0..12)
+        .map(|_| ("same-key".to_owned(), json!({ "amount": "60" })))
+        .collect();
+    let answers = withdraw_at_once(&app, &bidder, requests).await;
+    for (status, answer) in &answers {
+        assert_eq!(*status, 201, "{answer}");
+        assert_eq!(answer, &answers[0].1, "every copy answers as the first");
+    }
+    assert_eq!(app.balances(&bidder).await.0, "40.00");
+    let wallet = app.wallet(&bidder.token).await;
+    let withdrawals = wallet["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["kind"] == "withdrawal")
+        .count();
+    assert_eq!(withdrawals, 1);
+    app.assert_ledger_balanced().await;
+    let app = std::sync::Arc::into_inner(app).expect("every request has finished");
+    app.stop().await;
+}
+on_both_databases!(
+    one_withdrawal_key_sent_many_times_at_once_moves_money_once,
+    super::one_withdrawal_key_sent_many_times_at_once_moves_money_once
+);
