@@ -14,6 +14,13 @@
 //!   a request with a signature is judged by it alone. `received_at` is RFC 3339. A
 //!   transfer in another currency than the wallet's is refused (400 `currency_mismatch`)
 //!   and not stored, so the bank may send it again once corrected.
+//! - Unmatched notifications wait for an admin: `GET /bank/notifications?status=unmatched`
+//!   lists them (also `credited`, `returned`; newest first, `?limit=`), and `POST
+//!   /bank/notifications/{transfer_id}/resolve` with `{action: "credit", account_number,
+//!   note}` credits the wallet the transfer was meant for (a `top_up`), or with
+//!   `{action: "return", note}` records that the money went back to the payer. Each is
+//!   resolved once, and records who resolved it, when and why; the bank's own repeat of
+//!   the notification still answers as the first time (`202`, `unmatched`).
 //! - Deposits: see [`crate::ledger::deposit::amount_to_lodge`] for which applications and
 //!   lots take one. `Idempotency-Key` is 1–128 visible ASCII characters. A success is
 //!   stored and replayed; a refusal is not, so the same key may be tried again (after a
@@ -32,8 +39,12 @@
 //!   a part-paid settlement would leave the exchange holding money for a sale that may
 //!   still default). See [`crate::ledger::SettlementTerms`] for how the deposit, the fee
 //!   and the price are booked. A settlement the deposit already covers opens as `paid`.
+//! - `GET /lots/{id}/settlement/confirmation` is the transaction confirmation (成交确认书)
+//!   as one printable HTML page (A4, self-contained, no JavaScript), for whoever may see
+//!   the settlement; a defaulted settlement still renders, marked void (违约).
 
 mod bank;
+mod confirmation;
 mod deposits;
 mod guarantees;
 mod settlements;
@@ -54,7 +65,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/wallet", get(wallet::show))
         .route("/wallet/withdrawals", post(withdrawals::withdraw))
-        .route("/bank/notifications", post(bank::notify))
+        .route("/bank/notifications", post(bank::notify).get(bank::list))
+        .route(
+            "/bank/notifications/{transfer_id}/resolve",
+            post(bank::resolve),
+        )
         .route("/applications/{id}/deposit", post(deposits::lodge))
         .route("/applications/{id}/guarantee", post(guarantees::submit))
         .route("/guarantees", get(guarantees::list))
@@ -62,6 +77,10 @@ pub fn routes() -> Router<AppState> {
         .route("/guarantees/{id}/accept", post(guarantees::accept))
         .route("/guarantees/{id}/reject", post(guarantees::reject))
         .route("/lots/{id}/settlement", get(settlements::show))
+        .route(
+            "/lots/{id}/settlement/confirmation",
+            get(confirmation::download),
+        )
         .route("/lots/{id}/settlement/pay", post(settlements::pay))
         .route("/lots/{id}/settlement/default", post(settlements::default))
         .route("/ledger/reconciliation", get(wallet::reconciliation))

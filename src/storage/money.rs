@@ -56,6 +56,22 @@ pub trait MoneyStore {
         now_ms: i64,
     ) -> StoreResult<Result<RecordedNotification, NotificationRefusal>>;
 
+    /// Bank notifications with `status` (all, if `None`), newest first, at most `limit`.
+    async fn bank_notifications(
+        &self,
+        status: Option<NotificationStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredNotification>>;
+
+    /// An admin resolves an unmatched notification (see [`NotificationAction`]), once.
+    /// Conflicts: `notification_not_unmatched`.
+    async fn resolve_bank_notification(
+        &self,
+        transfer_id: &str,
+        action: &NotificationAction,
+        resolution: &Resolution,
+    ) -> StoreResult<Result<StoredNotification, ResolutionRefusal>>;
+
     /// Whose application this is, and for which lot (`None` if there is no such
     /// application).
     async fn application_owner(

@@ -148,6 +148,125 @@ on_both_databases!(
     super::a_notification_for_an_unknown_account_is_kept_unmatched
 );
 
+async fn admins_credit_or_return_unmatched_notifications(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let bidder = app.signup_bidder("alice").await;
+    let account_number = app.account_number(&bidder).await;
+    let admin = app.admin_token().await;
+    let mistyped = notification("t-typo", "999999999999", "70.00");
+    let (status, first) = app.bank_notify(&mistyped).await;
+    assert_eq!(status, 202, "{first}");
+    app.bank_notify(&notification("t-stranger", "888888888888", "5.00"))
+        .await;
+    app.bank_notify(&notification("t-ok", &account_number, "1.00"))
+        .await;
+
+    let (status, unmatched) = app
+        .get("/bank/notifications?status=unmatched", Some(&admin))
+        .await;
+    assert_eq!(status, 200, "{unmatched}");
+    let mut transfers: Vec<&str> = unmatched
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|notification| notification["transfer_id"].as_str().unwrap())
+        .collect();
+    transfers.sort_unstable();
+    assert_eq!(transfers, ["t-stranger", "t-typo"]);
+    let typo = unmatched
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|notification| notification["transfer_id"] == "t-typo")
+        .unwrap();
+    assert_eq!(typo["amount"], "70.00");
+    assert_eq!(typo["resolution"], Value::Null);
+    let (status, _) = app
+        .get("/bank/notifications?status=unmatched", Some(&bidder.token))
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .get("/bank/notifications?status=lost", Some(&admin))
+        .await;
+    assert_eq!(status, 400);
+
+    let resolve = |transfer: &str| format!("/bank/notifications/{transfer}/resolve");
+    let cases = [
+        (json!({ "action": "credit", "note": "no account" }), 400),
+        (
+            json!({ "action": "credit", "account_number": account_number, "note": " " }),
+            400,
+        ),
+        (json!({ "action": "keep", "note": "?" }), 400),
+        (
+            json!({ "action": "credit", "account_number": "777777777777", "note": "?" }),
+            400,
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = app
+            .post(&resolve("t-typo"), Some(&admin), body.clone())
+            .await;
+        assert_eq!(status, expected, "{body} → {answer}");
+    }
+    let credit = json!({
+        "action": "credit",
+        "account_number": account_number,
+        "note": "payer typed 999… for alice's account; confirmed by phone",
+    });
+    let (status, _) = app
+        .post(&resolve("t-typo"), Some(&bidder.token), credit.clone())
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .post(&resolve("t-none"), Some(&admin), credit.clone())
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .post(&resolve("t-ok"), Some(&admin), credit.clone())
+        .await;
+    assert_eq!(status, 409, "a matched transfer is not resolved again");
+    let (status, credited) = app
+        .post(&resolve("t-typo"), Some(&admin), credit.clone())
+        .await;
+    assert_eq!(status, 200, "{credited}");
+    assert_eq!(credited["status"], "credited");
+    assert_eq!(credited["account_id"], bidder.id);
+    assert!(
+        credited["resolution"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("phone")
+    );
+    assert_eq!(app.balances(&bidder).await.0, "71.00");
+    let (status, again) = app.post(&resolve("t-typo"), Some(&admin), credit).await;
+    assert_eq!(status, 409, "{again}");
+    assert_eq!(again["error"]["code"], "notification_not_unmatched");
+    assert_eq!(app.balances(&bidder).await.0, "71.00", "credited once");
+    let (status, replay) = app.bank_notify(&mistyped).await;
+    assert_eq!(status, 202, "the bank's repeat answers as the first time");
+    assert_eq!(replay, first);
+
+    let back = json!({ "action": "return", "note": "sent back to the payer" });
+    let (status, returned) = app.post(&resolve("t-stranger"), Some(&admin), back).await;
+    assert_eq!(status, 200, "{returned}");
+    assert_eq!(returned["status"], "returned");
+    assert_eq!(returned["account_id"], Value::Null);
+    let (_, left) = app
+        .get("/bank/notifications?status=unmatched", Some(&admin))
+        .await;
+    assert_eq!(left, json!([]));
+    let (_, all) = app.get("/bank/notifications", Some(&admin)).await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    assert_eq!(app.ledger_balance("bank_clearing").await, "-71.00");
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    admins_credit_or_return_unmatched_notifications,
+    super::admins_credit_or_return_unmatched_notifications
+);
+
 async fn malformed_notifications_are_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let bidder = app.signup_bidder("alice").await;

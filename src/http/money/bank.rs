@@ -1,6 +1,9 @@
-//! `POST /bank/notifications`: top-ups (充值) from the bank, signed, or entered by an admin.
+//! `POST /bank/notifications`: top-ups (充值) from the bank, signed, or entered by an admin;
+//! and, for admins, the notifications kept (`GET /bank/notifications?status=unmatched`) and
+//! the resolution of an unmatched one (`POST /bank/notifications/{transfer_id}/resolve`).
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -8,15 +11,18 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::auction::AccountId;
 use crate::money::Money;
 use crate::storage::Role;
 use crate::storage::money::{
-    BankNotification, BankReceipt, NotificationRefusal, NotificationStatus,
+    BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
+    Resolution, ResolutionRefusal, StoredNotification,
 };
 use crate::time_format;
 
-use super::super::{ApiError, AppState, MaybeCaller};
-use super::stored_json;
+use super::super::{ApiError, AppState, Caller, Json, MaybeCaller};
+use super::wallet::page_limit;
+use super::{not_found_as, stored_json};
 
 const SIGNATURE_HEADER: &str = "x-signature";
 /// Transfer ids and account numbers longer than this are not a bank's.
@@ -97,9 +103,158 @@ pub(super) async fn notify(
         })?;
     let status = match recorded.status {
         NotificationStatus::Credited => StatusCode::CREATED,
-        NotificationStatus::Unmatched => StatusCode::ACCEPTED,
+        NotificationStatus::Unmatched | NotificationStatus::Returned => StatusCode::ACCEPTED,
     };
     Ok(stored_json(status.as_u16(), recorded.body))
+}
+
+/// A stored notification as admins see it.
+#[derive(Debug, Serialize)]
+pub(super) struct StoredNotificationJson {
+    transfer_id: String,
+    status: &'static str,
+    account_number: String,
+    amount: Money,
+    currency: String,
+    #[serde(with = "time_format::rfc3339")]
+    received_at: i64,
+    #[serde(with = "time_format::rfc3339")]
+    recorded_at: i64,
+    /// The credited wallet's account.
+    account_id: Option<AccountId>,
+    transaction_id: Option<i64>,
+    resolution: Option<ResolutionJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct ResolutionJson {
+    resolved_by: AccountId,
+    note: String,
+    #[serde(with = "time_format::rfc3339")]
+    resolved_at: i64,
+}
+
+impl StoredNotificationJson {
+    fn new(stored: StoredNotification) -> StoredNotificationJson {
+        let notification = stored.notification;
+        StoredNotificationJson {
+            transfer_id: notification.transfer_id,
+            status: stored.status.as_str(),
+            account_number: notification.account_number,
+            amount: notification.amount,
+            currency: notification.currency,
+            received_at: notification.received_at_ms,
+            recorded_at: stored.created_at_ms,
+            account_id: stored.account_id,
+            transaction_id: stored.transaction_id,
+            resolution: stored.resolution.map(|resolution| ResolutionJson {
+                resolved_by: resolution.resolved_by,
+                note: resolution.note,
+                resolved_at: resolution.resolved_at_ms,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ListQuery {
+    status: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /bank/notifications?status=&limit=` (admins): the notifications kept, newest first.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Vec<StoredNotificationJson>>, ApiError> {
+    caller.require_admin()?;
+    let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|text| {
+            NotificationStatus::parse(text)
+                .ok_or_else(|| ApiError::invalid("status is credited, unmatched or returned"))
+        })
+        .transpose()?;
+    let limit = page_limit(query.limit.as_deref())?;
+    let notifications = state.store.bank_notifications(status, limit).await?;
+    Ok(Json(
+        notifications
+            .into_iter()
+            .map(StoredNotificationJson::new)
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ResolveJson {
+    action: String,
+    account_number: Option<String>,
+    note: String,
+}
+
+/// The longest note an admin may leave on a resolution.
+const MAX_NOTE_CHARS: usize = 500;
+
+/// `POST /bank/notifications/{transfer_id}/resolve` (admins): `{action: "credit",
+/// account_number, note}` credits an unmatched transfer to that wallet as a top-up;
+/// `{action: "return", note}` records that it was sent back to the payer. Once per
+/// notification (409 `notification_not_unmatched` after).
+pub(super) async fn resolve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(transfer_id): Path<String>,
+    Json(body): Json<ResolveJson>,
+) -> Result<Json<StoredNotificationJson>, ApiError> {
+    caller.require_admin()?;
+    let note = body.note.trim().to_owned();
+    if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::invalid(format!(
+            "note is 1 to {MAX_NOTE_CHARS} characters: why the transfer is resolved so"
+        )));
+    }
+    let action = match (body.action.as_str(), body.account_number) {
+        ("credit", Some(account_number)) => NotificationAction::Credit {
+            account_number: reference("account_number", account_number)?,
+        },
+        ("credit", None) => {
+            return Err(ApiError::invalid(
+                "account_number is required to credit a transfer",
+            ));
+        }
+        ("return", None) => NotificationAction::Return,
+        ("return", Some(_)) => {
+            return Err(ApiError::invalid(
+                "a returned transfer credits no account_number",
+            ));
+        }
+        _ => return Err(ApiError::invalid("action is credit or return")),
+    };
+    let resolution = Resolution {
+        resolved_by: caller.0.id,
+        note,
+        resolved_at_ms: state.clock.now_ms(),
+    };
+    let resolved = state
+        .store
+        .resolve_bank_notification(&transfer_id, &action, &resolution)
+        .await
+        .map_err(not_found_as("notification"))?
+        .map_err(|refusal| match refusal {
+            ResolutionRefusal::UnknownAccount(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_account",
+                refusal.to_string(),
+            ),
+            ResolutionRefusal::CurrencyMismatch { .. } => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "currency_mismatch",
+                refusal.to_string(),
+            ),
+        })?;
+    Ok(Json(StoredNotificationJson::new(resolved)))
 }
 
 /// Whether `signature` (hex, optionally `sha256=`-prefixed) is the HMAC-SHA256 of `body`

@@ -70,6 +70,9 @@ pub enum NotificationStatus {
     /// No wallet has that virtual account number: kept for the exchange's staff, not
     /// dropped, and nothing credited.
     Unmatched,
+    /// Unmatched, then sent back to the payer by the exchange's staff: it never entered a
+    /// wallet, so the ledger has nothing of it.
+    Returned,
 }
 
 impl NotificationStatus {
@@ -77,6 +80,7 @@ impl NotificationStatus {
         match self {
             NotificationStatus::Credited => "credited",
             NotificationStatus::Unmatched => "unmatched",
+            NotificationStatus::Returned => "returned",
         }
     }
 
@@ -84,6 +88,7 @@ impl NotificationStatus {
         match text {
             "credited" => Some(NotificationStatus::Credited),
             "unmatched" => Some(NotificationStatus::Unmatched),
+            "returned" => Some(NotificationStatus::Returned),
             _ => None,
         }
     }
@@ -111,6 +116,49 @@ pub struct RecordedNotification {
 /// Why a bank notification is refused (and not stored: the bank may send it again).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NotificationRefusal {
+    #[error("the wallet {account_number} is in {wallet_currency}, the transfer in {currency}")]
+    CurrencyMismatch {
+        account_number: String,
+        wallet_currency: String,
+        currency: String,
+    },
+}
+
+/// A bank notification as stored, with how it was resolved if an admin resolved it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredNotification {
+    pub notification: BankNotification,
+    pub status: NotificationStatus,
+    /// The credited wallet's account.
+    pub account_id: Option<AccountId>,
+    pub transaction_id: Option<i64>,
+    pub created_at_ms: i64,
+    pub resolution: Option<Resolution>,
+}
+
+/// Who resolved an unmatched notification, when, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    pub resolved_by: AccountId,
+    pub note: String,
+    pub resolved_at_ms: i64,
+}
+
+/// What an admin does with an unmatched notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotificationAction {
+    /// Credit the wallet with this virtual account number (the payer's reference was
+    /// mistyped, say), as a top-up.
+    Credit { account_number: String },
+    /// The money was sent back to the payer (原路退回); nothing is credited.
+    Return,
+}
+
+/// Why an unmatched notification cannot be credited as asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResolutionRefusal {
+    #[error("no wallet has the virtual account number {0}")]
+    UnknownAccount(String),
     #[error("the wallet {account_number} is in {wallet_currency}, the transfer in {currency}")]
     CurrencyMismatch {
         account_number: String,

@@ -16,8 +16,10 @@ use crate::storage::money::ops::wallet::Wallets;
 use crate::storage::money::ops::withdrawals::Withdrawals;
 use crate::storage::money::{
     ApplicationOwner, BankNotification, Guarantee, GuaranteeDecision, GuaranteeFilter,
-    IdempotencyKey, MoneyStore, NewGuarantee, NotificationRefusal, Recorded, RecordedNotification,
-    RenderDeposit, RenderReceipt, RenderWithdrawal, Settlement, WalletPage, WalletSummary,
+    IdempotencyKey, MoneyStore, NewGuarantee, NotificationAction, NotificationRefusal,
+    NotificationStatus, Recorded, RecordedNotification, RenderDeposit, RenderReceipt,
+    RenderWithdrawal, Resolution, ResolutionRefusal, Settlement, StoredNotification, WalletPage,
+    WalletSummary,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -45,6 +47,23 @@ impl MoneyStore for SqliteStore {
         now_ms: i64,
     ) -> StoreResult<Result<RecordedNotification, NotificationRefusal>> {
         Bank::record(&self.writer, notification, render, now_ms).await
+    }
+
+    async fn bank_notifications(
+        &self,
+        status: Option<NotificationStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredNotification>> {
+        Bank::list(&self.reader, status, limit).await
+    }
+
+    async fn resolve_bank_notification(
+        &self,
+        transfer_id: &str,
+        action: &NotificationAction,
+        resolution: &Resolution,
+    ) -> StoreResult<Result<StoredNotification, ResolutionRefusal>> {
+        Bank::resolve(&self.writer, transfer_id, action, resolution).await
     }
 
     async fn application_owner(

@@ -5,12 +5,13 @@ use std::marker::PhantomData;
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
 use crate::ledger::LedgerTransaction;
-use crate::storage::StoreResult;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
-    BankNotification, BankReceipt, NotificationRefusal, NotificationStatus, RecordedNotification,
-    RenderReceipt, transfer_conflict,
+    BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
+    RecordedNotification, RenderReceipt, Resolution, ResolutionRefusal, StoredNotification,
+    transfer_conflict,
 };
+use crate::storage::{StoreError, StoreResult};
 
 /// Bank notifications on database `DB`.
 pub(in crate::storage) struct Bank<DB>(PhantomData<DB>);
@@ -24,6 +25,8 @@ where
     i64: Column<DB>,
     String: Column<DB>,
     Option<i64>: Column<DB>,
+    Option<String>: Column<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     /// The notification's row is inserted first: a second one with the same `transfer_id`
@@ -88,13 +91,15 @@ where
             transaction_id,
         });
         sqlx::query(
-            "UPDATE bank_notifications SET status = $2, transaction_id = $3, response = $4
+            "UPDATE bank_notifications SET status = $2, transaction_id = $3, response = $4,
+                 account_id = $5
              WHERE transfer_id = $1",
         )
         .bind(&notification.transfer_id)
         .bind(status.as_str())
         .bind(transaction_id)
         .bind(&body)
+        .bind(account_id)
         .execute(&mut *transaction)
         .await?;
         transaction.commit().await?;
@@ -109,21 +114,200 @@ where
         connection: &mut DB::Connection,
         notification: &BankNotification,
     ) -> StoreResult<RecordedNotification> {
-        let (content_sha256, status, body): (String, String, String) = sqlx::query_as(
-            "SELECT content_sha256, status, response FROM bank_notifications WHERE transfer_id = $1",
-        )
-        .bind(&notification.transfer_id)
-        .fetch_one(&mut *connection)
-        .await?;
+        let (content_sha256, status, body, resolved_at_ms): (String, String, String, Option<i64>) =
+            sqlx::query_as(
+                "SELECT content_sha256, status, response, resolved_at_ms FROM bank_notifications
+                 WHERE transfer_id = $1",
+            )
+            .bind(&notification.transfer_id)
+            .fetch_one(&mut *connection)
+            .await?;
         if content_sha256 != notification.content_sha256() {
             return Err(transfer_conflict(&notification.transfer_id));
         }
-        let status = NotificationStatus::parse(&status)
-            .ok_or_else(|| anyhow::anyhow!("stored notification status {status:?}"))?;
+        // A resolved notification was unmatched when it first came, and answers so.
+        let status = match resolved_at_ms {
+            Some(_) => NotificationStatus::Unmatched,
+            None => NotificationStatus::parse(&status)
+                .ok_or_else(|| anyhow::anyhow!("stored notification status {status:?}"))?,
+        };
         Ok(RecordedNotification {
             status,
             body,
             replayed: true,
         })
     }
+
+    /// Notifications with `status` (all, if `None`), newest first, at most `limit`.
+    pub(in crate::storage) async fn list(
+        reader: &Pool<DB>,
+        status: Option<NotificationStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredNotification>> {
+        let rows: Vec<NotificationRow<DB::Money>> = sqlx::query_as(&format!(
+            "{NOTIFICATION_COLUMNS} WHERE ($1{} IS NULL OR status = $1)
+             ORDER BY created_at_ms DESC, transfer_id DESC LIMIT $2",
+            DB::TEXT_PARAMETER
+        ))
+        .bind(status.map(NotificationStatus::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(reader)
+        .await?;
+        rows.into_iter().map(Self::from_row).collect()
+    }
+
+    /// Resolves an unmatched notification: credits it to the wallet with the given
+    /// virtual account number (a `top_up` referencing the transfer), or marks it returned
+    /// to the payer. Conflicts: `notification_not_unmatched` (already credited, or
+    /// resolved before: a notification is resolved once).
+    pub(in crate::storage) async fn resolve(
+        writer: &Pool<DB>,
+        transfer_id: &str,
+        action: &NotificationAction,
+        resolution: &Resolution,
+    ) -> StoreResult<Result<StoredNotification, ResolutionRefusal>> {
+        let mut transaction = writer.begin().await?;
+        // Locked in a statement of its own, then read: a resolution made meanwhile is seen
+        // (see `Dialect::lock_row`).
+        sqlx::query(&format!(
+            "SELECT transfer_id FROM bank_notifications WHERE transfer_id = $1{}",
+            DB::LOCK_ROWS
+        ))
+        .bind(transfer_id)
+        .execute(&mut *transaction)
+        .await?;
+        let current = Self::find(&mut transaction, transfer_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if current.status != NotificationStatus::Unmatched {
+            return Err(StoreError::conflict(
+                "notification_not_unmatched",
+                format!("transfer {transfer_id} is {}", current.status.as_str()),
+            ));
+        }
+        let (status, account_id, transaction_id) = match action {
+            NotificationAction::Return => (NotificationStatus::Returned, None, None),
+            NotificationAction::Credit { account_number } => {
+                let wallet: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT account_id, currency FROM wallets WHERE account_number = $1",
+                )
+                .bind(account_number.as_str())
+                .fetch_optional(&mut *transaction)
+                .await?;
+                let Some((account_id, wallet_currency)) = wallet else {
+                    return Ok(Err(ResolutionRefusal::UnknownAccount(
+                        account_number.clone(),
+                    )));
+                };
+                let notification = &current.notification;
+                if wallet_currency != notification.currency {
+                    return Ok(Err(ResolutionRefusal::CurrencyMismatch {
+                        account_number: account_number.clone(),
+                        wallet_currency,
+                        currency: notification.currency.clone(),
+                    }));
+                }
+                let top_up = LedgerTransaction::top_up(
+                    account_id,
+                    notification.amount,
+                    &notification.transfer_id,
+                );
+                let id =
+                    DB::apply_ledger(&mut transaction, &top_up, resolution.resolved_at_ms).await?;
+                (NotificationStatus::Credited, Some(account_id), Some(id))
+            }
+        };
+        sqlx::query(
+            "UPDATE bank_notifications SET status = $2, account_id = $3, transaction_id = $4,
+                 resolved_by = $5, resolution_note = $6, resolved_at_ms = $7
+             WHERE transfer_id = $1",
+        )
+        .bind(transfer_id)
+        .bind(status.as_str())
+        .bind(account_id)
+        .bind(transaction_id)
+        .bind(resolution.resolved_by)
+        .bind(resolution.note.as_str())
+        .bind(resolution.resolved_at_ms)
+        .execute(&mut *transaction)
+        .await?;
+        let resolved = Self::find(&mut transaction, transfer_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        transaction.commit().await?;
+        Ok(Ok(resolved))
+    }
+
+    async fn find(
+        connection: &mut DB::Connection,
+        transfer_id: &str,
+    ) -> StoreResult<Option<StoredNotification>> {
+        let row: Option<NotificationRow<DB::Money>> =
+            sqlx::query_as(&format!("{NOTIFICATION_COLUMNS} WHERE transfer_id = $1"))
+                .bind(transfer_id)
+                .fetch_optional(&mut *connection)
+                .await?;
+        row.map(Self::from_row).transpose()
+    }
+
+    fn from_row(row: NotificationRow<DB::Money>) -> StoreResult<StoredNotification> {
+        let (
+            transfer_id,
+            account_number,
+            amount,
+            currency,
+            received_at_ms,
+            status,
+            account_id,
+            transaction_id,
+            created_at_ms,
+            resolved_by,
+            note,
+            resolved_at_ms,
+        ) = row;
+        let status = NotificationStatus::parse(&status)
+            .ok_or_else(|| anyhow::anyhow!("stored notification status {status:?}"))?;
+        let resolution = match (resolved_by, resolved_at_ms) {
+            (Some(resolved_by), Some(resolved_at_ms)) => Some(Resolution {
+                resolved_by,
+                note: note.unwrap_or_default(),
+                resolved_at_ms,
+            }),
+            _ => None,
+        };
+        Ok(StoredNotification {
+            notification: BankNotification {
+                transfer_id,
+                account_number,
+                amount: DB::stored_money(amount)?,
+                currency,
+                received_at_ms,
+            },
+            status,
+            account_id,
+            transaction_id,
+            created_at_ms,
+            resolution,
+        })
+    }
 }
+
+type NotificationRow<M> = (
+    String,
+    String,
+    M,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+const NOTIFICATION_COLUMNS: &str = "SELECT transfer_id, account_number, amount, currency,
+        received_at_ms, status, account_id, transaction_id, created_at_ms, resolved_by,
+        resolution_note, resolved_at_ms
+     FROM bank_notifications";
