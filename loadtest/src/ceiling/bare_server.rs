@@ -31,11 +31,12 @@ pub struct BareServer {
     pub lagged: Arc<AtomicU64>,
 }
 
-/// Small buffers, as bidroom's connections have (4 KiB read buffer, bounded writes).
+/// A 4 KiB read buffer, as bidroom's connections have. Writes keep tungstenite's default
+/// write buffer: `feed` only queues a frame and `flush` writes the lot in one go (with a
+/// write buffer of 0 every `feed` would be a write of its own, and a broadcast would
+/// cost one syscall per frame per receiver).
 fn config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+    WebSocketConfig::default().read_buffer_size(4 * 1024)
 }
 
 fn listener() -> anyhow::Result<StdListener> {
