@@ -368,3 +368,126 @@ on_both_databases!(
     concurrent_closes_and_payments_move_money_once,
     super::concurrent_closes_and_payments_move_money_once
 );
+
+/// `GET /lots/{lot}/settlement/confirmation`: the status, the two headers that make it a
+/// document, and the HTML.
+async fn confirmation(app: &TestApp, lot: i64, token: &str) -> (u16, String, String, String) {
+    let response = app
+        .http
+        .get(format!(
+            "{}/lots/{lot}/settlement/confirmation",
+            app.base_url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the request reaches the server");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (content_type, disposition) = (header("content-type"), header("content-disposition"));
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("a response body");
+    (status, content_type, disposition, body)
+}
+
+async fn the_winner_downloads_a_confirmation_others_may_not(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let title = json!({ "title": "Plot <7> & \"sons\"" });
+    let (auctioneer, lot, bidders) = lot_with_deposits(&app, title, 2).await;
+    let winner = &bidders[0];
+    app.settle_closed_lot(lot, Some((&winner.user, "5000")))
+        .await;
+
+    let (status, content_type, disposition, html) =
+        confirmation(&app, lot, &winner.user.token).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    assert_eq!(
+        disposition,
+        format!("inline; filename=\"confirmation-lot-{lot}.html\"")
+    );
+    for expected in [
+        "成交确认书",
+        &format!("BR-{lot:08}"),
+        "Plot &lt;7&gt; &amp; &quot;sons&quot;",
+        "CNY 5000.00",
+        "CNY 50.00",
+        "200.00",
+        "CNY 4850.00",
+        "待付款 Open",
+        &winner.bidder_number,
+        "张三",
+    ] {
+        assert!(html.contains(expected), "{expected} is missing: {html}");
+    }
+    assert!(
+        !html.contains("Plot <7>"),
+        "the title is not escaped: {html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+
+    let (status, ..) = confirmation(&app, lot, &auctioneer.token).await;
+    assert_eq!(status, 200);
+    let admin = app.admin_token().await;
+    let (status, ..) = confirmation(&app, lot, &admin).await;
+    assert_eq!(status, 200);
+    let (status, _, _, body) = confirmation(&app, lot, &bidders[1].user.token).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, ..) = confirmation(&app, lot, "not-a-token").await;
+    assert_eq!(status, 401);
+    app.stop().await;
+}
+on_both_databases!(
+    the_winner_downloads_a_confirmation_others_may_not,
+    super::the_winner_downloads_a_confirmation_others_may_not
+);
+
+async fn a_defaulted_settlement_has_a_confirmation_marked_void(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 1).await;
+    let winner = &bidders[0].user;
+    app.settle_closed_lot(lot, Some((winner, "3000"))).await;
+    let (_, _, _, html) = confirmation(&app, lot, &winner.token).await;
+    assert!(!html.contains("VOID"), "{html}");
+    let admin = app.admin_token().await;
+    let (status, body) = app
+        .post(
+            &format!("/lots/{lot}/settlement/default"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, _, _, html) = confirmation(&app, lot, &winner.token).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("违约 Defaulted"), "{html}");
+    assert!(html.contains("VOID"), "{html}");
+    assert!(html.contains("CNY 3000.00"), "{html}");
+    app.stop().await;
+}
+on_both_databases!(
+    a_defaulted_settlement_has_a_confirmation_marked_void,
+    super::a_defaulted_settlement_has_a_confirmation_marked_void
+);
+
+async fn an_unsold_or_unknown_lot_has_no_confirmation(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, lot, bidders) = lot_with_deposits(&app, json!({}), 1).await;
+    app.settle_closed_lot(lot, None).await;
+    let token = &bidders[0].user.token;
+    let (status, _, _, body) = confirmation(&app, lot, token).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, ..) = confirmation(&app, lot + 1000, token).await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}
+on_both_databases!(
+    an_unsold_or_unknown_lot_has_no_confirmation,
+    super::an_unsold_or_unknown_lot_has_no_confirmation
+);

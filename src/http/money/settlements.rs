@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::money::Settlement;
+use crate::storage::{Account, Role};
 use crate::time_format;
 
 use super::super::{ApiError, AppState, Caller, Json};
@@ -53,13 +53,14 @@ async fn existing(state: &AppState, id: &str) -> Result<Settlement, ApiError> {
         .ok_or_else(|| ApiError::not_found(SETTLEMENT))
 }
 
-/// The winner, the lot's auctioneer and admins.
-pub(super) async fn show(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(id): Path<String>,
-) -> Result<Json<SettlementJson>, ApiError> {
-    let settlement = existing(&state, &id).await?;
+/// The settlement of the lot `id` if the caller may see it: the winner, the lot's
+/// auctioneer and admins (404 before 403: an unsold lot has no settlement to hide).
+pub(super) async fn visible_settlement(
+    state: &AppState,
+    caller: &Account,
+    id: &str,
+) -> Result<Settlement, ApiError> {
+    let settlement = existing(state, id).await?;
     let may_see = caller.role == Role::Admin
         || caller.id == settlement.account_id
         || caller.id == settlement.auctioneer_id;
@@ -68,6 +69,16 @@ pub(super) async fn show(
             "only the winner, the lot's auctioneer and admins see the settlement",
         ));
     }
+    Ok(settlement)
+}
+
+/// The winner, the lot's auctioneer and admins.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SettlementJson>, ApiError> {
+    let settlement = visible_settlement(&state, &caller, &id).await?;
     Ok(Json(SettlementJson::new(&settlement)))
 }
 
