@@ -35,6 +35,8 @@
 //!   available −A, bank_clearing +A) and answer `201` with `status: "requested"`: the payout
 //!   to the bank account the bidder paid from (原路退回) is the bank integration's. They are
 //!   idempotent by `Idempotency-Key` as deposits are; frozen money cannot be withdrawn.
+//!   The bank integration (signed, as notifications are) or an admin reports the payout
+//!   with `POST /withdrawals/{id}/paid` (`requested` → `paid`; again: the same answer).
 //! - Settlement: the winner pays the whole balance at once (partial payments are refused:
 //!   a part-paid settlement would leave the exchange holding money for a sale that may
 //!   still default). See [`crate::ledger::SettlementTerms`] for how the deposit, the fee
@@ -65,6 +67,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/wallet", get(wallet::show))
         .route("/wallet/withdrawals", post(withdrawals::withdraw))
+        .route("/withdrawals/{id}/paid", post(withdrawals::paid))
         .route("/bank/notifications", post(bank::notify).get(bank::list))
         .route(
             "/bank/notifications/{transfer_id}/resolve",

@@ -103,6 +103,10 @@ pub trait MoneyStore {
         now_ms: i64,
     ) -> StoreResult<Recorded>;
 
+    /// The bank integration (or an admin) reports a withdrawal paid out: `requested` →
+    /// `paid` (already `paid`: answered as it is). An unknown withdrawal is `NotFound`.
+    async fn mark_withdrawal_paid(&self, withdrawal: i64) -> StoreResult<Withdrawal>;
+
     /// Submits a guarantee for an application (pending until an admin decides).
     async fn submit_guarantee(
         &self,

@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::common::money::bank_signature;
 use crate::common::{Db, TestApp, User};
 use crate::on_both_databases;
 
@@ -140,4 +141,52 @@ async fn one_withdrawal_key_sent_many_times_at_once_moves_money_once(db: Db) {
 on_both_databases!(
     one_withdrawal_key_sent_many_times_at_once_moves_money_once,
     super::one_withdrawal_key_sent_many_times_at_once_moves_money_once
+);
+
+async fn the_bank_or_an_admin_reports_a_withdrawal_paid(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let bidder = app.signup_bidder("alice").await;
+    app.top_up(&bidder, "100").await;
+    let (status, requested) = withdraw(&app, &bidder, "w-1", json!({ "amount": "40" })).await;
+    assert_eq!(status, 201, "{requested}");
+    assert_eq!(requested["status"], "requested");
+    let id = requested["id"].as_i64().unwrap();
+    let path = format!("/withdrawals/{id}/paid");
+
+    let (status, _) = app.post(&path, Some(&bidder.token), json!({})).await;
+    assert_eq!(status, 403, "a bidder cannot report its own payout");
+    let (status, _) = app.post(&path, None, json!({})).await;
+    assert_eq!(status, 401);
+    let forged = [("x-signature", "00".repeat(32))];
+    let headers: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _) = app.post_raw(&path, None, &headers, b"{}".to_vec()).await;
+    assert_eq!(status, 401, "a bad signature");
+
+    let signature = bank_signature(b"{}");
+    let (status, paid) = app
+        .post_raw(&path, None, &[("x-signature", &signature)], b"{}".to_vec())
+        .await;
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(paid["amount"], "40.00");
+    assert_eq!(paid["id"], id);
+    let admin = app.admin_token().await;
+    let (status, again) = app.post(&path, Some(&admin), json!({})).await;
+    assert_eq!(status, 200, "reporting it again answers the same");
+    assert_eq!(again, paid);
+    let (status, _) = app
+        .post("/withdrawals/999999/paid", Some(&admin), json!({}))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.balances(&bidder).await.0,
+        "60.00",
+        "paid moves no money"
+    );
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    the_bank_or_an_admin_reports_a_withdrawal_paid,
+    super::the_bank_or_an_admin_reports_a_withdrawal_paid
 );

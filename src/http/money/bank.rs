@@ -13,6 +13,7 @@ use sha2::Sha256;
 
 use crate::auction::AccountId;
 use crate::money::Money;
+use crate::storage::Account;
 use crate::storage::Role;
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
@@ -68,27 +69,7 @@ pub(super) async fn notify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    match headers.get(SIGNATURE_HEADER) {
-        Some(signature) => {
-            let secret = state.config.bank_secret.as_deref();
-            if !signature_is_valid(secret, signature.as_bytes(), &body) {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "bad_signature",
-                    "X-Signature is not the HMAC-SHA256 of this body",
-                ));
-            }
-        }
-        None => match caller {
-            None => return Err(ApiError::unauthenticated()),
-            Some(account) if account.role != Role::Admin => {
-                return Err(ApiError::forbidden(
-                    "only the bank (signed) or an admin may notify transfers",
-                ));
-            }
-            Some(_) => {}
-        },
-    }
+    require_bank_or_admin(&state, caller.as_ref(), &headers, &body)?;
     let notification = parse(&body)?;
     let recorded = state
         .store
@@ -255,6 +236,38 @@ pub(super) async fn resolve(
             ),
         })?;
     Ok(Json(StoredNotificationJson::new(resolved)))
+}
+
+/// A request from the bank integration (an `X-Signature` that is the HMAC of the raw body)
+/// or from an admin; a request with a signature is judged by it alone.
+pub(super) fn require_bank_or_admin(
+    state: &AppState,
+    caller: Option<&Account>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    match headers.get(SIGNATURE_HEADER) {
+        Some(signature) => {
+            let secret = state.config.bank_secret.as_deref();
+            if !signature_is_valid(secret, signature.as_bytes(), body) {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "bad_signature",
+                    "X-Signature is not the HMAC-SHA256 of this body",
+                ));
+            }
+        }
+        None => match caller {
+            None => return Err(ApiError::unauthenticated()),
+            Some(account) if account.role != Role::Admin => {
+                return Err(ApiError::forbidden(
+                    "only the bank (signed) or an admin may do this",
+                ));
+            }
+            Some(_) => {}
+        },
+    }
+    Ok(())
 }
 
 /// Whether `signature` (hex, optionally `sha256=`-prefixed) is the HMAC-SHA256 of `body`

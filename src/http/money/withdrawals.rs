@@ -1,6 +1,8 @@
-//! `POST /wallet/withdrawals`: 余额退还, from `available` to the bidder's bank account.
+//! `POST /wallet/withdrawals`: 余额退还, from `available` to the bidder's bank account; and
+//! `POST /withdrawals/{id}/paid`: the bank integration (signed) or an admin reports the
+//! payout made.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -11,9 +13,10 @@ use crate::security::sha256_hex;
 use crate::storage::money::{IdempotencyKey, StoredAnswer, Withdrawal};
 use crate::time_format;
 
-use super::super::{ApiError, AppState, Caller};
+use super::super::{ApiError, AppState, Caller, MaybeCaller};
+use super::bank::require_bank_or_admin;
 use super::deposits::idempotency_key;
-use super::{not_found_as, stored_json};
+use super::{not_found_as, path_id, stored_json};
 
 #[derive(Debug, Deserialize)]
 struct WithdrawalRequest {
@@ -37,7 +40,7 @@ fn render(withdrawal: &Withdrawal) -> StoredAnswer {
         amount: withdrawal.amount,
         currency: &withdrawal.currency,
         account_number: &withdrawal.account_number,
-        status: Withdrawal::STATUS,
+        status: withdrawal.status.as_str(),
         created_at: withdrawal.created_at_ms,
     };
     StoredAnswer {
@@ -69,4 +72,24 @@ pub(super) async fn withdraw(
         .await
         .map_err(not_found_as("wallet"))?;
     Ok(stored_json(recorded.answer.status, recorded.answer.body))
+}
+
+/// `POST /withdrawals/{id}/paid`: `requested` → `paid`, from the bank (signed over the raw
+/// body, which may be empty) or an admin. Reporting it again answers the same.
+pub(super) async fn paid(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bank_or_admin(&state, caller.as_ref(), &headers, &body)?;
+    let id = path_id(&id, "withdrawal")?;
+    let withdrawal = state
+        .store
+        .mark_withdrawal_paid(id)
+        .await
+        .map_err(not_found_as("withdrawal"))?;
+    let answer = render(&withdrawal);
+    Ok(stored_json(StatusCode::OK.as_u16(), answer.body))
 }

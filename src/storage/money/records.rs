@@ -407,10 +407,31 @@ pub struct Withdrawal {
     /// The wallet's virtual account number, for the bidder's own records.
     pub account_number: String,
     pub transaction_id: i64,
+    pub status: WithdrawalStatus,
     pub created_at_ms: i64,
 }
 
-impl Withdrawal {
-    /// Every withdrawal is `requested` when made: the payout is the bank integration's.
-    pub const STATUS: &'static str = "requested";
+/// Where a withdrawal's payout stands: `requested` when made (the money has left the
+/// wallet), `paid` once the bank integration (or an admin) reports the payout made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WithdrawalStatus {
+    Requested,
+    Paid,
+}
+
+impl WithdrawalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithdrawalStatus::Requested => "requested",
+            WithdrawalStatus::Paid => "paid",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<WithdrawalStatus> {
+        match text {
+            "requested" => Some(WithdrawalStatus::Requested),
+            "paid" => Some(WithdrawalStatus::Paid),
+            _ => None,
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::storage::money::{
     IdempotencyKey, MoneyStore, NewGuarantee, NotificationAction, NotificationRefusal,
     NotificationStatus, Recorded, RecordedNotification, RenderDeposit, RenderReceipt,
     RenderWithdrawal, Resolution, ResolutionRefusal, Settlement, StoredNotification, WalletPage,
-    WalletSummary,
+    WalletSummary, Withdrawal,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -94,6 +94,10 @@ impl MoneyStore for PgStore {
         now_ms: i64,
     ) -> StoreResult<Recorded> {
         Withdrawals::withdraw(&self.pool, account, amount, key, render, now_ms).await
+    }
+
+    async fn mark_withdrawal_paid(&self, withdrawal: i64) -> StoreResult<Withdrawal> {
+        Withdrawals::mark_paid(&self.pool, withdrawal).await
     }
 
     async fn submit_guarantee(

@@ -19,7 +19,7 @@ use crate::storage::money::{
     IdempotencyKey, MoneyStore, NewGuarantee, NotificationAction, NotificationRefusal,
     NotificationStatus, Recorded, RecordedNotification, RenderDeposit, RenderReceipt,
     RenderWithdrawal, Resolution, ResolutionRefusal, Settlement, StoredNotification, WalletPage,
-    WalletSummary,
+    WalletSummary, Withdrawal,
 };
 use crate::storage::{ApplicationId, LotId, StoreResult};
 
@@ -93,6 +93,10 @@ impl MoneyStore for SqliteStore {
         now_ms: i64,
     ) -> StoreResult<Recorded> {
         Withdrawals::withdraw(&self.writer, account, amount, key, render, now_ms).await
+    }
+
+    async fn mark_withdrawal_paid(&self, withdrawal: i64) -> StoreResult<Withdrawal> {
+        Withdrawals::mark_paid(&self.writer, withdrawal).await
     }
 
     async fn submit_guarantee(

@@ -8,7 +8,9 @@ use crate::auction::AccountId;
 use crate::ledger::LedgerTransaction;
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};
-use crate::storage::money::{IdempotencyKey, Recorded, RenderWithdrawal, Withdrawal};
+use crate::storage::money::{
+    IdempotencyKey, Recorded, RenderWithdrawal, Withdrawal, WithdrawalStatus,
+};
 use crate::storage::{StoreError, StoreResult};
 
 use super::idempotency::Idempotency;
@@ -57,7 +59,7 @@ where
         .bind(account)
         .bind(DB::money(amount))
         .bind(&currency)
-        .bind(Withdrawal::STATUS)
+        .bind(WithdrawalStatus::Requested.as_str())
         .bind(transaction_id)
         .bind(now_ms)
         .fetch_one(&mut *transaction)
@@ -69,6 +71,7 @@ where
             currency,
             account_number,
             transaction_id,
+            status: WithdrawalStatus::Requested,
             created_at_ms: now_ms,
         });
         Idempotency::store_answer(&mut transaction, key, &answer).await?;
@@ -76,6 +79,45 @@ where
         Ok(Recorded {
             answer,
             replayed: false,
+        })
+    }
+
+    /// `requested` → `paid`; a withdrawal already paid is answered as it is, so the bank
+    /// may report a payout again.
+    pub(in crate::storage) async fn mark_paid(
+        writer: &Pool<DB>,
+        withdrawal: i64,
+    ) -> StoreResult<Withdrawal> {
+        let mut transaction = writer.begin().await?;
+        sqlx::query("UPDATE withdrawals SET status = $2 WHERE id = $1 AND status = $3")
+            .bind(withdrawal)
+            .bind(WithdrawalStatus::Paid.as_str())
+            .bind(WithdrawalStatus::Requested.as_str())
+            .execute(&mut *transaction)
+            .await?;
+        type WithdrawalRow<M> = (i64, M, String, String, i64, String, i64);
+        let row: Option<WithdrawalRow<DB::Money>> = sqlx::query_as(
+            "SELECT d.account_id, d.amount, d.currency, w.account_number, d.transaction_id,
+                    d.status, d.created_at_ms
+             FROM withdrawals d JOIN wallets w ON w.account_id = d.account_id
+             WHERE d.id = $1",
+        )
+        .bind(withdrawal)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        let (account_id, amount, currency, account_number, transaction_id, status, created_at_ms) =
+            row.ok_or(StoreError::NotFound)?;
+        Ok(Withdrawal {
+            id: withdrawal,
+            account_id,
+            amount: DB::stored_money(amount)?,
+            currency,
+            account_number,
+            transaction_id,
+            status: WithdrawalStatus::parse(&status)
+                .ok_or_else(|| anyhow::anyhow!("stored withdrawal status {status:?}"))?,
+            created_at_ms,
         })
     }
 }
