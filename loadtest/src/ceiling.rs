@@ -145,8 +145,20 @@ impl CeilingReport {
     }
 }
 
+/// Descriptors the process needs besides the connections' (listeners, runtimes, stdio).
+const SPARE_DESCRIPTORS: u64 = 256;
+
 /// Runs both measurements, one after the other, against one bare server.
 pub async fn run(args: &Ceiling) -> anyhow::Result<CeilingReport> {
+    // Both ends of every connection live in this process: two descriptors each.
+    let needed = 2 * args.connections.max(args.receivers) as u64 + SPARE_DESCRIPTORS;
+    let (limit, _) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
+    if needed > limit {
+        anyhow::bail!(
+            "the ceiling holds both ends of each connection in this process: {} connections need about {needed} open files, and the limit is {limit} (raise it with ulimit -n)",
+            args.connections.max(args.receivers)
+        );
+    }
     let duration = Duration::from_secs_f64(args.duration_secs);
     let server = bare_server::BareServer::start(args.server_threads.max(1))?;
     eprintln!(
