@@ -136,6 +136,18 @@ impl LotModel {
             .map_or(self.terms.start_price, |price| price + self.terms.increment)
     }
 
+    /// A deposit (cash or guarantee) of `bidder` is refused by an ended lot, or because
+    /// one is already lodged.
+    fn refuses_a_deposit(&self, bidder: usize) -> Option<Outcome> {
+        if self.is_final() {
+            Some(Outcome::Refused("lot_ended"))
+        } else if self.holds[bidder].is_some() {
+            Some(Outcome::Refused("deposit_already_lodged"))
+        } else {
+            None
+        }
+    }
+
     fn is_final(&self) -> bool {
         matches!(self.state, LotState::Closed | LotState::Cancelled)
     }
@@ -310,13 +322,10 @@ impl Model {
                 Outcome::Refused("idempotency_conflict")
             };
         }
+        if let Some(refused) = self.lots[lot].refuses_a_deposit(bidder) {
+            return refused;
+        }
         let model = &self.lots[lot];
-        if model.is_final() {
-            return Outcome::Refused("lot_ended");
-        }
-        if model.holds[bidder].is_some() {
-            return Outcome::Refused("deposit_already_lodged");
-        }
         if self.now_ms >= DEPOSIT_DEADLINES[lot] {
             return Outcome::Refused("deposit_deadline_passed");
         }
@@ -350,12 +359,8 @@ impl Model {
 
     fn submit_guarantee(&mut self, bidder: usize, lot: usize, covers: bool) -> Outcome {
         let amount = self.guarantee_amount(lot, covers);
-        let model = &self.lots[lot];
-        if model.is_final() {
-            return Outcome::Refused("lot_ended");
-        }
-        if model.holds[bidder].is_some() {
-            return Outcome::Refused("deposit_already_lodged");
+        if let Some(refused) = self.lots[lot].refuses_a_deposit(bidder) {
+            return refused;
         }
         if self.now_ms >= DEPOSIT_DEADLINES[lot] {
             return Outcome::Refused("deposit_deadline_passed");
@@ -394,13 +399,10 @@ impl Model {
             self.guarantees[which].status = GuaranteeStatus::Rejected;
             return Outcome::Done;
         }
+        if let Some(refused) = self.lots[lot].refuses_a_deposit(bidder) {
+            return refused;
+        }
         let model = &mut self.lots[lot];
-        if model.is_final() {
-            return Outcome::Refused("lot_ended");
-        }
-        if model.holds[bidder].is_some() {
-            return Outcome::Refused("deposit_already_lodged");
-        }
         model.holds[bidder] = Some(Hold {
             cash: false,
             amount,
