@@ -18,6 +18,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: bidroom::config::ServeConfig) -> anyhow::Result<()> {
+    raise_open_file_limit();
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
     let server = bidroom::server::start_with_metrics(config, Some(metrics)).await?;
     let shutdown = server.shutdown_trigger();
@@ -27,6 +28,15 @@ async fn serve(config: bidroom::config::ServeConfig) -> anyhow::Result<()> {
         let _ = shutdown.send(true);
     });
     server.wait().await
+}
+
+/// Every WebSocket connection holds a descriptor: raise the soft limit to the hard one
+/// (often 1,024 soft against a far higher hard limit), and say how many there are.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(open_files = limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
+    }
 }
 
 async fn wait_for_termination() {
