@@ -1,7 +1,7 @@
 //! The money lifecycle as a state machine, checked against a reference model.
 //!
 //! Thousands of random sequences of top-ups (new, repeated, changed, for unknown virtual
-//! accounts, in the wrong currency), cash deposits and guarantees (with reused and
+//! accounts, in the wrong currency, resolved by an admin), cash deposits and guarantees (with reused and
 //! conflicting idempotency keys), bids, opens, closes, cancels, repeated settlements (as a
 //! restart repeats them), payments, defaults, withdrawals and the passing of time run
 //! against the real store, the same calls the REST routes and the rooms make, while a
@@ -31,7 +31,8 @@ use bidroom::storage::accounts::{Identity, NewAccount, NewIdentity};
 use bidroom::storage::lots::NewLot;
 use bidroom::storage::money::{
     BankNotification, DepositStatus, GuaranteeDecision, GuaranteeStatus, IdempotencyKey,
-    NewGuarantee, NotificationRefusal, SettlementStatus, StoredAnswer,
+    NewGuarantee, NotificationAction, NotificationRefusal, Resolution, ResolutionRefusal,
+    SettlementStatus, StoredAnswer,
 };
 use bidroom::storage::{DepositTerms, Role, Store, StoreError};
 use common::{Db, TestDatabase};
@@ -168,6 +169,8 @@ struct Sent {
     currency: &'static str,
     /// Recorded (credited or unmatched); a refused one is not, and may come again.
     stored: bool,
+    /// An unmatched one an admin has credited or returned.
+    resolved: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -219,6 +222,11 @@ enum Step {
     Resend {
         which: usize,
         changed: bool,
+    },
+    /// An admin resolves a notification: credits it to a bidder, or returns it (`None`).
+    Resolve {
+        which: usize,
+        credit_to: Option<usize>,
     },
     Deposit {
         bidder: usize,
@@ -291,6 +299,7 @@ impl Model {
             amount,
             currency,
             stored,
+            resolved: false,
         });
         match bidder {
             None => Outcome::Done,
@@ -311,6 +320,26 @@ impl Model {
             // Never recorded: judged as new, and refused again (the currency is the same).
             (false, _) => Outcome::Refused("currency_mismatch"),
         }
+    }
+
+    fn resolve(&mut self, which: usize, credit_to: Option<usize>) -> Outcome {
+        let sent = &mut self.sent[which];
+        if !sent.stored {
+            return Outcome::Refused("not_found");
+        }
+        if sent.bidder.is_some() || sent.resolved {
+            return Outcome::Refused("notification_not_unmatched");
+        }
+        match credit_to {
+            None => {}
+            Some(_) if sent.currency != "CNY" => return Outcome::Refused("currency_mismatch"),
+            Some(bidder) => {
+                self.wallets[bidder].available = self.wallets[bidder].available + sent.amount;
+                self.bank_clearing = self.bank_clearing - sent.amount;
+            }
+        }
+        sent.resolved = true;
+        Outcome::Done
     }
 
     fn deposit(&mut self, bidder: usize, lot: usize, ask: &DepositAsk, key: u8) -> Outcome {
@@ -826,6 +855,24 @@ impl ReferenceStateMachine for MoneyMachine {
                     .prop_map(|(which, changed)| Step::Resend { which, changed })
                     .boxed(),
             ));
+            let unmatched: Vec<usize> = (0..state.sent.len())
+                .filter(|which| state.sent[*which].bidder.is_none())
+                .collect();
+            let which = if unmatched.is_empty() {
+                (0..state.sent.len()).boxed()
+            } else {
+                prop_oneof![
+                    3 => proptest::sample::select(unmatched),
+                    1 => 0..state.sent.len(),
+                ]
+                .boxed()
+            };
+            steps.push((
+                2,
+                (which, proptest::option::weighted(0.7, 0..BIDDERS))
+                    .prop_map(|(which, credit_to)| Step::Resolve { which, credit_to })
+                    .boxed(),
+            ));
         }
         if !state.guarantees.is_empty() {
             steps.push((
@@ -841,7 +888,7 @@ impl ReferenceStateMachine for MoneyMachine {
     fn preconditions(state: &Model, step: &Step) -> bool {
         // Shrinking may drop the step that made an index valid.
         match step {
-            Step::Resend { which, .. } => *which < state.sent.len(),
+            Step::Resend { which, .. } | Step::Resolve { which, .. } => *which < state.sent.len(),
             Step::DecideGuarantee { which, .. } => *which < state.guarantees.len(),
             _ => true,
         }
@@ -855,6 +902,7 @@ impl ReferenceStateMachine for MoneyMachine {
                 currency,
             } => state.top_up(*bidder, *amount, currency),
             Step::Resend { which, changed } => state.resend(*which, *changed),
+            Step::Resolve { which, credit_to } => state.resolve(*which, *credit_to),
             Step::Deposit {
                 bidder,
                 lot,
@@ -1173,6 +1221,34 @@ impl Exchange {
             Step::Resend { which, changed } => {
                 let notification = self.notification(model, which, changed);
                 self.notify(&notification, now_ms).await
+            }
+            Step::Resolve { which, credit_to } => {
+                let transfer_id = self.notification(model, which, false).transfer_id;
+                let action = match credit_to {
+                    Some(bidder) => NotificationAction::Credit {
+                        account_number: self.account_numbers[bidder].clone(),
+                    },
+                    None => NotificationAction::Return,
+                };
+                let resolution = Resolution {
+                    resolved_by: self.bidders[0],
+                    note: "checked with the payer".to_owned(),
+                    resolved_at_ms: now_ms,
+                };
+                match self
+                    .store
+                    .resolve_bank_notification(&transfer_id, &action, &resolution)
+                    .await
+                {
+                    Ok(Ok(_)) => Outcome::Done,
+                    Ok(Err(ResolutionRefusal::CurrencyMismatch { .. })) => {
+                        Outcome::Refused("currency_mismatch")
+                    }
+                    Ok(Err(ResolutionRefusal::UnknownAccount(_))) => {
+                        Outcome::Refused("unknown_account")
+                    }
+                    Err(error) => refused(error),
+                }
             }
             Step::Deposit {
                 bidder,
