@@ -20,6 +20,8 @@ use sqlx::Connection;
 use tokio::runtime::Runtime;
 
 const BATCH_SIZES: [usize; 3] = [100, 1_000, 4_096];
+/// Rows of the two batches of one iteration of the uneven case.
+const UNEVEN_PAIR_ROWS: usize = 2_000;
 /// Rooms whose rows share one batch, as the journal writer groups them from many rooms.
 const ROOMS: usize = 100;
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -94,8 +96,28 @@ fn bid_row(lot_id: LotId, seq: u64) -> JournalRow {
     }
 }
 
-/// Measures `iterations` commits of `batch` rows each, the rows spread round-robin over
-/// `lots` (each lot's seqs continue from `next_seqs`).
+/// The next `batch` rows, spread round-robin over `lots` (each lot's seqs continue from
+/// `next_seqs`).
+fn next_rows(lots: &[LotId], next_seqs: &mut [u64], batch: usize) -> Vec<JournalRow> {
+    (0..batch)
+        .map(|index| {
+            let room = index % lots.len();
+            next_seqs[room] += 1;
+            bid_row(lots[room], next_seqs[room])
+        })
+        .collect()
+}
+
+async fn timed_commit(store: &dyn Store, rows: &[JournalRow]) -> Duration {
+    let started = Instant::now();
+    store
+        .append_room_events(rows)
+        .await
+        .expect("the batch commits");
+    started.elapsed()
+}
+
+/// Measures `iterations` commits of `batch` rows each.
 async fn commit_batches(
     store: &dyn Store,
     lots: &[LotId],
@@ -105,19 +127,31 @@ async fn commit_batches(
 ) -> Duration {
     let mut elapsed = Duration::ZERO;
     for _ in 0..iterations {
-        let rows: Vec<JournalRow> = (0..batch)
-            .map(|index| {
-                let room = index % lots.len();
-                next_seqs[room] += 1;
-                bid_row(lots[room], next_seqs[room])
-            })
-            .collect();
-        let started = Instant::now();
-        store
-            .append_room_events(&rows)
-            .await
-            .expect("the batch commits");
-        elapsed += started.elapsed();
+        let rows = next_rows(lots, next_seqs, batch);
+        elapsed += timed_commit(store, &rows).await;
+    }
+    elapsed
+}
+
+/// Measures `iterations` pairs of commits of `pair_rows` rows together, split unevenly
+/// (1 to `pair_rows - 1` rows, a different split each time), as the writer's batches vary
+/// in size with the load.
+async fn commit_uneven_batches(
+    store: &dyn Store,
+    lots: &[LotId],
+    next_seqs: &mut [u64],
+    pair_rows: usize,
+    iterations: u64,
+) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    let mut split: usize = 1;
+    for _ in 0..iterations {
+        // A step coprime with `pair_rows - 1` visits every split before repeating one.
+        split = (split + 997) % (pair_rows - 1) + 1;
+        for batch in [split, pair_rows - split] {
+            let rows = next_rows(lots, next_seqs, batch);
+            elapsed += timed_commit(store, &rows).await;
+        }
     }
     elapsed
 }
@@ -148,6 +182,25 @@ fn bench_store(criterion: &mut Criterion, runtime: &Runtime, name: &str, store: 
             );
         }
     }
+    group.throughput(Throughput::Elements(UNEVEN_PAIR_ROWS as u64));
+    group.bench_with_input(
+        BenchmarkId::new(
+            "append_room_events, 100 rooms, uneven batches",
+            UNEVEN_PAIR_ROWS,
+        ),
+        &UNEVEN_PAIR_ROWS,
+        |bencher, &pair_rows| {
+            bencher.iter_custom(|iterations| {
+                runtime.block_on(commit_uneven_batches(
+                    store.as_ref(),
+                    &lots,
+                    &mut next_seqs,
+                    pair_rows,
+                    iterations,
+                ))
+            })
+        },
+    );
     group.finish();
 }
 

@@ -109,6 +109,9 @@ pub trait JournalStore {
 /// SQL both databases accept, shared by the two implementations.
 pub(super) mod ops;
 
+#[cfg(test)]
+mod tests;
+
 pub(super) mod sql {
     pub const COLUMNS: &str = "lot_id, seq, kind, at_ms, account_id, bidder_number, amount, req, state, text, deadline_ms, remaining_ms, extensions";
 
