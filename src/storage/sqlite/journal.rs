@@ -20,8 +20,10 @@ impl JournalStore for SqliteStore {
     async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()> {
         let mut transaction = self.writer.begin().await?;
         for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut insert =
-                QueryBuilder::<Sqlite>::new(format!("INSERT INTO room_events ({}) ", sql::COLUMNS));
+            let mut insert = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT OR FAIL INTO room_events ({}) ",
+                sql::COLUMNS
+            ));
             insert.push_values(chunk, |mut values, row| {
                 values
                     .push_bind(row.lot_id)
@@ -39,6 +41,9 @@ impl JournalStore for SqliteStore {
                     .push_bind(i64::from(row.extensions));
             });
             // A retried batch whose first commit did land must not fail on its own rows.
+            // `OR FAIL` (rather than the default `OR ABORT`) for every other constraint:
+            // a failed statement fails the whole transaction anyway, and without a
+            // constraint that could abort it halfway, SQLite needs no statement journal.
             insert.push(" ON CONFLICT (lot_id, seq) DO NOTHING");
             insert.build().execute(&mut *transaction).await?;
         }
