@@ -106,6 +106,16 @@ pub trait JournalStore {
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>>;
 }
 
+/// The rows sorted by (lot, seq), the order of `room_events`' primary key: each lot's new
+/// rows then go into its index leaf one after another rather than the writer visiting
+/// every room's leaf once per row. A room's own rows keep their order (the sort is stable
+/// and a room hands them over in seq order).
+pub(super) fn in_key_order(rows: &[JournalRow]) -> Vec<&JournalRow> {
+    let mut ordered: Vec<&JournalRow> = rows.iter().collect();
+    ordered.sort_by_key(|row| (row.lot_id, row.seq));
+    ordered
+}
+
 /// SQL both databases accept, shared by the two implementations.
 pub(super) mod ops;
 

@@ -1,51 +1,40 @@
-//! The journal on SQLite: one multi-row INSERT per chunk, one transaction per batch
+//! The journal on SQLite: one transaction per batch, its rows inserted by multi-row INSERTs
 //! (sqlx hands every statement to a worker thread, so one statement per row would cap the
 //! journal near 18k rows/s).
 
+use std::sync::OnceLock;
+
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::Sqlite;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
 
 use crate::storage::journal::ops::Journal;
-use crate::storage::journal::{BidSummary, JournalRow, JournalStore, sql};
+use crate::storage::journal::{BidSummary, JournalRow, JournalStore, in_key_order, sql};
 use crate::storage::{LotId, StoreResult};
 
 use super::SqliteStore;
 
-/// 32,766 bound values a statement ÷ 13 columns, rounded down.
-const ROWS_PER_INSERT: usize = 2_500;
-const _: () = assert!(ROWS_PER_INSERT * sql::COLUMN_COUNT <= 32_766);
+/// The INSERT statements come in power-of-two sizes up to 2^`LARGEST_INSERT_POWER` rows, so
+/// that a batch of any size is written by at most a handful of statements that sqlx has
+/// already prepared: a statement per batch size would parse and compile a new program of
+/// up to 32,500 parameters for nearly every batch (and keep up to 100 of them cached).
+const LARGEST_INSERT_POWER: usize = 10;
+const LARGEST_INSERT_ROWS: usize = 1 << LARGEST_INSERT_POWER;
+/// SQLite allows 32,766 bound values a statement.
+const _: () = assert!(LARGEST_INSERT_ROWS * sql::COLUMN_COUNT <= 32_766);
 
 #[async_trait]
 impl JournalStore for SqliteStore {
     async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()> {
+        let rows_in_key_order = in_key_order(rows);
         let mut transaction = self.writer.begin().await?;
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT OR FAIL INTO room_events ({}) ",
-                sql::COLUMNS
-            ));
-            insert.push_values(chunk, |mut values, row| {
-                values
-                    .push_bind(row.lot_id)
-                    .push_bind(row.seq as i64)
-                    .push_bind(row.kind.as_str())
-                    .push_bind(row.at_ms)
-                    .push_bind(row.account_id)
-                    .push_bind(row.bidder_number.as_deref().map(str::to_owned))
-                    .push_bind(row.amount.map(|amount| amount.to_string()))
-                    .push_bind(row.req.as_deref().map(str::to_owned))
-                    .push_bind(row.state.as_str())
-                    .push_bind(row.text.as_deref().map(str::to_owned))
-                    .push_bind(row.deadline_ms)
-                    .push_bind(row.remaining_ms)
-                    .push_bind(i64::from(row.extensions));
-            });
-            // A retried batch whose first commit did land must not fail on its own rows.
-            // `OR FAIL` (rather than the default `OR ABORT`) for every other constraint:
-            // a failed statement fails the whole transaction anyway, and without a
-            // constraint that could abort it halfway, SQLite needs no statement journal.
-            insert.push(" ON CONFLICT (lot_id, seq) DO NOTHING");
-            insert.build().execute(&mut *transaction).await?;
+        let mut rest = rows_in_key_order.as_slice();
+        while !rest.is_empty() {
+            let power = statement_power(rest.len());
+            let (chunk, after) = rest.split_at(1 << power);
+            insert(power, chunk).execute(&mut *transaction).await?;
+            rest = after;
         }
         Journal::<Sqlite>::update_lot_states(&mut transaction, rows).await?;
         transaction.commit().await?;
@@ -72,4 +61,54 @@ impl JournalStore for SqliteStore {
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
         Journal::accepted_bid_requests(&self.reader, lot).await
     }
+}
+
+/// The largest power of two no greater than `rows` (and than `LARGEST_INSERT_ROWS`).
+fn statement_power(rows: usize) -> usize {
+    debug_assert!(rows > 0);
+    (rows.ilog2() as usize).min(LARGEST_INSERT_POWER)
+}
+
+/// `INSERT` of 2^`power` rows, bound to `chunk`.
+fn insert<'q>(
+    power: usize,
+    chunk: &[&'q JournalRow],
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    debug_assert_eq!(chunk.len(), 1 << power);
+    let mut query = sqlx::query_with(insert_sql(power), SqliteArguments::default());
+    for row in chunk {
+        query = query
+            .bind(row.lot_id)
+            .bind(row.seq as i64)
+            .bind(row.kind.as_str())
+            .bind(row.at_ms)
+            .bind(row.account_id)
+            .bind(row.bidder_number.as_deref())
+            .bind(row.amount.map(|amount| amount.to_string()))
+            .bind(row.req.as_deref())
+            .bind(row.state.as_str())
+            .bind(row.text.as_deref())
+            .bind(row.deadline_ms)
+            .bind(row.remaining_ms)
+            .bind(i64::from(row.extensions));
+    }
+    query
+}
+
+/// The text of the INSERT of 2^`power` rows, built once.
+fn insert_sql(power: usize) -> &'static str {
+    static STATEMENTS: [OnceLock<String>; LARGEST_INSERT_POWER + 1] =
+        [const { OnceLock::new() }; LARGEST_INSERT_POWER + 1];
+    STATEMENTS[power].get_or_init(|| {
+        let row = format!("({})", vec!["?"; sql::COLUMN_COUNT].join(", "));
+        // A retried batch whose first commit did land must not fail on its own rows.
+        // `OR FAIL` (rather than the default `OR ABORT`) for every other constraint: a
+        // failed statement fails the whole transaction anyway, and without a constraint
+        // that could abort it halfway, SQLite needs no statement journal.
+        format!(
+            "INSERT OR FAIL INTO room_events ({}) VALUES {} ON CONFLICT (lot_id, seq) DO NOTHING",
+            sql::COLUMNS,
+            vec![row; 1 << power].join(", ")
+        )
+    })
 }
