@@ -201,7 +201,48 @@ fn bench_store(criterion: &mut Criterion, runtime: &Runtime, name: &str, store: 
             })
         },
     );
+    group.throughput(Throughput::Elements(2 * 1_000));
+    group.bench_function(
+        "append_room_events, 100 rooms, two commits in flight/2x1000",
+        |bencher| {
+            bencher.iter_custom(|iterations| {
+                runtime.block_on(commit_pairs_in_flight(
+                    store.as_ref(),
+                    &lots,
+                    &mut next_seqs,
+                    1_000,
+                    iterations,
+                ))
+            })
+        },
+    );
     group.finish();
+}
+
+/// Measures `iterations` pairs of `batch`-row commits made at the same time, as a writer
+/// that keeps two transactions in flight would (on SQLite's one writer connection they
+/// still take turns).
+async fn commit_pairs_in_flight(
+    store: &dyn Store,
+    lots: &[LotId],
+    next_seqs: &mut [u64],
+    batch: usize,
+    iterations: u64,
+) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    for _ in 0..iterations {
+        let first = next_rows(lots, next_seqs, batch);
+        let second = next_rows(lots, next_seqs, batch);
+        let started = Instant::now();
+        let (first, second) = tokio::join!(
+            store.append_room_events(&first),
+            store.append_room_events(&second)
+        );
+        first.expect("the first batch commits");
+        second.expect("the second batch commits");
+        elapsed += started.elapsed();
+    }
+    elapsed
 }
 
 fn sqlite(criterion: &mut Criterion) {
