@@ -69,18 +69,7 @@ pub struct ServeConfig {
     /// lodged, thousands a second. Off, the route answers 404.
     #[arg(long, env = "BIDROOM_ALLOW_BULK_SEED")]
     pub allow_bulk_seed: bool,
-
-    /// A connection that only listens is written to at most once per this many
-    /// milliseconds: a fast room's events then go out together, one write for many (0:
-    /// every event at once). A connection that is bidding is never held back.
-    #[arg(long, env = "BIDROOM_LISTENER_BATCH_MS", default_value_t = DEFAULT_LISTENER_BATCH_MS)]
-    pub listener_batch_ms: u64,
 }
-
-/// See `ServeConfig::listener_batch_ms` and `crate::limits::LISTENER_QUIET`: 2,000 events/s
-/// to 1,000 watchers become 50,000 writes/s instead of 2,000,000, each event at most 20 ms
-/// later.
-pub const DEFAULT_LISTENER_BATCH_MS: u64 = 20;
 
 impl ServeConfig {
     /// The configuration tests and tools start from: port 0, the given database.
@@ -95,7 +84,6 @@ impl ServeConfig {
             bid_rate_limit: 20,
             session_ttl_secs: 24 * 60 * 60,
             allow_bulk_seed: false,
-            listener_batch_ms: DEFAULT_LISTENER_BATCH_MS,
         }
     }
 }

@@ -26,11 +26,6 @@ pub const ROOM_BROADCAST_CAPACITY: usize = 1024;
 /// Frames a session writes before one flush: one syscall for many small frames.
 pub const MAX_FRAMES_PER_FLUSH: usize = 256;
 
-/// A connection that has sent nothing for this long is only listening (a watcher, or a
-/// bidder between bids), and is written to at most once per `--listener-batch-ms`: an
-/// event after a quiet window still goes out at once.
-pub const LISTENER_QUIET: Duration = Duration::from_secs(1);
-
 /// Commands waiting for a room task. Bids beyond it wait at the sender (backpressure on
 /// the connections that send them), never inside the room.
 pub const ROOM_INBOX_CAPACITY: usize = 4096;

@@ -3,24 +3,21 @@
 //!
 //! Generic over `Sink`/`Stream` so that tests can drive it over channels. Its loop
 //! `select!`s on client frames, answers from rooms, room events and shutdown. Writes are
-//! coalesced: whatever is ready is fed, then flushed once; a connection that is only
-//! listening is flushed at most once per `--listener-batch-ms` (see `crate::limits`).
+//! coalesced: whatever is ready is fed, then flushed once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use crate::http::{AppState, account_for_token};
-use crate::limits::{AUTH_TIMEOUT, LISTENER_QUIET, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH};
+use crate::limits::{AUTH_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH};
 use crate::rooms::{
     CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand, RoomHandle,
 };
@@ -51,8 +48,6 @@ where
             joined: HashMap::new(),
             events: StreamMap::new(),
             state,
-            last_heard: Instant::now(),
-            last_flush: Instant::now(),
         };
         session.serve(socket, answers).await;
     }
@@ -152,9 +147,6 @@ struct Session {
     /// The rooms this connection has joined, with the view it has in each.
     joined: HashMap<LotId, (RoomHandle, View)>,
     events: StreamMap<LotId, BroadcastStream<Arc<RoomFrame>>>,
-    /// When the client last sent a frame: quiet for `LISTENER_QUIET`, it is listening.
-    last_heard: Instant,
-    last_flush: Instant,
 }
 
 /// What ends a session.
@@ -184,18 +176,14 @@ impl Session {
                 }
                 Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
                     match self.event_message(lot, event).await {
-                        Some(message) => {
-                            self.hold_back_if_listening().await;
-                            if self.write(&mut socket, message, &mut answers).await.is_err() {
-                                break Ending::ClientLeft;
-                            }
-                        }
+                        Some(message) => if self.write(&mut socket, message, &mut answers).await.is_err() {
+                            break Ending::ClientLeft;
+                        },
                         None => continue,
                     }
                 }
                 frame = socket.next() => match frame {
                     Some(Ok(Message::Text(_) | Message::Binary(_))) => {
-                        self.last_heard = Instant::now();
                         let frame = frame.and_then(Result::ok).expect("matched a data frame");
                         self.handle_frame(&frame).await;
                     }
@@ -246,22 +234,7 @@ impl Session {
                 written += 1;
             }
         }
-        let flushed = socket.flush().await;
-        self.last_flush = Instant::now();
-        flushed
-    }
-
-    /// A listening connection written to less than a window ago waits for the window to
-    /// end, so that the events coming meanwhile go out in the same write.
-    async fn hold_back_if_listening(&self) {
-        if self.last_heard.elapsed() < LISTENER_QUIET {
-            return;
-        }
-        let window = Duration::from_millis(self.state.config.listener_batch_ms);
-        let window_ends = self.last_flush + window;
-        if Instant::now() < window_ends {
-            tokio::time::sleep_until(window_ends).await;
-        }
+        socket.flush().await
     }
 
     /// A room event as this member sees it; a member that fell behind is resynchronised
