@@ -16,7 +16,8 @@ use crate::storage::dialect::{Column, Dialect};
 use crate::storage::lots::ops::Lots;
 use crate::storage::lots::sql::{ApplicationListingRow, ApplicationRow, LotRow, RosterRow};
 use crate::storage::lots::{Application, DepositStatus, new_bidder_number};
-use crate::storage::money::ops::deposits::Deposits;
+use crate::storage::money::DepositKind;
+use crate::storage::money::ops::deposits::{Deposits, HeldDeposit};
 use crate::storage::{LotId, StoreError, StoreResult};
 
 use super::{SeedBatch, SeededBidder, TOP_UP_REFERENCE_PREFIX};
@@ -132,22 +133,14 @@ where
         })?;
         let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
         DB::apply_ledger(&mut *connection, &freeze, now_ms).await?;
-        sqlx::query(
-            "INSERT INTO deposits (application_id, lot_id, account_id, kind, amount, status,
-                 created_at_ms)
-             VALUES ($1, $2, $3, 'cash', $4, 'held', $5)",
-        )
-        .bind(application.id)
-        .bind(lot_id)
-        .bind(account_id)
-        .bind(DB::money(amount))
-        .bind(now_ms)
-        .execute(&mut *connection)
-        .await?;
-        sqlx::query("UPDATE applications SET deposit_status = 'lodged' WHERE id = $1")
-            .bind(application.id)
-            .execute(&mut *connection)
-            .await?;
+        let held = HeldDeposit {
+            application: application.id,
+            lot: lot_id,
+            account: account_id,
+            kind: DepositKind::Cash,
+            amount,
+        };
+        Deposits::<DB>::hold(&mut *connection, &held, now_ms).await?;
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
+use crate::auction::AccountId;
 use crate::ledger::{DepositContext, DepositRefusal, LedgerTransaction, deposit};
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};
@@ -81,22 +82,14 @@ where
         };
         let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
         DB::apply_ledger(&mut transaction, &freeze, now_ms).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO deposits (application_id, lot_id, account_id, kind, amount, status,
-                 created_at_ms)
-             VALUES ($1, $2, $3, 'cash', $4, 'held', $5) RETURNING id",
-        )
-        .bind(application)
-        .bind(lot_id)
-        .bind(account_id)
-        .bind(DB::money(amount))
-        .bind(now_ms)
-        .fetch_one(&mut *transaction)
-        .await?;
-        sqlx::query("UPDATE applications SET deposit_status = 'lodged' WHERE id = $1")
-            .bind(application)
-            .execute(&mut *transaction)
-            .await?;
+        let held = HeldDeposit {
+            application,
+            lot: lot_id,
+            account: account_id,
+            kind: DepositKind::Cash,
+            amount,
+        };
+        let id = Self::hold(&mut transaction, &held, now_ms).await?;
         let answer = render(&Deposit {
             id,
             application_id: application,
@@ -168,4 +161,41 @@ where
         };
         Ok((lot_id, account_id, context))
     }
+
+    /// Records a held deposit (cash already frozen by the caller, or an accepted
+    /// guarantee) and marks its application's deposit lodged, inside the caller's
+    /// transaction; the deposit's id.
+    pub(in crate::storage) async fn hold(
+        connection: &mut DB::Connection,
+        deposit: &HeldDeposit,
+        now_ms: i64,
+    ) -> StoreResult<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO deposits (application_id, lot_id, account_id, kind, amount, status,
+                 created_at_ms)
+             VALUES ($1, $2, $3, $4, $5, 'held', $6) RETURNING id",
+        )
+        .bind(deposit.application)
+        .bind(deposit.lot)
+        .bind(deposit.account)
+        .bind(deposit.kind.as_str())
+        .bind(DB::money(deposit.amount))
+        .bind(now_ms)
+        .fetch_one(&mut *connection)
+        .await?;
+        sqlx::query("UPDATE applications SET deposit_status = 'lodged' WHERE id = $1")
+            .bind(deposit.application)
+            .execute(&mut *connection)
+            .await?;
+        Ok(id)
+    }
+}
+
+/// A deposit about to be held for an application.
+pub(in crate::storage) struct HeldDeposit {
+    pub application: ApplicationId,
+    pub lot: LotId,
+    pub account: AccountId,
+    pub kind: DepositKind,
+    pub amount: Money,
 }

@@ -7,12 +7,12 @@ use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 use crate::ledger::{DepositRefusal, deposit};
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
-    Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee, check_pending,
-    guarantee_status,
+    DepositKind, Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
+    check_pending, guarantee_status,
 };
 use crate::storage::{ApplicationId, StoreError, StoreResult};
 
-use super::deposits::Deposits;
+use super::deposits::{Deposits, HeldDeposit};
 
 /// Guarantees on database `DB`.
 pub(in crate::storage) struct Guarantees<DB>(PhantomData<DB>);
@@ -124,22 +124,14 @@ where
                 .bind(now_ms)
                 .execute(&mut *transaction)
                 .await?;
-                sqlx::query(
-                    "INSERT INTO deposits (application_id, lot_id, account_id, kind, amount, status,
-                         created_at_ms)
-                     VALUES ($1, $2, $3, 'guarantee', $4, 'held', $5)",
-                )
-                .bind(current.application_id)
-                .bind(lot_id)
-                .bind(account_id)
-                .bind(DB::money(current.amount))
-                .bind(now_ms)
-                .execute(&mut *transaction)
-                .await?;
-                sqlx::query("UPDATE applications SET deposit_status = 'lodged' WHERE id = $1")
-                    .bind(current.application_id)
-                    .execute(&mut *transaction)
-                    .await?;
+                let held = HeldDeposit {
+                    application: current.application_id,
+                    lot: lot_id,
+                    account: account_id,
+                    kind: DepositKind::Guarantee,
+                    amount: current.amount,
+                };
+                Deposits::hold(&mut transaction, &held, now_ms).await?;
             }
         }
         let decided = Self::read(&mut transaction, guarantee).await?;
