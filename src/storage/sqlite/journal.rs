@@ -70,10 +70,7 @@ fn statement_power(rows: usize) -> usize {
 }
 
 /// `INSERT` of 2^`power` rows, bound to `chunk`.
-fn insert<'q>(
-    power: usize,
-    chunk: &[&'q JournalRow],
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+fn insert<'q>(power: usize, chunk: &[&'q JournalRow]) -> Query<'q, Sqlite, SqliteArguments<'q>> {
     debug_assert_eq!(chunk.len(), 1 << power);
     let mut query = sqlx::query_with(insert_sql(power), SqliteArguments::default());
     for row in chunk {
