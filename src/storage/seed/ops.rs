@@ -17,7 +17,7 @@ use crate::storage::lots::ops::Lots;
 use crate::storage::lots::sql::{ApplicationListingRow, ApplicationRow, LotRow, RosterRow};
 use crate::storage::lots::{Application, DepositStatus, new_bidder_number};
 use crate::storage::money::DepositKind;
-use crate::storage::money::ops::deposits::{Deposits, HeldDeposit};
+use crate::storage::money::ops::deposits::{Deposits, NewHold};
 use crate::storage::{LotId, StoreError, StoreResult};
 
 use super::{SeedBatch, SeededBidder, TOP_UP_REFERENCE_PREFIX};
@@ -133,7 +133,7 @@ where
         })?;
         let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
         DB::apply_ledger(&mut *connection, &freeze, now_ms).await?;
-        let held = HeldDeposit {
+        let held = NewHold {
             application: application.id,
             lot: lot_id,
             account: account_id,

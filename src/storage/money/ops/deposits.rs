@@ -82,7 +82,7 @@ where
         };
         let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
         DB::apply_ledger(&mut transaction, &freeze, now_ms).await?;
-        let held = HeldDeposit {
+        let held = NewHold {
             application,
             lot: lot_id,
             account: account_id,
@@ -167,7 +167,7 @@ where
     /// transaction; the deposit's id.
     pub(in crate::storage) async fn hold(
         connection: &mut DB::Connection,
-        deposit: &HeldDeposit,
+        deposit: &NewHold,
         now_ms: i64,
     ) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(
@@ -192,7 +192,7 @@ where
 }
 
 /// A deposit about to be held for an application.
-pub(in crate::storage) struct HeldDeposit {
+pub(in crate::storage) struct NewHold {
     pub application: ApplicationId,
     pub lot: LotId,
     pub account: AccountId,

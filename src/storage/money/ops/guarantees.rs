@@ -12,7 +12,7 @@ use crate::storage::money::{
 };
 use crate::storage::{ApplicationId, StoreError, StoreResult};
 
-use super::deposits::{Deposits, HeldDeposit};
+use super::deposits::{Deposits, NewHold};
 
 /// Guarantees on database `DB`.
 pub(in crate::storage) struct Guarantees<DB>(PhantomData<DB>);
@@ -124,7 +124,7 @@ where
                 .bind(now_ms)
                 .execute(&mut *transaction)
                 .await?;
-                let held = HeldDeposit {
+                let held = NewHold {
                     application: current.application_id,
                     lot: lot_id,
                     account: account_id,
