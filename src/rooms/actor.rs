@@ -29,6 +29,7 @@ use super::LotView;
 use super::command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
 use super::events::{self, EventContext};
 use super::journal::{Journal, JournalBatch};
+use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 /// A bid answer remembered for idempotent replays by (account, req).
@@ -648,21 +649,16 @@ impl RoomTask {
     }
 
     fn settle(&self, closed: ClosedEvent) {
-        let (store, lot, clock) = (self.store.clone(), self.lot, self.clock);
-        tokio::spawn(async move {
-            if let Err(error) = store.settle_closed_lot(lot, &closed, clock.now_ms()).await {
-                tracing::error!(lot, error = ?error, "failed to settle a closed lot");
-            }
-        });
+        settle::spawn(
+            self.store.clone(),
+            self.clock,
+            self.lot,
+            LotEnd::Closed(closed),
+        );
     }
 
     fn release_deposits(&self) {
-        let (store, lot, clock) = (self.store.clone(), self.lot, self.clock);
-        tokio::spawn(async move {
-            if let Err(error) = store.release_lot_deposits(lot, clock.now_ms()).await {
-                tracing::error!(lot, error = ?error, "failed to release the deposits of a cancelled lot");
-            }
-        });
+        settle::spawn(self.store.clone(), self.clock, self.lot, LotEnd::Cancelled);
     }
 }
 

@@ -9,6 +9,7 @@ mod actor;
 mod command;
 mod events;
 mod journal;
+mod settle;
 mod snapshot;
 
 use std::collections::HashMap;
@@ -103,6 +104,7 @@ impl Rooms {
         for lot in store.live_lots().await? {
             rooms.open_room(lot).await?;
         }
+        settle::settle_unsettled(store.as_ref(), clock).await?;
         Ok(rooms)
     }
 

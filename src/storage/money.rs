@@ -13,7 +13,7 @@ mod rows;
 
 use async_trait::async_trait;
 
-use crate::auction::{AccountId, ClosedEvent};
+use crate::auction::{AccountId, ClosedEvent, LotState};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 
@@ -149,6 +149,11 @@ pub trait MoneyStore {
 
     /// After a cancel: releases every deposit of the lot. Doing it again changes nothing.
     async fn release_lot_deposits(&self, lot: LotId, now_ms: i64) -> StoreResult<()>;
+
+    /// Closed or cancelled lots whose end has not moved all their money yet (a deposit
+    /// still held, or a sold lot without its settlement), with their state: what a restart
+    /// settles again.
+    async fn unsettled_lots(&self) -> StoreResult<Vec<(LotId, LotState)>>;
 
     /// The lot's settlement, if it was sold.
     async fn settlement(&self, lot: LotId) -> StoreResult<Option<Settlement>>;

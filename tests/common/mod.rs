@@ -198,6 +198,14 @@ impl TestApp {
         }
     }
 
+    /// Stops the server and hands back its database, for a restart on it.
+    pub async fn stop_keeping_database(mut self) -> TestDatabase {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("the server stops cleanly");
+        }
+        self.database
+    }
+
     /// Sends a request and returns the status and the JSON body (`Value::Null` if empty).
     pub async fn request(
         &self,

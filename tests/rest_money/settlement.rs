@@ -1,5 +1,8 @@
 //! After the close: releases, the winner's deposit applied, payment and default.
 
+use bidroom::auction::LotState;
+use bidroom::money::Money;
+use bidroom::storage::{JournalRow, RoomEventKind};
 use serde_json::{Value, json};
 
 use crate::common::{Db, RegisteredBidder, TestApp, User, in_secs};
@@ -490,4 +493,96 @@ async fn an_unsold_or_unknown_lot_has_no_confirmation(db: Db) {
 on_both_databases!(
     an_unsold_or_unknown_lot_has_no_confirmation,
     super::an_unsold_or_unknown_lot_has_no_confirmation
+);
+
+/// The close or cancel of a lot as its room journals it, without the money that follows.
+fn ended(lot_id: i64, seq: u64, winner: Option<(i64, &str)>, cancelled: bool) -> JournalRow {
+    let now = crate::common::exchange::now_ms();
+    JournalRow {
+        lot_id,
+        seq,
+        kind: if cancelled {
+            RoomEventKind::State
+        } else {
+            RoomEventKind::Closed
+        },
+        at_ms: now,
+        account_id: winner.map(|(account, _)| account),
+        bidder_number: None,
+        amount: winner.map(|(_, price)| Money::parse(price).unwrap()),
+        req: None,
+        state: if cancelled {
+            LotState::Cancelled
+        } else {
+            LotState::Closed
+        },
+        text: match (cancelled, winner) {
+            (true, _) => None,
+            (false, Some(_)) => Some("sold".into()),
+            (false, None) => Some("unsold".into()),
+        },
+        deadline_ms: now,
+        remaining_ms: None,
+        extensions: 0,
+    }
+}
+
+async fn a_start_settles_the_lots_an_interruption_left_unsettled(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let auctioneer = app.create_auctioneer("auct").await;
+    let overrides = json!({ "starts_at": in_secs(3600) });
+    let sold = app
+        .published_lot(&auctioneer.token, overrides.clone())
+        .await;
+    let cancelled = app.published_lot(&auctioneer.token, overrides).await;
+    let mut bidders = Vec::new();
+    for name in ["alice", "bob"] {
+        let user = app.signup_verified_bidder(name).await;
+        app.top_up(&user, "1000.00").await;
+        for lot in [sold, cancelled] {
+            app.eligible_bidder(&auctioneer, lot, user.clone(), None)
+                .await;
+        }
+        bidders.push(user);
+    }
+    let (alice, bob) = (&bidders[0], &bidders[1]);
+    assert_eq!(
+        app.balances(alice).await,
+        ("600.00".into(), "400.00".into())
+    );
+
+    // Both rooms' ends reach the journal, and the server stops before any money moves.
+    let database = app.stop_keeping_database().await;
+    {
+        let store = bidroom::storage::connect(database.url()).await.unwrap();
+        store
+            .append_room_events(&[
+                ended(sold, 1, Some((alice.id, "1500.00")), false),
+                ended(cancelled, 1, None, true),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(store.unsettled_lots().await.unwrap().len(), 2);
+    }
+
+    let app = TestApp::spawn_on(database, |config| config).await;
+    let (status, settlement) = app
+        .get(&format!("/lots/{sold}/settlement"), Some(&alice.token))
+        .await;
+    assert_eq!(status, 200, "{settlement}");
+    assert_eq!(settlement["price"], "1500.00");
+    assert_eq!(settlement["deposit_applied"], "200.00");
+    assert_eq!(settlement["amount_due"], "1315.00");
+    // alice: her deposit for the cancelled lot back, the sold lot's applied.
+    assert_eq!(app.balances(alice).await, ("800.00".into(), "0.00".into()));
+    // bob: both deposits back.
+    assert_eq!(app.balances(bob).await, ("1000.00".into(), "0.00".into()));
+    app.assert_ledger_balanced().await;
+    let store = &app.server.as_ref().unwrap().state.store;
+    assert!(store.unsettled_lots().await.unwrap().is_empty());
+    app.stop().await;
+}
+on_both_databases!(
+    a_start_settles_the_lots_an_interruption_left_unsettled,
+    super::a_start_settles_the_lots_an_interruption_left_unsettled
 );

@@ -5,7 +5,7 @@ pub(super) mod ledger;
 
 use async_trait::async_trait;
 
-use crate::auction::{AccountId, ClosedEvent};
+use crate::auction::{AccountId, ClosedEvent, LotState};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 use crate::storage::money::ops::bank::Bank;
@@ -141,6 +141,10 @@ impl MoneyStore for SqliteStore {
 
     async fn release_lot_deposits(&self, lot: LotId, now_ms: i64) -> StoreResult<()> {
         Settlements::release_lot_deposits(&self.writer, lot, now_ms).await
+    }
+
+    async fn unsettled_lots(&self) -> StoreResult<Vec<(LotId, LotState)>> {
+        Settlements::unsettled_lots(&self.reader).await
     }
 
     async fn settlement(&self, lot: LotId) -> StoreResult<Option<Settlement>> {

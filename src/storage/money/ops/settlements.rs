@@ -4,13 +4,13 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
-use crate::auction::{AccountId, ClosedEvent};
+use crate::auction::{AccountId, ClosedEvent, LotState};
 use crate::ledger::{LedgerTransaction, SettlementTerms};
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
     DepositKind, HeldDeposit, Settlement, check_defaultable, check_payable, deposit_kind,
-    settlement_status, sold_to,
+    lot_state, settlement_status, sold_to,
 };
 use crate::storage::{LotId, StoreError, StoreResult};
 
@@ -219,6 +219,28 @@ where
         .execute(&mut *connection)
         .await?;
         Ok(())
+    }
+
+    /// Ended lots whose money the end has not yet moved: a closed or cancelled lot that
+    /// still holds a deposit, or a sold one without its settlement. (A sold lot's winner
+    /// who lodged a guarantee keeps it held until it pays or defaults; settling such a lot
+    /// again changes nothing.)
+    pub(in crate::storage) async fn unsettled_lots(
+        reader: &Pool<DB>,
+    ) -> StoreResult<Vec<(LotId, LotState)>> {
+        let lots: Vec<(LotId, String)> = sqlx::query_as(
+            "SELECT l.id, l.state FROM lots l
+             WHERE l.state IN ('closed', 'cancelled')
+               AND (EXISTS (SELECT 1 FROM deposits d WHERE d.lot_id = l.id AND d.status = 'held')
+                    OR (l.result = 'sold'
+                        AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.lot_id = l.id)))
+             ORDER BY l.id",
+        )
+        .fetch_all(reader)
+        .await?;
+        lots.into_iter()
+            .map(|(lot, state)| Ok((lot, lot_state(&state)?)))
+            .collect()
     }
 
     pub(in crate::storage) async fn get(

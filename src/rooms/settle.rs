@@ -1,0 +1,87 @@
+//! The money side of a room's end: a closed lot's settlement (deposits released, the
+//! winner's applied, the settlement opened) and a cancelled lot's release of every deposit.
+//!
+//! The room's end is journaled first; its money follows in a task of its own that retries
+//! until the store takes it (each step is idempotent), and a start settles again whatever
+//! a crash or a failure left unsettled, reading the close from the journal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auction::{ClosedEvent, LotState};
+use crate::clock::Clock;
+use crate::storage::{JournalRow, LotId, RoomEventKind, Store, StoreResult};
+
+/// The first wait after a failed attempt; it doubles up to [`MAX_RETRY_WAIT`].
+const FIRST_RETRY_WAIT: Duration = Duration::from_millis(200);
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// How a lot ended, as far as its money is concerned.
+#[derive(Clone, Debug)]
+pub(super) enum LotEnd {
+    Closed(ClosedEvent),
+    Cancelled,
+}
+
+/// Moves the money of the lot's end in the background, retrying until it is done.
+pub(super) fn spawn(store: Arc<dyn Store>, clock: Clock, lot: LotId, end: LotEnd) {
+    tokio::spawn(async move { settle_until_done(store.as_ref(), clock, lot, &end).await });
+}
+
+async fn settle_until_done(store: &dyn Store, clock: Clock, lot: LotId, end: &LotEnd) {
+    let mut wait = FIRST_RETRY_WAIT;
+    loop {
+        match settle(store, clock, lot, end).await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::error!(lot, error = ?error, ?wait, "failed to settle an ended lot; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_RETRY_WAIT);
+            }
+        }
+    }
+}
+
+async fn settle(store: &dyn Store, clock: Clock, lot: LotId, end: &LotEnd) -> StoreResult<()> {
+    match end {
+        LotEnd::Closed(closed) => store.settle_closed_lot(lot, closed, clock.now_ms()).await,
+        LotEnd::Cancelled => store.release_lot_deposits(lot, clock.now_ms()).await,
+    }
+}
+
+/// At start: settles every ended lot whose money did not all move (the server stopped, or
+/// the store failed, between the journaled end and its settlement). The number settled.
+pub(super) async fn settle_unsettled(store: &dyn Store, clock: Clock) -> anyhow::Result<usize> {
+    let unsettled = store.unsettled_lots().await?;
+    for (lot, state) in &unsettled {
+        let end = match state {
+            LotState::Cancelled => LotEnd::Cancelled,
+            _ => {
+                let last = store.recent_room_events(*lot, 1).await?;
+                match last.first().and_then(closed_event) {
+                    Some(closed) => LotEnd::Closed(closed),
+                    None => {
+                        tracing::error!(lot, "a closed lot without its close in the journal");
+                        continue;
+                    }
+                }
+            }
+        };
+        tracing::info!(lot, "settling a lot whose end was not settled");
+        settle(store, clock, *lot, &end).await?;
+    }
+    Ok(unsettled.len())
+}
+
+/// The close a journal row records (a close is a room's last event).
+fn closed_event(row: &JournalRow) -> Option<ClosedEvent> {
+    if row.kind != RoomEventKind::Closed {
+        return None;
+    }
+    Some(ClosedEvent {
+        result: row.result()?,
+        price: row.amount,
+        leader: row.account_id,
+        leader_bidder_number: row.bidder_number.clone(),
+    })
+}
