@@ -1474,6 +1474,10 @@ impl Exchange {
             });
             assert_eq!(stored, expected, "lot {index}'s settlement");
         }
+        let unsettled = self.store.unsettled_lots().await.unwrap();
+        for (lot, _) in &unsettled {
+            assert!(!self.lots.contains(lot), "lot {lot} ended and was settled");
+        }
         let expected_holds = model.holds_by_status();
         for status in ["held", "released", "applied", "forfeited"] {
             let totals = |report: &Reconciliation| {

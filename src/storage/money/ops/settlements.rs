@@ -222,16 +222,20 @@ where
     }
 
     /// Ended lots whose money the end has not yet moved: a closed or cancelled lot that
-    /// still holds a deposit, or a sold one without its settlement. (A sold lot's winner
-    /// who lodged a guarantee keeps it held until it pays or defaults; settling such a lot
-    /// again changes nothing.)
+    /// still holds someone's deposit, or a sold one without its settlement. (A sold lot's
+    /// winner who lodged a guarantee keeps it held until it pays or defaults: that one is
+    /// where it should be.)
     pub(in crate::storage) async fn unsettled_lots(
         reader: &Pool<DB>,
     ) -> StoreResult<Vec<(LotId, LotState)>> {
         let lots: Vec<(LotId, String)> = sqlx::query_as(
             "SELECT l.id, l.state FROM lots l
              WHERE l.state IN ('closed', 'cancelled')
-               AND (EXISTS (SELECT 1 FROM deposits d WHERE d.lot_id = l.id AND d.status = 'held')
+               AND (EXISTS (SELECT 1 FROM deposits d
+                            WHERE d.lot_id = l.id AND d.status = 'held'
+                              AND NOT EXISTS (SELECT 1 FROM settlements s
+                                              WHERE s.lot_id = l.id
+                                                AND s.account_id = d.account_id))
                     OR (l.result = 'sold'
                         AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.lot_id = l.id)))
              ORDER BY l.id",
