@@ -9,15 +9,14 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, FromRow, IntoArguments, Pool};
 
-use crate::ledger::{LedgerTransaction, deposit};
+use crate::ledger::LedgerTransaction;
 use crate::storage::accounts::ops::Accounts;
 use crate::storage::accounts::{AccountRow, CredentialsRow};
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::lots::ops::Lots;
 use crate::storage::lots::sql::{ApplicationListingRow, ApplicationRow, LotRow, RosterRow};
 use crate::storage::lots::{Application, DepositStatus, new_bidder_number};
-use crate::storage::money::DepositKind;
-use crate::storage::money::ops::deposits::{Deposits, NewHold};
+use crate::storage::money::ops::deposits::Deposits;
 use crate::storage::{LotId, StoreError, StoreResult};
 
 use super::{SeedBatch, SeededBidder, TOP_UP_REFERENCE_PREFIX};
@@ -126,21 +125,14 @@ where
         application: &Application,
         now_ms: i64,
     ) -> StoreResult<()> {
-        let (lot_id, account_id, context) =
-            Deposits::<DB>::context(&mut *connection, application.id).await?;
-        let amount = deposit::amount_to_lodge(&context, None, now_ms).map_err(|refusal| {
-            StoreError::conflict(refusal.code(), format!("lot {lot_id}: {refusal}"))
-        })?;
-        let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
-        DB::apply_ledger(&mut *connection, &freeze, now_ms).await?;
-        let held = NewHold {
-            application: application.id,
-            lot: lot_id,
-            account: account_id,
-            kind: DepositKind::Cash,
-            amount,
-        };
-        Deposits::<DB>::hold(&mut *connection, &held, now_ms).await?;
-        Ok(())
+        Deposits::<DB>::freeze(connection, application.id, None, now_ms)
+            .await?
+            .map(|_| ())
+            .map_err(|refusal| {
+                StoreError::conflict(
+                    refusal.code(),
+                    format!("lot {}: {refusal}", application.lot_id),
+                )
+            })
     }
 }

@@ -75,31 +75,11 @@ where
                 replayed: true,
             }));
         }
-        let (lot_id, account_id, context) = Self::context(&mut transaction, application).await?;
-        let amount = match deposit::amount_to_lodge(&context, requested, now_ms) {
-            Ok(amount) => amount,
+        let deposit = match Self::freeze(&mut transaction, application, requested, now_ms).await? {
+            Ok(deposit) => deposit,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
-        DB::apply_ledger(&mut transaction, &freeze, now_ms).await?;
-        let held = NewHold {
-            application,
-            lot: lot_id,
-            account: account_id,
-            kind: DepositKind::Cash,
-            amount,
-        };
-        let id = Self::hold(&mut transaction, &held, now_ms).await?;
-        let answer = render(&Deposit {
-            id,
-            application_id: application,
-            lot_id,
-            account_id,
-            kind: DepositKind::Cash,
-            amount,
-            status: DepositStatus::Held,
-            created_at_ms: now_ms,
-        });
+        let answer = render(&deposit);
         Idempotency::store_answer(&mut transaction, key, &answer).await?;
         transaction.commit().await?;
         Ok(Ok(Recorded {
@@ -160,6 +140,42 @@ where
             wallet_currency,
         };
         Ok((lot_id, account_id, context))
+    }
+
+    /// Freezes a cash deposit for the application by the deposit rules, inside the caller's
+    /// transaction: the `deposit_freeze` ledger transaction and the held deposit; or the
+    /// rule it breaks.
+    pub(in crate::storage) async fn freeze(
+        connection: &mut DB::Connection,
+        application: ApplicationId,
+        requested: Option<Money>,
+        now_ms: i64,
+    ) -> StoreResult<Result<Deposit, DepositRefusal>> {
+        let (lot_id, account_id, context) = Self::context(&mut *connection, application).await?;
+        let amount = match deposit::amount_to_lodge(&context, requested, now_ms) {
+            Ok(amount) => amount,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let freeze = LedgerTransaction::deposit_freeze(account_id, lot_id, amount);
+        DB::apply_ledger(&mut *connection, &freeze, now_ms).await?;
+        let held = NewHold {
+            application,
+            lot: lot_id,
+            account: account_id,
+            kind: DepositKind::Cash,
+            amount,
+        };
+        let id = Self::hold(&mut *connection, &held, now_ms).await?;
+        Ok(Ok(Deposit {
+            id,
+            application_id: application,
+            lot_id,
+            account_id,
+            kind: DepositKind::Cash,
+            amount,
+            status: DepositStatus::Held,
+            created_at_ms: now_ms,
+        }))
     }
 
     /// Records a held deposit (cash already frozen by the caller, or an accepted
