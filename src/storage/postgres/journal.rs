@@ -7,7 +7,6 @@
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
-use rust_decimal::Decimal;
 use sqlx::{PgConnection, Postgres};
 
 use crate::money::Money;
@@ -63,7 +62,7 @@ impl PgStore {
     /// Writes the batch like `append_room_events`, skipping the rows already stored.
     async fn insert_skipping_stored(
         &self,
-        rows: &[JournalRow],
+        batch: &[JournalRow],
         rows_in_key_order: &[&JournalRow],
     ) -> StoreResult<()> {
         let insert = format!(
@@ -72,70 +71,33 @@ impl PgStore {
              ON CONFLICT (lot_id, seq) DO NOTHING",
             sql::COLUMNS
         );
-        let column = |value: fn(&JournalRow) -> i64| -> Vec<i64> {
-            rows_in_key_order.iter().map(|row| value(row)).collect()
-        };
+        let rows = rows_in_key_order;
         let mut transaction = self.pool.begin().await?;
         sqlx::query(&insert)
-            .bind(column(|row| row.lot_id))
-            .bind(column(|row| row.seq as i64))
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.kind.as_str())
-                    .collect::<Vec<&str>>(),
-            )
-            .bind(column(|row| row.at_ms))
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.account_id)
-                    .collect::<Vec<Option<i64>>>(),
-            )
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.bidder_number.as_deref())
-                    .collect::<Vec<Option<&str>>>(),
-            )
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.amount.map(Money::decimal))
-                    .collect::<Vec<Option<Decimal>>>(),
-            )
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.req.as_deref())
-                    .collect::<Vec<Option<&str>>>(),
-            )
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.state.as_str())
-                    .collect::<Vec<&str>>(),
-            )
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.text.as_deref())
-                    .collect::<Vec<Option<&str>>>(),
-            )
-            .bind(column(|row| row.deadline_ms))
-            .bind(
-                rows_in_key_order
-                    .iter()
-                    .map(|row| row.remaining_ms)
-                    .collect::<Vec<Option<i64>>>(),
-            )
-            .bind(column(|row| i64::from(row.extensions)))
+            .bind(column(rows, |row| row.lot_id))
+            .bind(column(rows, |row| row.seq as i64))
+            .bind(column(rows, |row| row.kind.as_str()))
+            .bind(column(rows, |row| row.at_ms))
+            .bind(column(rows, |row| row.account_id))
+            .bind(column(rows, |row| row.bidder_number.as_deref()))
+            .bind(column(rows, |row| row.amount.map(Money::decimal)))
+            .bind(column(rows, |row| row.req.as_deref()))
+            .bind(column(rows, |row| row.state.as_str()))
+            .bind(column(rows, |row| row.text.as_deref()))
+            .bind(column(rows, |row| row.deadline_ms))
+            .bind(column(rows, |row| row.remaining_ms))
+            .bind(column(rows, |row| i64::from(row.extensions)))
             .execute(&mut *transaction)
             .await?;
-        Journal::<Postgres>::update_lot_states(&mut transaction, rows).await?;
+        Journal::<Postgres>::update_lot_states(&mut transaction, batch).await?;
         transaction.commit().await?;
         Ok(())
     }
+}
+
+/// One column of the rows, as the array UNNEST takes.
+fn column<'r, T>(rows: &[&'r JournalRow], value: impl Fn(&'r JournalRow) -> T) -> Vec<T> {
+    rows.iter().map(|row| value(row)).collect()
 }
 
 /// Sends the rows through `COPY ... FROM STDIN` in text format.
