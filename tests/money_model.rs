@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use bidroom::auction::{ClosedEvent, LotState, Rejection, Room, RoomEvent, Sequenced};
+use bidroom::auction::{ClosedEvent, LotState, Room, RoomEvent, Sequenced};
 use bidroom::ledger::{LedgerAccount, Reconciliation};
 use bidroom::money::{AmountError, Money};
 use bidroom::rooms::journal_row;
@@ -1287,7 +1287,7 @@ impl Exchange {
                 let guarantee = NewGuarantee {
                     issuer: "Bank of Testing".to_owned(),
                     number: format!("G-{}", self.guarantees.len()),
-                    amount: model_guarantee_amount(model, lot, covers),
+                    amount: model.guarantee_amount(lot, covers),
                 };
                 let application = self.applications[lot][bidder];
                 match self
@@ -1344,7 +1344,7 @@ impl Exchange {
                         self.record(lot, event, now_ms).await;
                         Outcome::Done
                     }
-                    Err(rejection) => Outcome::Refused(rejection_code(&rejection)),
+                    Err(rejection) => Outcome::Refused(rejection.code()),
                 }
             }
             Step::Close { lot } => {
@@ -1507,10 +1507,6 @@ impl Exchange {
     }
 }
 
-fn model_guarantee_amount(model: &Model, lot: usize, covers: bool) -> Money {
-    model.guarantee_amount(lot, covers)
-}
-
 /// The amount the model bids: the lowest the lot takes now. The model's state is already
 /// the state after the step, so a bid that was accepted has moved the price to it.
 fn model_min_next(model: &Model, lot: usize) -> Money {
@@ -1519,10 +1515,6 @@ fn model_min_next(model: &Model, lot: usize) -> Money {
         (Outcome::Done, Some(price)) => price,
         _ => lot.min_next(),
     }
-}
-
-fn rejection_code(rejection: &Rejection) -> &'static str {
-    rejection.code()
 }
 
 fn refused(error: StoreError) -> Outcome {
