@@ -57,6 +57,14 @@ pub const MAX_REQ_CHARS: usize = 64;
 /// The longest announcement text.
 pub const MAX_ANNOUNCEMENT_CHARS: usize = 2000;
 
+/// The most characters of an auctioneer's reason for a pause, resume or cancel.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// How long a room that the journal refused holds back its own timers (opening, closing)
+/// after it rewinds: an event the journal keeps refusing (another writer holds its seq)
+/// is then tried once a second, not in a loop as fast as the database answers.
+pub const REWOUND_TIMER_PAUSE_MS: i64 = 1_000;
+
 /// How long an ended room (closed or cancelled) stays in memory for late joiners before
 /// its task ends; later joins get a snapshot read from the database.
 pub const ENDED_ROOM_LINGER_MS: i64 = 10 * 60 * 1000;

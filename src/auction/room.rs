@@ -88,6 +88,23 @@ impl Room {
         room
     }
 
+    /// Goes back to an earlier state of this room (what the journal holds, after it refused
+    /// the events applied since), keeping its rules and bidders.
+    pub fn rewind(&mut self, to: RoomRestore) {
+        debug_assert!(
+            to.seq <= self.seq,
+            "a room rewinds only to an earlier event"
+        );
+        self.state = to.state;
+        self.price = to.price;
+        self.leader = to.leader;
+        self.deadline_ms = to.deadline_ms;
+        self.paused_remaining_ms = to.paused_remaining_ms;
+        self.extensions = to.extensions;
+        self.seq = to.seq;
+        self.debug_check_invariants();
+    }
+
     pub fn rules(&self) -> &LotRules {
         &self.rules
     }

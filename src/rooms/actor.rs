@@ -17,7 +17,7 @@ use crate::auction::{
 use crate::clock::Clock;
 use crate::limits::{
     ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, RECENT_BIDS, REMEMBERED_BID_REQUESTS,
-    REPLAY_WINDOW_EVENTS,
+    REPLAY_WINDOW_EVENTS, REWOUND_TIMER_PAUSE_MS,
 };
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{
@@ -28,7 +28,7 @@ use crate::storage::{JournalRow, Lot, LotId, Role, RosterEntry, Store};
 use super::LotView;
 use super::command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
 use super::events::{self, EventContext};
-use super::journal::{Journal, JournalBatch};
+use super::journal::{Durability, Journal, JournalBatch};
 use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
@@ -62,7 +62,11 @@ pub struct RoomTask {
     clock: Clock,
     store: Arc<dyn Store>,
     journal: Journal,
-    committed_tx: mpsc::UnboundedSender<u64>,
+    committed_tx: mpsc::UnboundedSender<Durability>,
+    /// How many times the journal refused this room's events and it rewound.
+    epoch: u64,
+    /// After a rewind, the room's timers wait until then.
+    timers_paused_until_ms: i64,
     unjournaled: Vec<JournalRow>,
     pending: VecDeque<PendingEvent>,
     published: Published,
@@ -100,7 +104,7 @@ impl RoomTask {
         journal: Journal,
     ) -> (
         RoomTask,
-        mpsc::UnboundedReceiver<u64>,
+        mpsc::UnboundedReceiver<Durability>,
         watch::Receiver<LotView>,
     ) {
         let (committed_tx, committed_rx) = mpsc::unbounded_channel();
@@ -132,6 +136,8 @@ impl RoomTask {
             store,
             journal,
             committed_tx,
+            epoch: 0,
+            timers_paused_until_ms: 0,
             unjournaled: Vec::new(),
             pending: VecDeque::new(),
             published,
@@ -160,7 +166,7 @@ impl RoomTask {
     pub async fn run(
         mut self,
         mut inbox: mpsc::Receiver<RoomCommand>,
-        mut committed: mpsc::UnboundedReceiver<u64>,
+        mut committed: mpsc::UnboundedReceiver<Durability>,
     ) {
         let mut presence = tokio::time::interval(PRESENCE_INTERVAL);
         presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -171,7 +177,14 @@ impl RoomTask {
             let wake_at = self.next_wake();
             tokio::select! {
                 biased;
-                Some(seq) = committed.recv() => self.publish_through(seq),
+                Some(notice) = committed.recv() => match notice {
+                    Durability::Committed(seq) => self.publish_through(seq),
+                    Durability::Refused { epoch, from_seq } if epoch == self.epoch => {
+                        self.rewind(from_seq)
+                    }
+                    // Rows applied before the room last rewound: already answered.
+                    Durability::Refused { .. } => {}
+                },
                 command = inbox.recv(), if !self.stopping => match command {
                     Some(command) => {
                         self.handle(command);
@@ -192,7 +205,8 @@ impl RoomTask {
                 let rows = std::mem::take(&mut self.unjournaled);
                 let batch = JournalBatch {
                     rows,
-                    committed: self.committed_tx.clone(),
+                    epoch: self.epoch,
+                    notices: self.committed_tx.clone(),
                 };
                 if self.journal.append(batch).await.is_err() {
                     tracing::error!(lot = self.lot, "the journal has stopped; the room stops");
@@ -211,14 +225,16 @@ impl RoomTask {
     }
 
     fn next_wake(&self) -> Option<Instant> {
-        if let Some(ended_at_ms) = self.ended_at_ms {
-            return Some(self.clock.instant_at(ended_at_ms + ENDED_ROOM_LINGER_MS));
-        }
-        match self.engine.state() {
-            LotState::Published => Some(self.clock.instant_at(self.engine.rules().starts_at_ms)),
-            LotState::Open => Some(self.clock.instant_at(self.engine.deadline_ms())),
-            _ => None,
-        }
+        let wake_ms = match (self.ended_at_ms, self.engine.state()) {
+            (Some(ended_at_ms), _) => ended_at_ms + ENDED_ROOM_LINGER_MS,
+            (None, LotState::Published) => self.engine.rules().starts_at_ms,
+            (None, LotState::Open) => self.engine.deadline_ms(),
+            _ => return None,
+        };
+        Some(
+            self.clock
+                .instant_at(wake_ms.max(self.timers_paused_until_ms)),
+        )
     }
 
     fn on_timer(&mut self) {
@@ -459,6 +475,39 @@ impl RoomTask {
             after,
             waiting,
         });
+    }
+
+    /// The journal refused this room's events from `from_seq` on: none of them, nor any
+    /// later event applied on top of them, will ever be stored. Whoever waits on one hears
+    /// that it was not placed, and the engine goes back to the last durable state, which is
+    /// all that members have seen.
+    fn rewind(&mut self, from_seq: u64) {
+        self.epoch += 1;
+        self.unjournaled.clear();
+        for pending in std::mem::take(&mut self.pending) {
+            debug_assert!(pending.event.seq >= from_seq, "earlier events committed");
+            for waiter in pending.waiting {
+                match waiter {
+                    Waiter::Bid { req, reply } => reply.send(&Answer::Error {
+                        code: "internal",
+                        message: "the bid could not be recorded and was not placed",
+                        req: Some(&req),
+                    }),
+                    Waiter::Control { req, reply } => reply.send(&Answer::Error {
+                        code: "internal",
+                        message: "the command could not be recorded and did not take effect",
+                        req: req.as_ref(),
+                    }),
+                }
+            }
+        }
+        // A refused bid sent again is judged anew.
+        self.answers
+            .retain(|_, answer| !matches!(answer, BidAnswer::Accepted { seq } if *seq >= from_seq));
+        let answers = &self.answers;
+        self.answer_order.retain(|key| answers.contains_key(key));
+        self.engine.rewind(self.published.restore_point());
+        self.timers_paused_until_ms = self.clock.now_ms() + REWOUND_TIMER_PAUSE_MS;
     }
 
     /// The journal made every event up to `seq` durable: publish them in order.

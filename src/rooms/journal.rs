@@ -4,7 +4,15 @@
 //! flight (up to `JOURNAL_MAX_BATCH_ROWS`), writes it in one database transaction, and then
 //! tells each room how far its events are durable. A room acknowledges and broadcasts an
 //! event only after that notice (SPEC §6).
+//!
+//! A database that cannot be reached is waited out: the writer retries until it commits.
+//! A row the database will never take (text it refuses, or a key another writer holds)
+//! must not stall every other room behind it: the writer then looks for the rows at
+//! fault, commits the rest, and tells each room at fault from which seq its events were
+//! refused. Those events, and every later one of the same room that was applied on top of
+//! them, are never acknowledged; the room rewinds to what is durable (see the actor).
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,13 +20,24 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::limits::{JOURNAL_MAX_BATCH_ROWS, JOURNAL_QUEUE_CAPACITY};
-use crate::storage::{JournalRow, Store};
+use crate::storage::{JournalError, JournalRow, LotId, Store};
 
-/// Rows from one room, and where to report that they are durable.
+/// Rows from one room, and where to report how far they are durable.
 pub struct JournalBatch {
     pub rows: Vec<JournalRow>,
-    /// Receives the seq of the batch's last row once it has committed.
-    pub committed: mpsc::UnboundedSender<u64>,
+    /// The room's count of rewinds when it applied these rows: after a refusal, the rows
+    /// the room handed over before it rewound are refused too.
+    pub epoch: u64,
+    pub notices: mpsc::UnboundedSender<Durability>,
+}
+
+/// What the writer tells a room about its rows, in the order it handed them over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Every row up to this seq has committed.
+    Committed(u64),
+    /// The rows from this seq on (of the batches of `epoch`) will never be stored.
+    Refused { epoch: u64, from_seq: u64 },
 }
 
 /// The sending side of the journal. Cheap to clone; the writer ends once every clone has
@@ -47,52 +66,314 @@ impl Journal {
 }
 
 async fn write_batches(store: Arc<dyn Store>, mut batches: mpsc::Receiver<JournalBatch>) {
-    let mut rows = Vec::with_capacity(JOURNAL_MAX_BATCH_ROWS);
-    let mut notices = Vec::new();
+    let mut taken = Vec::new();
+    // The epoch at which each room's rows were last refused.
+    let mut refused_epochs: HashMap<LotId, u64> = HashMap::new();
     while let Some(first) = batches.recv().await {
-        take(first, &mut rows, &mut notices);
-        while rows.len() < JOURNAL_MAX_BATCH_ROWS {
+        taken.push(first);
+        let mut row_count = taken[0].rows.len();
+        while row_count < JOURNAL_MAX_BATCH_ROWS {
             match batches.try_recv() {
-                Ok(batch) => take(batch, &mut rows, &mut notices),
+                Ok(batch) => {
+                    row_count += batch.rows.len();
+                    taken.push(batch);
+                }
                 Err(_) => break,
             }
         }
-        commit(store.as_ref(), &rows).await;
+        // A room's rows applied before it rewound from a refusal are refused unwritten.
+        let (stale, live): (Vec<JournalBatch>, Vec<JournalBatch>) =
+            taken.drain(..).partition(|batch| {
+                batch.rows.first().is_some_and(|row| {
+                    refused_epochs
+                        .get(&row.lot_id)
+                        .is_some_and(|&epoch| batch.epoch <= epoch)
+                })
+            });
+        let rows: Vec<JournalRow> = live.iter().flat_map(|batch| batch.rows.clone()).collect();
         metrics::counter!("bidroom_journal_rows_total").increment(rows.len() as u64);
         metrics::histogram!("bidroom_journal_batch_rows").record(rows.len() as f64);
-        for (committed, seq) in notices.drain(..) {
-            // A room that has gone away no longer needs the notice.
-            let _ = committed.send(seq);
+        let refused = commit(store.as_ref(), rows).await;
+        for batch in &live {
+            let Some(lot) = batch.rows.first().map(|row| row.lot_id) else {
+                continue;
+            };
+            if refused.contains_key(&lot) {
+                refused_epochs.insert(lot, batch.epoch);
+            }
+            notify(batch, refused.get(&lot).copied());
         }
-        rows.clear();
+        for batch in &stale {
+            notify(batch, batch.rows.first().map(|row| row.seq));
+        }
     }
 }
 
-fn take(
-    batch: JournalBatch,
-    rows: &mut Vec<JournalRow>,
-    notices: &mut Vec<(mpsc::UnboundedSender<u64>, u64)>,
-) {
-    if let Some(last) = batch.rows.last() {
-        notices.push((batch.committed, last.seq));
-        rows.extend(batch.rows);
+/// Tells a room how far its batch is durable, given the first seq of its lot the writer
+/// refused (if any).
+fn notify(batch: &JournalBatch, refused_from: Option<u64>) {
+    let (Some(first), Some(last)) = (batch.rows.first(), batch.rows.last()) else {
+        return;
+    };
+    // A room that has gone away no longer needs the notice.
+    match refused_from {
+        Some(from_seq) if from_seq <= last.seq => {
+            if from_seq > first.seq {
+                let _ = batch.notices.send(Durability::Committed(from_seq - 1));
+            }
+            let _ = batch.notices.send(Durability::Refused {
+                epoch: batch.epoch,
+                from_seq: from_seq.max(first.seq),
+            });
+        }
+        _ => {
+            let _ = batch.notices.send(Durability::Committed(last.seq));
+        }
     }
 }
 
-/// Commits the rows, retrying until the database takes them: an event that was applied in
-/// a room must become durable before anyone hears of it, so the writer waits out a
-/// database outage (rooms meanwhile queue up behind it) rather than drop anything.
-async fn commit(store: &dyn Store, rows: &[JournalRow]) {
+/// Commits the rows and answers, for each lot with a row the database refuses, the first
+/// refused seq (none of that lot's rows from it on are stored; every other row is).
+async fn commit(store: &dyn Store, rows: Vec<JournalRow>) -> HashMap<LotId, u64> {
+    if rows.is_empty() || commit_whole(store, &rows).await.is_ok() {
+        return HashMap::new();
+    }
+    metrics::counter!("bidroom_journal_refused_batches_total").increment(1);
+    // Rare: look for the rows at fault, lot by lot, halving the lots that fail together.
+    let mut by_lot: BTreeMap<LotId, Vec<JournalRow>> = BTreeMap::new();
+    for row in rows {
+        by_lot.entry(row.lot_id).or_default().push(row);
+    }
+    let mut refused = HashMap::new();
+    let mut failing: Vec<Vec<Vec<JournalRow>>> = vec![by_lot.into_values().collect()];
+    while let Some(mut lots) = failing.pop() {
+        if lots.len() == 1 {
+            let rows = lots.pop().expect("one lot");
+            let seq = first_refused_seq(store, &rows).await;
+            tracing::error!(
+                lot = rows[0].lot_id,
+                seq,
+                "the journal refused a room's events"
+            );
+            metrics::counter!("bidroom_journal_refused_rooms_total").increment(1);
+            refused.insert(rows[0].lot_id, seq);
+            continue;
+        }
+        let second = lots.split_off(lots.len() / 2);
+        for half in [lots, second] {
+            let rows: Vec<JournalRow> = half.iter().flatten().cloned().collect();
+            if commit_whole(store, &rows).await.is_err() {
+                failing.push(half);
+            }
+        }
+    }
+    refused
+}
+
+/// One lot's rows, in seq order, that the database refuses when written together: commits
+/// the longest prefix it takes and answers the seq of the first row it refuses. (What the
+/// database refuses is a row for what it holds, so of two halves that fail together, the
+/// first that fails alone holds it, or else the second does.)
+async fn first_refused_seq(store: &dyn Store, rows: &[JournalRow]) -> u64 {
+    // rows[..committed] are stored; rows[committed..failing] fail when written together.
+    let mut committed = 0;
+    let mut failing = rows.len();
+    while failing - committed > 1 {
+        let middle = committed + (failing - committed) / 2;
+        match commit_whole(store, &rows[committed..middle]).await {
+            Ok(()) => committed = middle,
+            Err(Refused) => failing = middle,
+        }
+    }
+    rows[committed].seq
+}
+
+/// The database refuses a row of the rows written.
+struct Refused;
+
+/// Commits the rows as one transaction, retrying until the database takes them or refuses
+/// a row: an event that was applied in a room must become durable before anyone hears of
+/// it, so the writer waits out a database outage (rooms meanwhile queue up behind it)
+/// rather than drop anything.
+async fn commit_whole(store: &dyn Store, rows: &[JournalRow]) -> Result<(), Refused> {
     let mut backoff = Duration::from_millis(10);
     loop {
         match store.append_room_events(rows).await {
-            Ok(()) => return,
-            Err(error) => {
+            Ok(()) => return Ok(()),
+            Err(JournalError::Refused(reason)) => {
+                tracing::warn!(%reason, rows = rows.len(), "the database refuses a journal row");
+                return Err(Refused);
+            }
+            Err(JournalError::Unavailable(error)) => {
                 tracing::error!(error = ?error, rows = rows.len(), "failed to journal room events; retrying");
                 metrics::counter!("bidroom_journal_failures_total").increment(1);
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auction::LotState;
+    use crate::money::Money;
+    use crate::storage::RoomEventKind;
+    use crate::storage::testing::TestStore;
+
+    fn bid(lot_id: LotId, seq: u64, account: i64) -> JournalRow {
+        JournalRow {
+            lot_id,
+            seq,
+            kind: RoomEventKind::Bid,
+            at_ms: 1_800_000_000_000 + seq as i64,
+            account_id: Some(account),
+            bidder_number: Some(Arc::from("0427")),
+            amount: Some(Money::parse(&format!("{}.00", seq * 100)).expect("an amount")),
+            req: Some(Arc::from(format!("req-{seq}").as_str())),
+            state: LotState::Open,
+            text: None,
+            deadline_ms: 1_800_000_060_000,
+            remaining_ms: None,
+            extensions: 0,
+        }
+    }
+
+    fn batch(
+        rows: Vec<JournalRow>,
+        epoch: u64,
+    ) -> (JournalBatch, mpsc::UnboundedReceiver<Durability>) {
+        let (notices, received) = mpsc::unbounded_channel();
+        (
+            JournalBatch {
+                rows,
+                epoch,
+                notices,
+            },
+            received,
+        )
+    }
+
+    async fn notices(
+        received: &mut mpsc::UnboundedReceiver<Durability>,
+        count: usize,
+    ) -> Vec<Durability> {
+        let mut notices = Vec::new();
+        for _ in 0..count {
+            notices.push(received.recv().await.expect("a notice"));
+        }
+        notices
+    }
+
+    /// Lot 1's seq 2 is held by another writer: lot 1 commits through seq 1 and is refused
+    /// from seq 2 (and so is its batch handed over before it rewound), and lot 2 commits
+    /// whole.
+    async fn check_a_refused_row_stalls_no_other_room(store: Arc<dyn Store>) {
+        store
+            .append_room_events(&[bid(1, 2, 99)])
+            .await
+            .expect("the other writer's row");
+        let (journal, writer) = Journal::start(store.clone());
+        let (first, mut lot_1) = batch(vec![bid(1, 1, 7), bid(1, 2, 7), bid(1, 3, 7)], 0);
+        let (other_room, mut lot_2) = batch(vec![bid(2, 1, 7), bid(2, 2, 8)], 0);
+        let (stale, mut lot_1_stale) = batch(vec![bid(1, 4, 8)], 0);
+        for batch in [first, other_room, stale] {
+            journal.append(batch).await.expect("the writer runs");
+        }
+        assert_eq!(
+            notices(&mut lot_1, 2).await,
+            [
+                Durability::Committed(1),
+                Durability::Refused {
+                    epoch: 0,
+                    from_seq: 2
+                }
+            ]
+        );
+        assert_eq!(notices(&mut lot_2, 1).await, [Durability::Committed(2)]);
+        assert_eq!(
+            notices(&mut lot_1_stale, 1).await,
+            [Durability::Refused {
+                epoch: 0,
+                from_seq: 4
+            }]
+        );
+        // The room rewound to seq 1: its next event is seq 2 again, still the other
+        // writer's, so it is refused again rather than ever acknowledged.
+        let (rewound, mut lot_1_rewound) = batch(vec![bid(1, 2, 7)], 1);
+        journal.append(rewound).await.expect("the writer runs");
+        assert_eq!(
+            notices(&mut lot_1_rewound, 1).await,
+            [Durability::Refused {
+                epoch: 1,
+                from_seq: 2
+            }]
+        );
+        drop(journal);
+        writer.await.expect("the writer ends");
+
+        let stored = |lot| {
+            let store = store.clone();
+            async move {
+                store
+                    .recent_room_events(lot, 10)
+                    .await
+                    .expect("the journal reads")
+                    .into_iter()
+                    .map(|row| (row.seq, row.account_id))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(stored(1).await, [(1, Some(7)), (2, Some(99))]);
+        assert_eq!(stored(2).await, [(1, Some(7)), (2, Some(8))]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_row_stalls_no_other_room_on_sqlite() {
+        let test_store = TestStore::sqlite().await;
+        check_a_refused_row_stalls_no_other_room(test_store.store.clone()).await;
+        test_store.finish().await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_row_stalls_no_other_room_on_postgres() {
+        let test_store = TestStore::postgres().await;
+        check_a_refused_row_stalls_no_other_room(test_store.store.clone()).await;
+        test_store.finish().await;
+    }
+
+    /// A bid whose text PostgreSQL cannot store (a NUL) is refused alone; the rows of every
+    /// other room in the same group commit are stored.
+    #[tokio::test]
+    async fn text_postgres_cannot_store_is_refused_and_the_rest_commits() {
+        let test_store = TestStore::postgres().await;
+        let store = test_store.store.clone();
+        let (journal, writer) = Journal::start(store.clone());
+        let poisoned = JournalRow {
+            req: Some(Arc::from("a\0b")),
+            ..bid(1, 2, 7)
+        };
+        let (first, mut lot_1) = batch(vec![bid(1, 1, 7), poisoned], 0);
+        let (other_room, mut lot_2) = batch(vec![bid(2, 1, 8)], 0);
+        journal.append(first).await.expect("the writer runs");
+        journal.append(other_room).await.expect("the writer runs");
+        assert_eq!(
+            notices(&mut lot_1, 2).await,
+            [
+                Durability::Committed(1),
+                Durability::Refused {
+                    epoch: 0,
+                    from_seq: 2
+                }
+            ]
+        );
+        assert_eq!(notices(&mut lot_2, 1).await, [Durability::Committed(1)]);
+        drop(journal);
+        writer.await.expect("the writer ends");
+        assert_eq!(store.recent_room_events(1, 10).await.unwrap().len(), 1);
+        assert_eq!(store.recent_room_events(2, 10).await.unwrap().len(), 1);
+        drop(store);
+        test_store.finish().await;
     }
 }

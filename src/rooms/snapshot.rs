@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::auction::{AccountId, Bidder, Eligibility, LotResult, LotRules, LotState, Phase, Room};
+use crate::auction::{
+    AccountId, Bidder, Eligibility, LotResult, LotRules, LotState, Phase, Room, RoomRestore,
+};
 use crate::money::Money;
 use crate::realtime::protocol::{BidView, Req, Snapshot, You};
 use crate::storage::LotId;
@@ -44,6 +46,19 @@ impl Published {
 }
 
 impl Published {
+    /// The engine's state at this point, to rewind it here.
+    pub fn restore_point(&self) -> RoomRestore {
+        RoomRestore {
+            state: self.state,
+            price: self.price,
+            leader: self.leader,
+            extensions: self.extensions,
+            deadline_ms: self.deadline_ms,
+            paused_remaining_ms: self.remaining_ms,
+            seq: self.seq,
+        }
+    }
+
     /// What REST shows of the room.
     pub fn view(&self, bid_count: u64) -> LotView {
         LotView {

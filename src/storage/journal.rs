@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::auction::{AccountId, LotResult, LotState};
 use crate::money::Money;
 
-use super::{LotId, StoreResult};
+use super::{LotId, StoreError, StoreResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoomEventKind {
@@ -80,13 +80,34 @@ pub struct BidSummary {
     pub last_event: Option<JournalRow>,
 }
 
+/// Why a batch of room events was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// A row of the batch can never be written: the database refuses what it holds (a
+    /// character it cannot store, a constraint), or a row with its key is stored already
+    /// that is not the same event (another writer's). Retrying the same batch cannot help;
+    /// the batch's other rows may still be written without it.
+    #[error("the database refuses a row of the batch: {0}")]
+    Refused(String),
+    /// The database could not be reached or failed: the same batch may commit later.
+    #[error(transparent)]
+    Unavailable(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for JournalError {
+    fn from(error: sqlx::Error) -> JournalError {
+        JournalError::Unavailable(error.into())
+    }
+}
+
 #[async_trait]
 pub trait JournalStore {
     /// Writes a batch of room events, from any number of rooms, in one transaction with
     /// one multi-row insert per statement-size chunk, and records each room's new state
-    /// on its lot. Rows already stored (a retry of a batch whose commit did land) are
-    /// skipped, so a retry is safe.
-    async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()>;
+    /// on its lot. A row whose key is stored already is skipped only when the stored row
+    /// is the same event (a retry of a batch whose commit did land), so a retry is safe and
+    /// another writer's row is never taken for ours: that is [`JournalError::Refused`].
+    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError>;
 
     /// The lot's last `limit` events, oldest first.
     async fn recent_room_events(&self, lot: LotId, limit: u32) -> StoreResult<Vec<JournalRow>>;
@@ -150,6 +171,10 @@ pub(super) mod sql {
 
     pub fn last_event() -> String {
         format!("SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 ORDER BY seq DESC LIMIT 1")
+    }
+
+    pub fn stored_event() -> String {
+        format!("SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND seq = $2")
     }
 
     pub const BID_COUNT: &str =

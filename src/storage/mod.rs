@@ -19,13 +19,15 @@ pub mod money;
 pub mod postgres;
 pub mod seed;
 pub mod sqlite;
+#[cfg(test)]
+pub mod testing;
 
 use std::sync::Arc;
 
 use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, Role};
-pub use journal::{BidSummary, JournalRow, JournalStore, RoomEventKind};
+pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 pub use seed::SeedStore;

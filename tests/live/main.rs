@@ -6,4 +6,5 @@ mod common;
 mod closes;
 mod lifecycle;
 mod rules;
+mod two_servers;
 mod wire;

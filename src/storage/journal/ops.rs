@@ -10,7 +10,7 @@ use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Row};
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::{LotId, StoreResult};
 
-use super::{BidSummary, JournalRow, sql};
+use super::{BidSummary, JournalError, JournalRow, sql};
 
 /// The journal on database `DB`.
 pub(in crate::storage) struct Journal<DB>(PhantomData<DB>);
@@ -41,6 +41,30 @@ where
                     .bind(row.lot_id)
                     .execute(&mut *connection)
                     .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Proves that every row of `rows` is stored as it is, inside the caller's transaction
+    /// that inserted them skipping the keys already stored: a skipped row must be the same
+    /// event (our own retried batch), never another writer's row with the same key.
+    pub(in crate::storage) async fn check_stored_as_given(
+        connection: &mut DB::Connection,
+        rows: &[&JournalRow],
+    ) -> Result<(), JournalError> {
+        for row in rows {
+            let stored = sqlx::query(&sql::stored_event())
+                .bind(row.lot_id)
+                .bind(row.seq as i64)
+                .fetch_optional(&mut *connection)
+                .await?;
+            let stored = stored.as_ref().map(Self::decode).transpose()?;
+            if stored.as_ref() != Some(*row) {
+                return Err(JournalError::Refused(format!(
+                    "lot {} already has another event with seq {}",
+                    row.lot_id, row.seq
+                )));
             }
         }
         Ok(())

@@ -1,16 +1,13 @@
 //! The group commit's contract on both databases: rows come back as written (free text
 //! included), and a batch retried after its commit did land neither fails nor duplicates.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-
-use sqlx::Connection;
-
 use crate::auction::LotState;
 use crate::money::Money;
-use crate::storage::{self, LotId, Store};
+use crate::storage::testing::TestStore;
+use crate::storage::{LotId, Store};
+use std::sync::Arc;
 
-use super::{JournalRow, RoomEventKind};
+use super::{JournalError, JournalRow, RoomEventKind};
 
 const NOW_MS: i64 = 1_800_000_000_000;
 
@@ -93,43 +90,60 @@ async fn check_retries_and_round_trips(store: &dyn Store) {
     }
 }
 
-#[tokio::test]
-async fn a_retried_batch_is_stored_once_on_sqlite() {
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}", directory.path().join("journal.db").display());
-    let store = storage::connect(&url)
+/// A stored row is skipped only when it is the same event: another writer's row with the
+/// same key refuses the batch, and none of the batch is stored.
+async fn check_another_writers_row_is_not_taken_for_ours(store: &dyn Store) {
+    let ours = bid(1, 1);
+    let theirs = JournalRow {
+        account_id: Some(8),
+        req: Some(Arc::from("their-req")),
+        ..bid(1, 1)
+    };
+    store
+        .append_room_events(std::slice::from_ref(&theirs))
         .await
-        .expect("the SQLite store opens");
-    check_retries_and_round_trips(store.as_ref()).await;
+        .expect("their row commits");
+    let refused = store.append_room_events(&[bid(2, 1), ours]).await;
+    assert!(
+        matches!(refused, Err(JournalError::Refused(_))),
+        "another event under our key refuses the batch: {refused:?}"
+    );
+    assert_eq!(store.recent_room_events(1, 10).await.unwrap(), vec![theirs]);
+    assert_eq!(
+        store.recent_room_events(2, 10).await.unwrap(),
+        vec![],
+        "nothing of the batch"
+    );
+}
+
+async fn check_each_database(check: impl AsyncFn(&dyn Store)) {
+    for test_store in [TestStore::sqlite().await, TestStore::postgres().await] {
+        check(test_store.store.as_ref()).await;
+        test_store.finish().await;
+    }
 }
 
 #[tokio::test]
-async fn a_retried_batch_is_stored_once_on_postgres() {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let admin_url = std::env::var("BIDROOM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!(
-        "bidroom_journal_test_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
+async fn a_retried_batch_is_stored_once() {
+    check_each_database(check_retries_and_round_trips).await;
+}
+
+#[tokio::test]
+async fn another_writers_row_is_never_taken_for_ours() {
+    check_each_database(check_another_writers_row_is_not_taken_for_ours).await;
+}
+
+#[tokio::test]
+async fn postgres_refuses_a_nul_character_as_a_row_fault_not_an_outage() {
+    let test_store = TestStore::postgres().await;
+    let row = JournalRow {
+        req: Some(Arc::from("nul\0here")),
+        ..bid(1, 1)
+    };
+    let refused = test_store.store.append_room_events(&[row]).await;
+    assert!(
+        matches!(refused, Err(JournalError::Refused(_))),
+        "a NUL in text is the row's fault: {refused:?}"
     );
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("PostgreSQL is reachable");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("a test database");
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(base, _)| base);
-    let store = storage::connect(&format!("{base}/{name}"))
-        .await
-        .expect("the PostgreSQL store opens");
-    check_retries_and_round_trips(store.as_ref()).await;
-    drop(store);
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .expect("the test database drops");
+    test_store.finish().await;
 }

@@ -11,25 +11,28 @@ use sqlx::{PgConnection, Postgres};
 
 use crate::money::Money;
 use crate::storage::journal::ops::Journal;
-use crate::storage::journal::{BidSummary, JournalRow, JournalStore, in_key_order, sql};
+use crate::storage::journal::{
+    BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
+};
 use crate::storage::{LotId, StoreResult};
 
 use super::PgStore;
 
 #[async_trait]
 impl JournalStore for PgStore {
-    async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()> {
+    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
         let rows_in_key_order = in_key_order(rows);
         let mut transaction = self.pool.begin().await?;
         match copy_rows(&mut transaction, &rows_in_key_order).await {
             Ok(()) => {}
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                // Rows of the batch are stored already: this is a retry of a batch whose
-                // commit did land. The INSERT skips them.
+                // Rows of the batch are stored already: a retry of a batch whose commit
+                // did land, or another writer's rows. The INSERT skips the stored keys and
+                // then proves they hold our own rows.
                 transaction.rollback().await?;
                 return self.insert_skipping_stored(rows, &rows_in_key_order).await;
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(refusal(error)),
         }
         Journal::<Postgres>::update_lot_states(&mut transaction, rows).await?;
         transaction.commit().await?;
@@ -64,7 +67,7 @@ impl PgStore {
         &self,
         batch: &[JournalRow],
         rows_in_key_order: &[&JournalRow],
-    ) -> StoreResult<()> {
+    ) -> Result<(), JournalError> {
         let insert = format!(
             "INSERT INTO room_events ({}) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], \
              $5::BIGINT[], $6::TEXT[], $7::NUMERIC[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::BIGINT[], $12::BIGINT[], $13::BIGINT[]) \
@@ -73,7 +76,7 @@ impl PgStore {
         );
         let rows = rows_in_key_order;
         let mut transaction = self.pool.begin().await?;
-        sqlx::query(&insert)
+        let inserted = sqlx::query(&insert)
             .bind(column(rows, |row| row.lot_id))
             .bind(column(rows, |row| row.seq as i64))
             .bind(column(rows, |row| row.kind.as_str()))
@@ -88,11 +91,32 @@ impl PgStore {
             .bind(column(rows, |row| row.remaining_ms))
             .bind(column(rows, |row| i64::from(row.extensions)))
             .execute(&mut *transaction)
-            .await?;
+            .await
+            .map_err(refusal)?
+            .rows_affected();
+        if inserted < rows.len() as u64 {
+            Journal::<Postgres>::check_stored_as_given(&mut transaction, rows).await?;
+        }
         Journal::<Postgres>::update_lot_states(&mut transaction, batch).await?;
         transaction.commit().await?;
         Ok(())
     }
+}
+
+/// A failed write: refused for what a row holds (SQLSTATE classes 22, data exceptions such
+/// as a NUL character in text; 23, integrity constraints; 54, program limits), or a failure
+/// of the database or the connection that a retry may get past.
+fn refusal(error: sqlx::Error) -> JournalError {
+    if let sqlx::Error::Database(database) = &error
+        && database.code().is_some_and(|code| {
+            ["22", "23", "54"]
+                .iter()
+                .any(|class| code.starts_with(class))
+        })
+    {
+        return JournalError::Refused(database.message().to_owned());
+    }
+    error.into()
 }
 
 /// One column of the rows, as the array UNNEST takes.

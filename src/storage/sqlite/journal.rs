@@ -10,7 +10,9 @@ use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 
 use crate::storage::journal::ops::Journal;
-use crate::storage::journal::{BidSummary, JournalRow, JournalStore, in_key_order, sql};
+use crate::storage::journal::{
+    BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
+};
 use crate::storage::{LotId, StoreResult};
 
 use super::SqliteStore;
@@ -26,14 +28,22 @@ const _: () = assert!(LARGEST_INSERT_ROWS * sql::COLUMN_COUNT <= 32_766);
 
 #[async_trait]
 impl JournalStore for SqliteStore {
-    async fn append_room_events(&self, rows: &[JournalRow]) -> StoreResult<()> {
+    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
         let rows_in_key_order = in_key_order(rows);
         let mut transaction = self.writer.begin().await?;
         let mut rest = rows_in_key_order.as_slice();
         while !rest.is_empty() {
             let power = statement_power(rest.len());
             let (chunk, after) = rest.split_at(1 << power);
-            insert(power, chunk).execute(&mut *transaction).await?;
+            let inserted = insert(power, chunk)
+                .execute(&mut *transaction)
+                .await
+                .map_err(refusal)?
+                .rows_affected();
+            if inserted < chunk.len() as u64 {
+                // Some keys were stored already: only our own retried rows may be skipped.
+                Journal::<Sqlite>::check_stored_as_given(&mut transaction, chunk).await?;
+            }
             rest = after;
         }
         Journal::<Sqlite>::update_lot_states(&mut transaction, rows).await?;
@@ -61,6 +71,23 @@ impl JournalStore for SqliteStore {
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
         Journal::accepted_bid_requests(&self.reader, lot).await
     }
+}
+
+/// A failed insert: refused for what a row holds (a constraint, a value SQLite cannot
+/// take), or a failure of the database itself that a retry may get past.
+fn refusal(error: sqlx::Error) -> JournalError {
+    // SQLite's primary result codes (the low byte of an extended code).
+    const TOOBIG: i32 = 18;
+    const CONSTRAINT: i32 = 19;
+    const MISMATCH: i32 = 20;
+    const RANGE: i32 = 25;
+    if let sqlx::Error::Database(database) = &error {
+        let code = database.code().and_then(|code| code.parse::<i32>().ok());
+        if code.is_some_and(|code| matches!(code & 0xff, TOOBIG | CONSTRAINT | MISMATCH | RANGE)) {
+            return JournalError::Refused(database.message().to_owned());
+        }
+    }
+    error.into()
 }
 
 /// The largest power of two no greater than `rows` (and than `LARGEST_INSERT_ROWS`).

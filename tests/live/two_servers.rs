@@ -1,0 +1,74 @@
+//! Two servers pointed at one PostgreSQL database, both running a lot's room (the second
+//! started after the lot was published, as in a rolling deploy): the journal never takes
+//! one server's event for the other's, so every bid either server acknowledged is in the
+//! journal as acknowledged, and no seq is acknowledged twice.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use crate::common::ws::{Wire, WsClient};
+use crate::common::{Db, TestApp, test_config};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_never_acknowledge_a_bid_the_journal_lacks() {
+    let app = TestApp::spawn(Db::Postgres).await;
+    let lot = app.live_lot("twin", json!({}), &[None, None], None).await;
+    let second = bidroom::server::start(test_config(app.database.url()))
+        .await
+        .expect("the second server starts");
+    let second_ws_url = format!("ws://{}/ws", second.local_addr);
+    app.wait_until_open(&lot).await;
+
+    let mut on_first = app.bidder_client(&lot.bidders[0], Wire::Json).await;
+    let mut on_second =
+        WsClient::signed_in(&second_ws_url, &lot.bidders[1].user.token, Wire::Json).await;
+    let mut acknowledged: Vec<Value> = Vec::new();
+    for round in 0..6 {
+        for (index, client) in [&mut on_first, &mut on_second].into_iter().enumerate() {
+            let amount = format!("{}.00", 1000 + 100 * (2 * round + index));
+            let answer = client
+                .bid(lot.id, &amount, &format!("twin-{round}-{index}"))
+                .await;
+            if answer["type"] == "accepted" {
+                acknowledged.push(answer);
+            }
+        }
+    }
+    assert!(!acknowledged.is_empty(), "the room that opened takes bids");
+
+    let (status, bids) = app
+        .get(
+            &format!("/lots/{}/bids", lot.id),
+            Some(&lot.auctioneer.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{bids}");
+    let journaled: HashMap<u64, (Value, Value)> = bids
+        .as_array()
+        .expect("a list of bids")
+        .iter()
+        .map(|bid| {
+            (
+                bid["seq"].as_u64().expect("a seq"),
+                (bid["amount"].clone(), bid["bidder"].clone()),
+            )
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for answer in &acknowledged {
+        let seq = answer["seq"].as_u64().expect("a seq");
+        seqs.push(seq);
+        assert_eq!(
+            journaled.get(&seq),
+            Some(&(answer["amount"].clone(), answer["bidder"].clone())),
+            "an acknowledged bid is in the journal as acknowledged: {answer}, journal {bids}"
+        );
+    }
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), acknowledged.len(), "no seq acknowledged twice");
+
+    second.stop().await.expect("the second server stops");
+    app.stop().await;
+}
