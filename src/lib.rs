@@ -8,6 +8,7 @@
 //! - [`rooms`]: one tokio task per live lot, their registry, and the group-commit journal.
 //! - [`realtime`]: the WebSocket protocol (SPEC §4).
 //! - [`http`]: the REST API (SPEC §5) and the router.
+//! - [`text`]: what client text may hold, checked at the edge (SPEC §8).
 //! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock.
 #![forbid(unsafe_code)]
 
@@ -24,4 +25,5 @@ pub mod rooms;
 pub mod security;
 pub mod server;
 pub mod storage;
+pub mod text;
 pub mod time_format;

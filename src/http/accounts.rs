@@ -9,6 +9,7 @@
 //! - the identity (`real_name`, `id_type`, `id_number_masked`) is shown to the account
 //!   itself and to admins; the id number is never stored or shown in clear.
 
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -153,6 +154,12 @@ pub(super) fn validated_name(field: &str, name: &str) -> Result<String, ApiError
     if name.is_empty() || name.chars().count() > NAME_CHARS {
         return Err(ApiError::invalid(format!(
             "{field} must be 1 to {NAME_CHARS} characters"
+        )));
+    }
+    if has_forbidden_character(name, TextKind::Line) {
+        return Err(ApiError::invalid(forbidden_character_message(
+            field,
+            TextKind::Line,
         )));
     }
     Ok(name.to_owned())

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::auction::AccountId;
 use crate::money::{AmountError, Money};
 use crate::storage::{LotId, Role};
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 
 pub const JSON_SUBPROTOCOL: &str = "bidroom.v1.json";
 pub const MSGPACK_SUBPROTOCOL: &str = "bidroom.v1.msgpack";
@@ -145,6 +146,12 @@ impl<'de> Deserialize<'de> for Req {
         let text = String::deserialize(deserializer)?;
         if text.chars().count() > crate::limits::MAX_REQ_CHARS {
             return Err(de::Error::custom("req is at most 64 characters"));
+        }
+        if has_forbidden_character(&text, TextKind::Line) {
+            return Err(de::Error::custom(forbidden_character_message(
+                "req",
+                TextKind::Line,
+            )));
         }
         Ok(Req(Arc::from(text)))
     }

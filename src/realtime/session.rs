@@ -17,11 +17,12 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use crate::http::{AppState, account_for_token};
-use crate::limits::{AUTH_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH};
+use crate::limits::{AUTH_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH, MAX_REASON_CHARS};
 use crate::rooms::{
     CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand, RoomHandle,
 };
 use crate::storage::{Account, LotId};
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 
 use super::close;
 use super::protocol::{Answer, ClientMessage, Control, Encoding, Envelope, Req, RoomFrame, View};
@@ -309,6 +310,10 @@ impl Session {
                         req.as_ref(),
                     );
                 }
+                if has_forbidden_character(&text, TextKind::Long) {
+                    let message = forbidden_character_message("text", TextKind::Long);
+                    return self.error("invalid_message", &message, req.as_ref());
+                }
                 self.control(
                     ControlAction::Announce,
                     Control {
@@ -426,6 +431,16 @@ impl Session {
 
     async fn control(&mut self, action: ControlAction, control: Control) {
         let Control { lot, reason, req } = control;
+        if let Some(reason) = &reason {
+            if reason.chars().count() > MAX_REASON_CHARS {
+                let message = format!("a reason is at most {MAX_REASON_CHARS} characters");
+                return self.error("invalid_message", &message, req.as_ref());
+            }
+            if has_forbidden_character(reason, TextKind::Long) {
+                let message = forbidden_character_message("reason", TextKind::Long);
+                return self.error("invalid_message", &message, req.as_ref());
+            }
+        }
         let Some(room) = self.room(lot, req.as_ref()).await else {
             return;
         };

@@ -245,3 +245,53 @@ on_both_databases!(
     malformed_messages_get_an_error_and_the_connection_stays,
     super::malformed_messages_get_an_error_and_the_connection_stays
 );
+
+/// SPEC §8: text with a NUL or another control character never reaches a room or the
+/// database (PostgreSQL cannot store a NUL; a bid carrying one once stalled the journal).
+async fn control_characters_in_client_text_are_refused_at_the_edge(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let lot = app.live_lot("ctrl", json!({}), &[None], None).await;
+    app.wait_until_open(&lot).await;
+    let mut bidder = app.bidder_client(&lot.bidders[0], Wire::Json).await;
+    bidder
+        .send(json!({"type": "bid", "lot": lot.id, "amount": "1000.00", "req": "nul\u{0}req"}))
+        .await;
+    let refused = bidder.next().await;
+    assert_eq!(
+        (refused["type"].as_str(), refused["code"].as_str()),
+        (Some("error"), Some("invalid_message")),
+        "{refused}"
+    );
+    let mut auctioneer = WsClient::signed_in(&app.ws_url, &lot.auctioneer.token, Wire::Json).await;
+    for message in [
+        json!({"type": "announce", "lot": lot.id, "text": "bell\u{7}", "req": "a1"}),
+        json!({"type": "pause", "lot": lot.id, "reason": "nul\u{0}", "req": "p1"}),
+    ] {
+        auctioneer.send(message).await;
+        let refused = auctioneer.next().await;
+        assert_eq!(refused["code"], "invalid_message", "{refused}");
+    }
+    auctioneer
+        .send(json!({"type": "announce", "lot": lot.id, "text": "two\nlines\tand a tab", "req": "a2"}))
+        .await;
+    assert_eq!(auctioneer.answer("a2").await["type"], "announcement");
+
+    let accepted = bidder.bid(lot.id, "1000.00", "clean-req").await;
+    assert_eq!(
+        accepted["type"], "accepted",
+        "the room and journal go on: {accepted}"
+    );
+    let (status, body) = app
+        .post(
+            "/lots",
+            Some(&lot.auctioneer.token),
+            crate::common::lot_body(json!({"title": "plot\u{0}7"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    app.stop().await;
+}
+on_both_databases!(
+    control_characters_in_client_text_are_refused_at_the_edge,
+    super::control_characters_in_client_text_are_refused_at_the_edge
+);

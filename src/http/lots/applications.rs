@@ -10,6 +10,7 @@
 //! - `GET /applications/{id}` shows an application to its bidder, the lot's auctioneer and
 //!   admins.
 
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -242,6 +243,12 @@ async fn reject(
     if reason.is_empty() || reason.chars().count() > REASON_CHARS {
         return Err(ApiError::invalid(format!(
             "reason must be 1 to {REASON_CHARS} characters"
+        )));
+    }
+    if has_forbidden_character(reason, TextKind::Long) {
+        return Err(ApiError::invalid(forbidden_character_message(
+            "reason",
+            TextKind::Long,
         )));
     }
     let (application, _) = decidable(&state, &caller, &id).await?;

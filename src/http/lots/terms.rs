@@ -1,5 +1,6 @@
 //! A new lot's terms as a client sends them, and their validation (SPEC §2).
 
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -62,8 +63,14 @@ impl CreateLot {
         self.check_times()?;
         Ok(NewLot {
             auctioneer_id: auctioneer,
-            title: text("title", &self.title, 1, TITLE_CHARS)?,
-            description: text("description", &self.description, 0, DESCRIPTION_CHARS)?,
+            title: text("title", &self.title, TextKind::Line, 1, TITLE_CHARS)?,
+            description: text(
+                "description",
+                &self.description,
+                TextKind::Long,
+                0,
+                DESCRIPTION_CHARS,
+            )?,
             currency: currency(self.currency.as_deref())?,
             start_price: positive("start_price", self.start_price)?,
             increment: positive("increment", self.increment)?,
@@ -110,13 +117,22 @@ impl CreateLot {
     }
 }
 
-fn text(field: &str, value: &str, min_chars: usize, max_chars: usize) -> Result<String, ApiError> {
+fn text(
+    field: &str,
+    value: &str,
+    kind: TextKind,
+    min_chars: usize,
+    max_chars: usize,
+) -> Result<String, ApiError> {
     let value = value.trim();
     let chars = value.chars().count();
     if chars < min_chars || chars > max_chars {
         return Err(ApiError::invalid(format!(
             "{field} must be {min_chars} to {max_chars} characters"
         )));
+    }
+    if has_forbidden_character(value, kind) {
+        return Err(ApiError::invalid(forbidden_character_message(field, kind)));
     }
     Ok(value.to_owned())
 }

@@ -2,6 +2,7 @@
 //! and, for admins, the notifications kept (`GET /bank/notifications?status=unmatched`) and
 //! the resolution of an unmatched one (`POST /bank/notifications/{transfer_id}/resolve`).
 
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -194,6 +195,12 @@ pub(super) async fn resolve(
     if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
         return Err(ApiError::invalid(format!(
             "note is 1 to {MAX_NOTE_CHARS} characters: why the transfer is resolved so"
+        )));
+    }
+    if has_forbidden_character(&note, TextKind::Long) {
+        return Err(ApiError::invalid(forbidden_character_message(
+            "note",
+            TextKind::Long,
         )));
     }
     let action = match (body.action.as_str(), body.account_number) {

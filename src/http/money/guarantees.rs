@@ -3,6 +3,7 @@
 //! bidder, admins) and `GET /guarantees?status=&lot_id=&before=&limit=` (admins: the queue
 //! of guarantees to decide, newest first).
 
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -75,12 +76,15 @@ impl GuaranteeJson {
 }
 
 /// A trimmed text of 1 to `max` characters.
-fn text(name: &str, value: &str, max: usize) -> Result<String, ApiError> {
+fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
         return Err(ApiError::invalid(format!(
             "{name} is 1 to {max} characters"
         )));
+    }
+    if has_forbidden_character(value, kind) {
+        return Err(ApiError::invalid(forbidden_character_message(name, kind)));
     }
     Ok(value.to_owned())
 }
@@ -93,8 +97,8 @@ pub(super) async fn submit(
 ) -> Result<(StatusCode, Json<GuaranteeJson>), ApiError> {
     let application = path_id(&id, "application")?;
     let guarantee = NewGuarantee {
-        issuer: text("issuer", &request.issuer, MAX_ISSUER_CHARS)?,
-        number: text("number", &request.number, MAX_NUMBER_CHARS)?,
+        issuer: text("issuer", &request.issuer, TextKind::Line, MAX_ISSUER_CHARS)?,
+        number: text("number", &request.number, TextKind::Line, MAX_NUMBER_CHARS)?,
         amount: Money::parse_positive(&request.amount)
             .map_err(|error| ApiError::invalid(format!("amount: {error}")))?,
     };
@@ -137,7 +141,7 @@ pub(super) async fn reject(
     Json(request): Json<RejectRequest>,
 ) -> Result<Json<GuaranteeJson>, ApiError> {
     caller.require_admin()?;
-    let reason = text("reason", &request.reason, MAX_REASON_CHARS)?;
+    let reason = text("reason", &request.reason, TextKind::Long, MAX_REASON_CHARS)?;
     let rejected = decide(&state, &id, GuaranteeDecision::Reject { reason }).await?;
     Ok(Json(GuaranteeJson::new(rejected)))
 }
