@@ -163,7 +163,11 @@ impl Session {
     {
         let mut shutdown = self.state.shutdown.clone();
         let ending = loop {
+            // In this order: answers (a join's catch-up among them) before any room event,
+            // so that a newer event never overtakes the catch-up it follows; the client's
+            // frames before room events, so that a busy room cannot starve its bids.
             tokio::select! {
+                biased;
                 changed = shutdown.changed() => {
                     let stopping = changed.is_err() || *shutdown.borrow_and_update();
                     if stopping {
@@ -173,14 +177,6 @@ impl Session {
                 Some(answer) = answers.recv() => {
                     if self.write(&mut socket, answer, &mut answers).await.is_err() {
                         break Ending::ClientLeft;
-                    }
-                }
-                Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
-                    match self.event_message(lot, event).await {
-                        Some(message) => if self.write(&mut socket, message, &mut answers).await.is_err() {
-                            break Ending::ClientLeft;
-                        },
-                        None => continue,
                     }
                 }
                 frame = socket.next() => match frame {
@@ -196,6 +192,14 @@ impl Session {
                         Ending::ClientLeft
                     },
                 },
+                Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
+                    match self.event_message(lot, event).await {
+                        Some(message) => if self.write(&mut socket, message, &mut answers).await.is_err() {
+                            break Ending::ClientLeft;
+                        },
+                        None => continue,
+                    }
+                }
             }
         };
         if let Ending::Close(code, reason) = ending {
