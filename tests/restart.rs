@@ -61,6 +61,13 @@ async fn a_killed_server_comes_back_with_every_acknowledged_bid(db: Db) {
     let restarted_at = now_ms();
     let second = ServerProcess::start(&url);
     let app = TestApp::external(&second.address, database);
+    // The first snapshot after the ready line already shows the recovery extension.
+    let mut first_look = app.bidder_client(&lot.bidders[1], Wire::Json).await;
+    let snapshot = first_look.join(lot.id).await;
+    assert!(
+        snapshot["deadline_ms"].as_i64().unwrap() >= restarted_at + 3_000,
+        "the recovered deadline, not the one that passed: {snapshot}"
+    );
     let (status, bids) = app
         .get(
             &format!("/lots/{}/bids?limit=1000", lot.id),

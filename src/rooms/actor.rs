@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 
 use crate::auction::{
@@ -50,8 +50,16 @@ struct PendingEvent {
 }
 
 enum Waiter {
-    Bid { req: Req, reply: Replier },
-    Control { req: Option<Req>, reply: Replier },
+    Bid {
+        req: Req,
+        reply: Replier,
+    },
+    Control {
+        req: Option<Req>,
+        reply: Replier,
+    },
+    /// The server's start, waiting until a recovery event is durable.
+    Durable(oneshot::Sender<()>),
 }
 
 pub struct RoomTask {
@@ -217,11 +225,13 @@ impl RoomTask {
     }
 
     /// After a restart: SPEC §2's recovery extension, if the deadline passed during the
-    /// outage or is less than W away.
-    pub fn recover(&mut self) {
-        if let Some(event) = self.engine.recover(self.clock.now_ms()) {
-            self.applied(event, None, Vec::new());
-        }
+    /// outage or is less than W away. The receiver hears once the extension is durable (so
+    /// that no snapshot shows the passed deadline), or is dropped if the journal refuses it.
+    pub fn recover(&mut self) -> Option<oneshot::Receiver<()>> {
+        let event = self.engine.recover(self.clock.now_ms())?;
+        let (durable, heard) = oneshot::channel();
+        self.applied(event, None, vec![Waiter::Durable(durable)]);
+        Some(heard)
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -498,6 +508,8 @@ impl RoomTask {
                         message: "the command could not be recorded and did not take effect",
                         req: req.as_ref(),
                     }),
+                    // Dropped: the start hears that the recovery was not recorded.
+                    Waiter::Durable(_) => {}
                 }
             }
         }
@@ -550,6 +562,9 @@ impl RoomTask {
                     self.answer_accepted(&reply, &req, bid)
                 }
                 (Waiter::Control { req, reply }, body) => reply.send_event(body, req),
+                (Waiter::Durable(durable), _) => {
+                    let _ = durable.send(());
+                }
                 (Waiter::Bid { .. }, _) => debug_assert!(false, "a bid waiter on a non-bid event"),
             }
         }

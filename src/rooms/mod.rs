@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
@@ -101,8 +101,16 @@ impl Rooms {
                 stopping: AtomicBool::new(false),
             }),
         };
+        let mut recoveries = Vec::new();
         for lot in store.live_lots().await? {
-            rooms.open_room(lot).await?;
+            recoveries.extend(rooms.open_room(lot).await?);
+        }
+        // Ready only once every recovered room's extension is durable: a snapshot never
+        // shows a deadline that passed during the outage.
+        for recovery in recoveries {
+            if recovery.await.is_err() {
+                tracing::error!("the journal refused a room's recovery extension");
+            }
         }
         settle::settle_unsettled(store.as_ref(), clock).await?;
         Ok(rooms)
@@ -122,7 +130,7 @@ impl Rooms {
 
     /// A lot was published: its room starts and opens it at `starts_at`.
     pub async fn lot_published(&self, lot: &Lot) -> StoreResult<()> {
-        self.open_room(lot.clone()).await
+        self.open_room(lot.clone()).await.map(|_| ())
     }
 
     /// An account's standing in a lot changed (approval, rejection, deposit, guarantee):
@@ -274,19 +282,21 @@ impl Rooms {
         }
     }
 
-    async fn open_room(&self, lot: Lot) -> StoreResult<()> {
+    /// Starts the lot's room, if it has none; answers the receiver of its recovery
+    /// extension, if it needs one (see [`RoomTask::recover`]).
+    async fn open_room(&self, lot: Lot) -> StoreResult<Option<oneshot::Receiver<()>>> {
         if self.inner.rooms.contains_key(&lot.id) || self.inner.stopping.load(Ordering::SeqCst) {
-            return Ok(());
+            return Ok(None);
         }
         let Some(journal) = self.inner.journal.lock().expect("journal slot").clone() else {
-            return Ok(());
+            return Ok(None);
         };
         let store = self.inner.store.clone();
         let roster = store.lot_roster(lot.id).await?;
         let restored = match lot.state {
             LotState::Published => None,
             LotState::Open | LotState::Paused => Some(self.restore(&lot).await?),
-            _ => return Ok(()),
+            _ => return Ok(None),
         };
         let (engine, history, bid_count, accepted_requests) = match restored {
             Some(restored) => restored,
@@ -301,8 +311,9 @@ impl Rooms {
             bid_count,
             accepted_requests,
         };
-        let (mut task, committed, view) = RoomTask::new(start, self.inner.clock, store, journal);
-        task.recover();
+        let (mut task, committed, view) =
+            RoomTask::new(start, self.inner.clock, store, journal);
+        let recovery = task.recover();
         let handle = RoomHandle {
             lot: lot.id,
             auctioneer: lot.auctioneer_id,
@@ -310,7 +321,7 @@ impl Rooms {
             view,
         };
         match self.inner.rooms.entry(lot.id) {
-            dashmap::Entry::Occupied(_) => return Ok(()),
+            dashmap::Entry::Occupied(_) => return Ok(None),
             dashmap::Entry::Vacant(slot) => {
                 slot.insert(handle);
             }
@@ -320,7 +331,7 @@ impl Rooms {
         // Ended rooms' tasks have finished: keep the list to the rooms still running.
         tasks.retain(|task| !task.is_finished());
         tasks.push(running);
-        Ok(())
+        Ok(recovery)
     }
 
     /// Rebuilds an open or paused room's engine from the journal.
