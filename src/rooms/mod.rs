@@ -312,7 +312,7 @@ impl Rooms {
             accepted_requests,
         };
         let (mut task, committed, view) =
-            RoomTask::new(start, self.inner.clock, store, journal);
+            RoomTask::new(start, self.inner.clock, store.clone(), journal);
         let recovery = task.recover();
         let handle = RoomHandle {
             lot: lot.id,
@@ -323,10 +323,16 @@ impl Rooms {
         match self.inner.rooms.entry(lot.id) {
             dashmap::Entry::Occupied(_) => return Ok(None),
             dashmap::Entry::Vacant(slot) => {
-                slot.insert(handle);
+                slot.insert(handle.clone());
             }
         }
         let running = tokio::spawn(task.run(inbox, committed));
+        // A standing that changed after the roster was read and before the room was
+        // registered reached no room: read the roster again now that changes reach it (a
+        // roster entry is the whole standing, so one applied twice does no harm).
+        for entry in store.lot_roster(lot.id).await? {
+            handle.send(RoomCommand::Roster(entry)).await;
+        }
         let mut tasks = self.inner.tasks.lock().expect("room task list");
         // Ended rooms' tasks have finished: keep the list to the rooms still running.
         tasks.retain(|task| !task.is_finished());
