@@ -112,7 +112,7 @@ impl Rooms {
                 tracing::error!("the journal refused a room's recovery extension");
             }
         }
-        settle::settle_unsettled(store.as_ref(), clock).await?;
+        settle::settle_unsettled(store.clone(), clock).await?;
         Ok(rooms)
     }
 

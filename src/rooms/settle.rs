@@ -50,8 +50,10 @@ async fn settle(store: &dyn Store, clock: Clock, lot: LotId, end: &LotEnd) -> St
 }
 
 /// At start: settles every ended lot whose money did not all move (the server stopped, or
-/// the store failed, between the journaled end and its settlement). The number settled.
-pub(super) async fn settle_unsettled(store: &dyn Store, clock: Clock) -> anyhow::Result<usize> {
+/// the store failed, between the journaled end and its settlement). A lot whose settlement
+/// fails does not stop the start: it is retried in the background, as at run time. The
+/// number of lots found unsettled.
+pub(super) async fn settle_unsettled(store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<usize> {
     let unsettled = store.unsettled_lots().await?;
     for (lot, state) in &unsettled {
         let end = match state {
@@ -68,7 +70,10 @@ pub(super) async fn settle_unsettled(store: &dyn Store, clock: Clock) -> anyhow:
             }
         };
         tracing::info!(lot, "settling a lot whose end was not settled");
-        settle(store, clock, *lot, &end).await?;
+        if let Err(error) = settle(store.as_ref(), clock, *lot, &end).await {
+            tracing::error!(lot, error = ?error, "failed to settle an ended lot at start; retrying");
+            spawn(store.clone(), clock, *lot, end);
+        }
     }
     Ok(unsettled.len())
 }

@@ -586,3 +586,44 @@ on_both_databases!(
     a_start_settles_the_lots_an_interruption_left_unsettled,
     super::a_start_settles_the_lots_an_interruption_left_unsettled
 );
+
+/// A lot whose settlement fails at start (here its journaled winner has no deposit to
+/// apply) does not stop the server from starting, and the other lots are still settled.
+async fn a_settlement_that_fails_at_start_does_not_stop_the_start(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let auctioneer = app.create_auctioneer("auct").await;
+    let overrides = json!({ "starts_at": in_secs(3600) });
+    let broken = app
+        .published_lot(&auctioneer.token, overrides.clone())
+        .await;
+    let cancelled = app.published_lot(&auctioneer.token, overrides).await;
+    let alice = app.signup_verified_bidder("alice").await;
+    app.top_up(&alice, "1000.00").await;
+    app.eligible_bidder(&auctioneer, cancelled, alice.clone(), None)
+        .await;
+    let stranger = app.signup_verified_bidder("stranger").await;
+
+    let database = app.stop_keeping_database().await;
+    {
+        let store = bidroom::storage::connect(database.url()).await.unwrap();
+        store
+            .append_room_events(&[
+                ended(broken, 1, Some((stranger.id, "1500.00")), false),
+                ended(cancelled, 1, None, true),
+            ])
+            .await
+            .unwrap();
+    }
+
+    let app = TestApp::spawn_on(database, |config| config).await;
+    assert_eq!(
+        app.balances(&alice).await,
+        ("1000.00".into(), "0.00".into())
+    );
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    a_settlement_that_fails_at_start_does_not_stop_the_start,
+    super::a_settlement_that_fails_at_start_does_not_stop_the_start
+);
