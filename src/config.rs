@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::security::IdNumberKey;
+
 #[derive(Debug, Parser)]
 #[command(name = "bidroom", version, about = "A real-time auction server")]
 pub struct Cli {
@@ -63,6 +65,12 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_SESSION_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub session_ttl_secs: u64,
 
+    /// The key id numbers are hashed under (at least 32 characters; the same on every
+    /// node and across restarts). Without it, the embedded SQLite database keeps one in a
+    /// file beside it (`PATH.id-number-key`, made at the first start); PostgreSQL needs it.
+    #[arg(long, env = "BIDROOM_ID_NUMBER_KEY", hide_env_values = true)]
+    pub id_number_key: Option<String>,
+
     /// Load tests only, never in production: opens `POST /api/v1/admin/seed/bidders`, with
     /// which an admin creates bidders that are verified without any identity check, have
     /// money no bank transfer stands behind, and are approved for lots with their deposits
@@ -72,6 +80,25 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// The key id numbers are hashed under: configured, or kept beside the SQLite database.
+    pub fn resolve_id_number_key(&self) -> anyhow::Result<IdNumberKey> {
+        if let Some(key) = &self.id_number_key {
+            return IdNumberKey::configured(key);
+        }
+        let Some(location) = self.database_url.strip_prefix("sqlite:") else {
+            anyhow::bail!(
+                "a PostgreSQL database needs --id-number-key (BIDROOM_ID_NUMBER_KEY): the key id numbers are hashed under, kept apart from the database"
+            );
+        };
+        let path = location.trim_start_matches("//");
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
+        if path.is_empty() || path.starts_with(':') {
+            // `sqlite::memory:`: the database, and so its hashes, end with the process.
+            return Ok(IdNumberKey::ephemeral());
+        }
+        IdNumberKey::kept_in(std::path::Path::new(&format!("{path}.id-number-key")))
+    }
+
     /// The configuration tests and tools start from: port 0, the given database.
     pub fn for_tests(database_url: impl Into<String>) -> ServeConfig {
         ServeConfig {
@@ -83,6 +110,7 @@ impl ServeConfig {
             demo: false,
             bid_rate_limit: 20,
             session_ttl_secs: 24 * 60 * 60,
+            id_number_key: None,
             allow_bulk_seed: false,
         }
     }

@@ -2,6 +2,10 @@
 //! passwords (argon2id), and identity numbers (checked, masked, and kept only as a keyed
 //! hash).
 
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use hmac::{Hmac, Mac};
@@ -110,11 +114,81 @@ pub fn decoy_password_hash() -> &'static str {
 // Identity numbers (实名认证)
 // ---------------------------------------------------------------------------------------
 
-/// The key of the HMAC-SHA256 under which id numbers are stored. The hash lets staff find
-/// the same person registered twice without keeping the number; the key (a pepper) keeps
-/// a stolen accounts table from being reversed by hashing all ~10^11 plausible resident
-/// ids. It is fixed so that hashes stay comparable across deployments and restarts.
-const ID_NUMBER_PEPPER: &[u8] = b"bidroom.id-number.v1:7f3c9a2e5d81b4c6";
+/// The key of the HMAC-SHA256 under which id numbers are stored (a pepper). The hash lets
+/// staff find the same person registered twice without keeping the number; the key keeps
+/// a stolen database from being reversed by hashing all ~10^11 plausible resident ids, so
+/// it is kept apart from the database: it comes from configuration (`--id-number-key`), or,
+/// on the embedded SQLite default, from a file beside the database file made at the first
+/// start. It must stay the same across restarts (and across the nodes of one exchange) for
+/// hashes to stay comparable.
+#[derive(Clone)]
+pub struct IdNumberKey(Arc<[u8]>);
+
+/// The fewest characters a configured id-number key may have.
+pub const MIN_ID_NUMBER_KEY_CHARS: usize = 32;
+
+impl IdNumberKey {
+    /// A configured key: at least [`MIN_ID_NUMBER_KEY_CHARS`] characters.
+    pub fn configured(text: &str) -> anyhow::Result<IdNumberKey> {
+        if text.chars().count() < MIN_ID_NUMBER_KEY_CHARS {
+            anyhow::bail!(
+                "the id-number key must be at least {MIN_ID_NUMBER_KEY_CHARS} characters (e.g. `openssl rand -hex 32`)"
+            );
+        }
+        Ok(IdNumberKey(Arc::from(text.as_bytes())))
+    }
+
+    /// The key kept in the file at `path`, made (32 random bytes, hex, readable by its owner
+    /// only) if there is none yet.
+    pub fn kept_in(path: &Path) -> anyhow::Result<IdNumberKey> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => IdNumberKey::configured(text.trim())
+                .with_context(|| format!("the id-number key in {}", path.display())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = IdNumberKey::random_text();
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options
+                    .open(path)
+                    .with_context(|| format!("failed to create {}", path.display()))?;
+                std::io::Write::write_all(&mut file, format!("{key}\n").as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .with_context(|| format!("failed to write {}", path.display()))?;
+                tracing::info!(path = %path.display(), "made the id-number key");
+                IdNumberKey::configured(&key)
+            }
+            Err(error) => Err(error).with_context(|| format!("failed to read {}", path.display())),
+        }
+    }
+
+    /// A key for a database that lives only as long as the process (`sqlite::memory:`).
+    pub fn ephemeral() -> IdNumberKey {
+        IdNumberKey(Arc::from(IdNumberKey::random_text().as_bytes()))
+    }
+
+    fn random_text() -> String {
+        hex::encode(rand::random::<[u8; 32]>())
+    }
+
+    /// The stored hash of an id number: HMAC-SHA256 under this key over
+    /// `id_type:id_number` (normalised), hex.
+    pub fn hash(&self, id_type: &str, id_number: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(id_type.as_bytes());
+        mac.update(b":");
+        mac.update(id_number.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for IdNumberKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("IdNumberKey(..)")
+    }
+}
 
 /// The ISO 7064 MOD 11-2 weights of the 17 digits of a PRC resident id (GB 11643-1999).
 const RESIDENT_ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -199,17 +273,6 @@ pub fn mask_id_number(id_number: &str) -> String {
         .collect()
 }
 
-/// The stored hash of an id number: HMAC-SHA256 keyed with [`ID_NUMBER_PEPPER`] over
-/// `id_type:id_number` (normalised), hex.
-pub fn hash_id_number(id_type: &str, id_number: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(ID_NUMBER_PEPPER).expect("HMAC takes a key of any length");
-    mac.update(id_type.as_bytes());
-    mac.update(b":");
-    mac.update(id_number.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,11 +336,32 @@ mod tests {
     }
 
     #[test]
-    fn id_hashes_are_keyed_by_type_and_stable() {
-        let hash = hash_id_number("resident_id", "11010519491231002X");
-        assert_eq!(hash, hash_id_number("resident_id", "11010519491231002X"));
-        assert_ne!(hash, hash_id_number("passport", "11010519491231002X"));
+    fn id_hashes_are_keyed_by_type_and_key_and_stable() {
+        let key = IdNumberKey::configured(&"k".repeat(MIN_ID_NUMBER_KEY_CHARS)).unwrap();
+        let hash = key.hash("resident_id", "11010519491231002X");
+        assert_eq!(hash, key.hash("resident_id", "11010519491231002X"));
+        assert_ne!(hash, key.hash("passport", "11010519491231002X"));
+        assert_ne!(
+            hash,
+            IdNumberKey::ephemeral().hash("resident_id", "11010519491231002X")
+        );
         assert_ne!(hash, sha256_hex(b"11010519491231002X"));
+        assert!(IdNumberKey::configured("too short").is_err());
+    }
+
+    #[test]
+    fn a_kept_key_is_made_once_readable_by_its_owner_only_and_read_back() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("bidroom.db.id-number-key");
+        let made = IdNumberKey::kept_in(&path).unwrap();
+        let read = IdNumberKey::kept_in(&path).unwrap();
+        assert_eq!(made.hash("resident_id", "x"), read.hash("resident_id", "x"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]

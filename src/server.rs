@@ -55,6 +55,7 @@ pub async fn start_with_metrics(
             password: crate::demo::DEMO_PASSWORD.to_owned(),
         });
     }
+    let id_number_key = config.resolve_id_number_key()?;
     let clock = Clock::start();
     let store = storage::connect(&config.database_url).await?;
     let rooms = Rooms::start(store.clone(), clock).await?;
@@ -66,6 +67,7 @@ pub async fn start_with_metrics(
         clock,
         metrics,
         shutdown: shutdown_requested.clone(),
+        id_number_key,
     };
     storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
 use crate::security;
+use crate::security::IdNumberKey;
 use crate::storage::accounts::{AccountDetails, Identity, NewAccount, NewIdentity};
 use crate::storage::{Account, Role, WalletSummary};
 use crate::time_format;
@@ -301,7 +302,7 @@ async fn verify(
 ) -> Result<Json<AccountJson>, ApiError> {
     require_admin(&caller)?;
     let id = parse_id(&id, "account")?;
-    let identity = new_identity(request)?;
+    let identity = new_identity(request, &state.id_number_key)?;
     let details = state
         .store
         .verify_account(id, &identity, state.clock.now_ms())
@@ -311,7 +312,7 @@ async fn verify(
 }
 
 /// Checks the id number (a resident id's check digit) and keeps only its mask and hash.
-fn new_identity(request: Verification) -> Result<NewIdentity, ApiError> {
+fn new_identity(request: Verification, key: &IdNumberKey) -> Result<NewIdentity, ApiError> {
     let real_name = validated_name("real_name", &request.real_name)?;
     let id_type = request.id_type.unwrap_or_else(|| RESIDENT_ID.to_owned());
     let valid_type = (1..=32).contains(&id_type.len())
@@ -328,7 +329,7 @@ fn new_identity(request: Verification) -> Result<NewIdentity, ApiError> {
     }
     .map_err(|error| ApiError::invalid(error.to_string()))?;
     Ok(NewIdentity {
-        id_number_hash: security::hash_id_number(&id_type, &id_number),
+        id_number_hash: key.hash(&id_type, &id_number),
         identity: Identity {
             real_name,
             id_number_masked: security::mask_id_number(&id_number),
@@ -381,11 +382,14 @@ mod tests {
 
     #[test]
     fn a_verification_keeps_only_the_mask_and_the_hash() {
-        let identity = new_identity(Verification {
-            real_name: " 张三 ".to_owned(),
-            id_number: "11010519491231002x".to_owned(),
-            id_type: None,
-        })
+        let identity = new_identity(
+            Verification {
+                real_name: " 张三 ".to_owned(),
+                id_number: "11010519491231002x".to_owned(),
+                id_type: None,
+            },
+            &IdNumberKey::ephemeral(),
+        )
         .unwrap();
         assert_eq!(identity.identity.real_name, "张三");
         assert_eq!(identity.identity.id_type, "resident_id");

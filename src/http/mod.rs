@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Turns true when the server starts shutting down: sessions close, rooms stop.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// What id numbers are hashed under (see [`crate::security::IdNumberKey`]).
+    pub id_number_key: crate::security::IdNumberKey,
 }
 
 pub fn router(state: AppState) -> Router {

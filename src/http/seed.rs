@@ -41,6 +41,7 @@ use crate::auction::LotState;
 use crate::limits::{SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST};
 use crate::money::Money;
 use crate::security;
+use crate::security::IdNumberKey;
 use crate::storage::accounts::{Identity, NewAccount, NewIdentity};
 use crate::storage::seed::{SeedBatch, SeedBidder, SeedRegistration, SeededBidder};
 use crate::storage::{LotId, Role};
@@ -148,7 +149,12 @@ async fn seed_bidders(
             let (token, token_hash) = security::new_session_token();
             (
                 token,
-                seed_bidder(username, password_hash.clone(), token_hash),
+                seed_bidder(
+                    &state.id_number_key,
+                    username,
+                    password_hash.clone(),
+                    token_hash,
+                ),
             )
         })
         .unzip();
@@ -259,10 +265,15 @@ async fn taking_applications(state: &AppState, id: LotId) -> Result<(), ApiError
     }
 }
 
-fn seed_bidder(username: String, password_hash: String, token_hash: String) -> SeedBidder {
+fn seed_bidder(
+    key: &IdNumberKey,
+    username: String,
+    password_hash: String,
+    token_hash: String,
+) -> SeedBidder {
     SeedBidder {
         identity: NewIdentity {
-            id_number_hash: security::hash_id_number(SEEDED_ID_TYPE, &username),
+            id_number_hash: key.hash(SEEDED_ID_TYPE, &username),
             identity: Identity {
                 real_name: SEEDED_REAL_NAME.to_owned(),
                 id_type: SEEDED_ID_TYPE.to_owned(),

@@ -12,6 +12,8 @@ use serde_json::Value;
 pub const ADMIN_USERNAME: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const BANK_SECRET: &str = "test-bank-secret";
+/// The id-number key of test servers (a PostgreSQL database needs one configured).
+pub const ID_NUMBER_KEY: &str = "test-id-number-key-of-at-least-32-characters";
 
 /// Which database a test runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,6 +157,7 @@ pub fn test_config(database_url: &str) -> ServeConfig {
         password: ADMIN_PASSWORD.to_owned(),
     });
     config.bank_secret = Some(BANK_SECRET.to_owned());
+    config.id_number_key = Some(ID_NUMBER_KEY.to_owned());
     config.bid_rate_limit = 1000;
     config
 }

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{ADMIN_PASSWORD, ADMIN_USERNAME, BANK_SECRET, TestApp, TestDatabase};
+use super::{ADMIN_PASSWORD, ADMIN_USERNAME, BANK_SECRET, ID_NUMBER_KEY, TestApp, TestDatabase};
 
 pub struct ServerProcess {
     pub child: Child,
@@ -28,6 +28,14 @@ impl ServerProcess {
                 &format!("{ADMIN_USERNAME}:{ADMIN_PASSWORD}"),
             ])
             .args(["--bank-secret", BANK_SECRET, "--bid-rate-limit", "1000"])
+            // SQLite keeps a key of its own beside the database file.
+            .args(
+                database_url
+                    .starts_with("postgres")
+                    .then_some(["--id-number-key", ID_NUMBER_KEY])
+                    .into_iter()
+                    .flatten(),
+            )
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
