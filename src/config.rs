@@ -61,6 +61,11 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_BID_RATE_LIMIT", default_value_t = 20)]
     pub bid_rate_limit: u32,
 
+    /// The joins per second one connection may send (with a burst of as many): each join
+    /// costs a snapshot, and a join of an ended lot reads the database.
+    #[arg(long, env = "BIDROOM_JOIN_RATE_LIMIT", default_value_t = 10)]
+    pub join_rate_limit: u32,
+
     /// How long a session token stays valid.
     #[arg(long, env = "BIDROOM_SESSION_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub session_ttl_secs: u64,
@@ -109,6 +114,7 @@ impl ServeConfig {
             allowed_origins: Vec::new(),
             demo: false,
             bid_rate_limit: 20,
+            join_rate_limit: 10,
             session_ttl_secs: 24 * 60 * 60,
             id_number_key: None,
             allow_bulk_seed: false,

@@ -1,19 +1,20 @@
-//! A connection's bid rate limit: a token bucket refilled at `--bid-rate-limit` per second
-//! and holding one second's worth, so a short burst passes and a flood does not.
+//! A connection's rate limits (bids at `--bid-rate-limit` per second, joins at
+//! `--join-rate-limit`): token buckets holding one second's worth, so a short burst passes
+//! and a flood does not.
 
 use tokio::time::Instant;
 
-pub struct BidRateLimit {
+pub struct RateLimit {
     per_second: f64,
     capacity: f64,
     tokens: f64,
     refilled_at: Instant,
 }
 
-impl BidRateLimit {
-    pub fn new(per_second: u32) -> BidRateLimit {
+impl RateLimit {
+    pub fn new(per_second: u32) -> RateLimit {
         let per_second = f64::from(per_second.max(1));
-        BidRateLimit {
+        RateLimit {
             per_second,
             capacity: per_second,
             tokens: per_second,
@@ -21,7 +22,7 @@ impl BidRateLimit {
         }
     }
 
-    /// Takes one bid's token; false if the connection is over its rate.
+    /// Takes one token; false if the connection is over its rate.
     pub fn try_take(&mut self) -> bool {
         let now = Instant::now();
         let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
@@ -42,7 +43,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_burst_passes_and_a_flood_is_refused_until_tokens_refill() {
-        let mut limit = BidRateLimit::new(5);
+        let mut limit = RateLimit::new(5);
         assert!((0..5).all(|_| limit.try_take()));
         assert!(!limit.try_take());
         tokio::time::advance(std::time::Duration::from_millis(200)).await;

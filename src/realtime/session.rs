@@ -26,7 +26,7 @@ use crate::text::{TextKind, forbidden_character_message, has_forbidden_character
 
 use super::close;
 use super::protocol::{Answer, ClientMessage, Control, Encoding, Envelope, Req, RoomFrame, View};
-use super::rate::BidRateLimit;
+use super::rate::RateLimit;
 
 type SocketError = axum::Error;
 
@@ -45,7 +45,8 @@ where
             connection: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
             account,
             replier: Replier { outbox, encoding },
-            rate_limit: BidRateLimit::new(state.config.bid_rate_limit),
+            bid_rate_limit: RateLimit::new(state.config.bid_rate_limit),
+            join_rate_limit: RateLimit::new(state.config.join_rate_limit),
             joined: HashMap::new(),
             events: StreamMap::new(),
             state,
@@ -144,7 +145,9 @@ struct Session {
     connection: ConnectionId,
     account: Account,
     replier: Replier,
-    rate_limit: BidRateLimit,
+    bid_rate_limit: RateLimit,
+    /// A join costs the room (or, for an ended lot, the database) a snapshot.
+    join_rate_limit: RateLimit,
     /// The rooms this connection has joined, with the view it has in each.
     joined: HashMap<LotId, (RoomHandle, View)>,
     events: StreamMap<LotId, BroadcastStream<Arc<RoomFrame>>>,
@@ -332,6 +335,15 @@ impl Session {
     }
 
     async fn join(&mut self, lot: LotId, since_seq: Option<u64>, req: Option<Req>) {
+        if !self.join_rate_limit.try_take() {
+            metrics::counter!("bidroom_joins_rejected_total", "code" => "rate_limited")
+                .increment(1);
+            return self.error(
+                "rate_limited",
+                "too many joins from this connection; slow down",
+                req.as_ref(),
+            );
+        }
         let Some(room) = self.state.rooms.room(lot) else {
             return self.join_ended(lot, req).await;
         };
@@ -407,7 +419,7 @@ impl Session {
         amount: Result<crate::money::Money, crate::money::AmountError>,
         req: Req,
     ) {
-        if !self.rate_limit.try_take() {
+        if !self.bid_rate_limit.try_take() {
             metrics::counter!("bidroom_bids_rejected_total", "code" => "rate_limited").increment(1);
             return self.answer(&Answer::Rejected {
                 req: &req,

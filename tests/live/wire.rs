@@ -295,3 +295,36 @@ on_both_databases!(
     control_characters_in_client_text_are_refused_at_the_edge,
     super::control_characters_in_client_text_are_refused_at_the_edge
 );
+
+/// SPEC §8: joins per second per connection are limited (each costs a snapshot, and an
+/// ended lot's a few reads of the database); the connection stays open.
+async fn a_flood_of_joins_is_rate_limited(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let lot = app.live_lot("joins", json!({}), &[None], None).await;
+    let mut watcher = app.bidder_client(&lot.bidders[0], Wire::Json).await;
+    for index in 0..25 {
+        watcher
+            .send(json!({"type": "join", "lot": lot.id, "req": format!("j{index}")}))
+            .await;
+    }
+    let mut refused = 0;
+    for index in 0..25 {
+        let answer = watcher.answer(&format!("j{index}")).await;
+        match answer["type"].as_str() {
+            Some("snapshot") => {}
+            Some("error") if answer["code"] == "rate_limited" => refused += 1,
+            _ => panic!("a snapshot or rate_limited: {answer}"),
+        }
+    }
+    assert!(
+        refused >= 10,
+        "{refused} of 25 joins refused at 10 a second"
+    );
+    crate::common::exchange::sleep_ms(1_100).await;
+    assert_eq!(watcher.join(lot.id).await["type"], "snapshot");
+    app.stop().await;
+}
+on_both_databases!(
+    a_flood_of_joins_is_rate_limited,
+    super::a_flood_of_joins_is_rate_limited
+);
