@@ -5,6 +5,7 @@ mod auth;
 mod error;
 mod lots;
 mod money;
+mod pages;
 mod seed;
 
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/ws", get(crate::realtime::upgrade))
+        .merge(pages::routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
