@@ -3,6 +3,7 @@
 mod accounts;
 mod auth;
 mod error;
+mod listings;
 mod lots;
 mod money;
 mod pages;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(accounts::routes())
         .merge(lots::routes())
+        .merge(listings::routes())
         .merge(money::routes())
         .merge(seed::routes())
         .route("/healthz", get(healthz))
