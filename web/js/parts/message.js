@@ -1,0 +1,53 @@
+// A message region beside a form or a list: an API error (or any sentence) in words, in
+// the current language, re-worded when the language changes.
+
+import { errorMessage } from '../api.js';
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export class Message {
+  constructor() {
+    this.node = el('p', { class: 'message', role: 'status', 'aria-live': 'polite', hidden: true });
+    /** @type {(() => string) | null} */
+    this.text = null;
+    this.redraw = () => this.#draw();
+    document.addEventListener('languagechange', this.redraw);
+  }
+
+  /** Stops following the language (the region is gone with its dialog). */
+  dispose() {
+    document.removeEventListener('languagechange', this.redraw);
+  }
+
+  /** An error from `api()` (or anything thrown), as a sentence. */
+  error(error) {
+    this.#show(() => errorMessage(error), 'error');
+  }
+
+  /** A string by key (`parts.form.required`), with its params. */
+  problem(key, params) {
+    this.#show(() => t(key, params), 'error');
+  }
+
+  done(key, params) {
+    this.#show(() => t(key, params), 'good');
+  }
+
+  clear() {
+    this.text = null;
+    this.#draw();
+  }
+
+  #show(text, kind) {
+    this.text = text;
+    this.node.dataset.kind = kind;
+    this.node.className = `message ${kind}`;
+    this.node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    this.#draw();
+  }
+
+  #draw() {
+    this.node.textContent = this.text ? this.text() : '';
+    this.node.hidden = !this.text;
+  }
+}
