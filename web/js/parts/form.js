@@ -92,8 +92,11 @@ export function onSubmit(form, action) {
       await action(form);
     } catch (error) {
       if (error instanceof InputProblem) {
-        message.problem(error.key, error.params);
         const control = form.elements.namedItem(error.field);
+        const label = control instanceof HTMLElement && control.id
+          ? form.querySelector(`label[for="${control.id}"]`)
+          : null;
+        message.problem(error.key, error.params, label?.dataset.i18n);
         if (control instanceof HTMLElement) {
           control.setAttribute('aria-invalid', 'true');
           control.focus();

@@ -24,9 +24,12 @@ export class Message {
     this.#show(() => errorMessage(error), 'error');
   }
 
-  /** A string by key (`parts.form.required`), with its params. */
-  problem(key, params) {
-    this.#show(() => t(key, params), 'error');
+  /**
+   * A string by key (`parts.amount.required`), with its params, after the label of the
+   * field at fault when there is one.
+   */
+  problem(key, params, labelKey) {
+    this.#show(() => (labelKey ? `${t(labelKey)}: ${t(key, params)}` : t(key, params)), 'error');
   }
 
   done(key, params) {
