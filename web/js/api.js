@@ -1,7 +1,7 @@
 // The REST API (SPEC §5) as one function: paths are relative to /api/v1, the bearer
 // token comes from the session, and every failure is an ApiError with the server's code.
 
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 import { session } from './session.js';
 
 export class ApiError extends Error {
@@ -65,13 +65,16 @@ export function newIdempotencyKey() {
 }
 
 /**
- * A sentence for a person about a failed request, in the current language: the
- * server's own message for invalid input (it names the field), a fixed one otherwise.
+ * A sentence for a person about a failed request, in the current language: the code's
+ * own sentence where `error.code.<code>` has one, the server's message for invalid input
+ * (it names the field), a sentence for the status otherwise.
  * @param {unknown} error
  */
 export function errorMessage(error) {
   if (!(error instanceof ApiError)) return t('error.generic', { message: String(error) });
   if (error.status === 0) return t('error.network');
+  // A code with a sentence of its own (`error.code.username_taken`) says it best.
+  if (has(`error.code.${error.code}`)) return t(`error.code.${error.code}`);
   if (error.status === 400) return t('error.invalid_input', { message: error.message });
   if (error.status === 401) return t('error.unauthorized');
   if (error.status === 403) return t('error.forbidden');

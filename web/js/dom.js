@@ -18,14 +18,25 @@ export function el(tag, attrs, ...children) {
     } else if (value === true) node.setAttribute(name, '');
     else node.setAttribute(name, String(value));
   }
-  append(node, children);
+  appendAll(node, children);
   return node;
 }
 
-function append(node, children) {
+/**
+ * Appends children as `el` does (strings as text; null, undefined and false skipped,
+ * arrays flattened), unlike `Node.append`, which would write "null".
+ * @param {Node} node
+ * @param {...any} children
+ */
+export function append(node, ...children) {
+  appendAll(node, children);
+  return node;
+}
+
+function appendAll(node, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(node, child);
+    if (Array.isArray(child)) appendAll(node, child);
     else if (child instanceof Node) node.append(child);
     else node.append(document.createTextNode(String(child)));
   }
@@ -34,5 +45,12 @@ function append(node, children) {
 /** Removes every child of `node`. */
 export function clear(node) {
   node.replaceChildren();
+  return node;
+}
+
+/** Replaces every child of `node` with `children` (as `append` takes them). */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  appendAll(node, children);
   return node;
 }

@@ -3,7 +3,7 @@
 // changes.
 
 import { api } from './api.js';
-import { el, clear } from './dom.js';
+import { el, fill } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
 import { clearSession, session } from './session.js';
 
@@ -81,7 +81,8 @@ function drawHeader(header, pageName) {
         el('button', { type: 'button', class: 'secondary', onclick: signOut }, t('nav.sign_out')),
       )
     : el('div', { class: 'account' }, el('a', { href: '/#sign-in' }, t('nav.sign_in')));
-  clear(header).append(
+  fill(
+    header,
     el('a', { class: 'skip-link', href: '#main' }, t('nav.skip')),
     el('a', { class: 'brand', href: '/' }, t('brand')),
     el('nav', { 'aria-label': t('nav.label') }, el('ul', null, links)),
