@@ -134,6 +134,7 @@ function connect() {
     drawAll();
   });
   room.on('closed', (event) => {
+    page.feedback = null;
     addLog(event.result === 'sold' ? 'room.log.sold' : 'room.log.unsold', {
       price: formatMoney(event.price, currency()),
       bidder: event.winner_bidder ?? '',
@@ -225,10 +226,11 @@ function drawPrice(view) {
   const shown = price ?? lot.start_price;
   const cur = currency();
   const capital = cur === 'CNY' ? chineseCapital(shown) : null;
+  const ended = ['closed', 'cancelled'].includes(view?.state ?? lot.state);
   fill(nodes.price, 
-    el('h2', { id: 'price-title' }, t(price === null ? 'room.price.start' : 'room.price.current')),
+    el('h2', { id: 'price-title' }, t(price === null ? 'room.price.start' : ended ? 'room.price.final' : 'room.price.current')),
     el('p', { class: 'price-now', id: 'price' }, formatMoney(shown, cur)),
-    capital ? el('p', { class: 'price-capital', id: 'price-capital', lang: 'zh-CN' }, `${t('room.price.capital')}：人民币${capital}`) : null,
+    capital ? el('p', { class: 'price-capital', id: 'price-capital', lang: 'zh-CN' }, `${t('room.price.capital')}人民币${capital}`) : null,
     el(
       'dl',
       { class: 'terms' },
@@ -236,8 +238,9 @@ function drawPrice(view) {
       el('dd', { id: 'leader' }, (view ? view.leader : lot.leader) ?? t('room.price.no_leader')),
       el('dt', null, t('room.price.increment')),
       el('dd', null, formatMoney(view?.increment ?? lot.increment, cur)),
-      el('dt', null, t('room.price.min_next')),
-      el('dd', { id: 'min-next' }, view ? formatMoney(view.min_next, cur) : '—'),
+      ...(ended
+        ? []
+        : [el('dt', null, t('room.price.min_next')), el('dd', { id: 'min-next' }, view ? formatMoney(view.min_next, cur) : '—')]),
     ),
   );
 }

@@ -22,11 +22,16 @@ export function historyTable(bids, { currency, me, monitor, leader, closed }) {
       'tr',
       { class: classes, dataset: { seq: String(bid.seq) } },
       el('td', { class: 'nowrap' }, formatClock(bid.at_ms)),
-      el('td', null, bid.bidder, mine ? el('span', { class: 'badge' }, t('room.history.me')) : null),
+      el('td', null, bid.bidder),
       monitor ? el('td', null, bid.account_id === undefined ? '—' : String(bid.account_id)) : null,
       monitor ? el('td', null, bid.display_name ?? '—') : null,
       el('td', { class: 'amount' }, formatMoney(bid.amount, currency)),
-      el('td', null, el('span', { class: `badge ${leading ? 'leading' : 'outbid'}` }, mark)),
+      el(
+        'td',
+        { class: 'marks' },
+        el('span', { class: `badge ${leading ? 'leading' : 'outbid'}` }, mark),
+        mine ? el('span', { class: 'badge mine' }, t('room.history.me')) : null,
+      ),
     );
   });
   return el(
