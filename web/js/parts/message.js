@@ -32,8 +32,9 @@ export class Message {
     this.#show(() => (labelKey ? `${t(labelKey)}: ${t(key, params)}` : t(key, params)), 'error');
   }
 
-  done(key, params) {
-    this.#show(() => t(key, params), 'good');
+  /** A success (or, with kind `warn`, something done that still needs attention). */
+  done(key, params, kind = 'good') {
+    this.#show(() => t(key, params), kind);
   }
 
   clear() {

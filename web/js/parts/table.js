@@ -10,8 +10,9 @@ import { t } from '../i18n.js';
  * @param {Array<{label: string, cell: (row: any) => unknown, class?: string}>} spec.columns
  * @param {any[]} spec.rows
  * @param {string} spec.empty the string key said when there are no rows
+ * @param {(row: any) => string | number} [spec.key] each row's `data-key` (its id)
  */
-export function dataTable({ caption, columns, rows, empty }) {
+export function dataTable({ caption, columns, rows, empty, key }) {
   if (rows.length === 0) {
     return el('p', { class: 'muted empty' }, t(empty));
   }
@@ -23,7 +24,7 @@ export function dataTable({ caption, columns, rows, empty }) {
   const body = rows.map((row) =>
     el(
       'tr',
-      null,
+      key ? { 'data-key': key(row) } : null,
       columns.map((column) =>
         el('td', { class: column.class, 'data-label': t(column.label) }, column.cell(row)),
       ),

@@ -27,6 +27,7 @@ export function bankSections({ expired, moneyMoved }) {
       into.append(
         dataTable({
           caption: 'admin.unmatched.caption',
+          key: (row) => row.transfer_id,
           empty: 'admin.unmatched.none',
           rows: list,
           columns: [
@@ -149,7 +150,7 @@ export function bankSections({ expired, moneyMoved }) {
       id: receipt.transfer_id,
       amount: formatMoney(receipt.amount, receipt.currency),
       number: receipt.account_number,
-    });
+    }, receipt.status === 'credited' ? 'good' : 'warn');
     await Promise.all([unmatched.refresh(), moneyMoved()]);
   });
   const entry = {

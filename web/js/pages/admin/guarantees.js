@@ -22,6 +22,7 @@ export function guaranteesSection({ expired, moneyMoved }) {
       into.append(
         dataTable({
           caption: 'admin.guarantees.caption',
+          key: (row) => row.id,
           empty: 'admin.guarantees.none',
           rows: list,
           columns: [

@@ -23,6 +23,7 @@ export function identitiesSection({ expired }) {
       into.append(
         dataTable({
           caption: 'admin.identities.caption',
+          key: (account) => account.id,
           empty: 'admin.identities.none',
           rows: accounts,
           columns: [

@@ -21,6 +21,7 @@ export function settlementsSection({ expired, moneyMoved }) {
       into.append(
         dataTable({
           caption: 'admin.settlements.caption',
+          key: (row) => row.lot_id,
           empty: 'admin.settlements.none',
           rows: list,
           columns: [

@@ -28,6 +28,7 @@ export function applicationsSection({ expired }) {
         el('p', null, t('console.applications.of'), ' ', el('strong', null, lot.title)),
         dataTable({
           caption: 'console.applications.caption',
+          key: (row) => row.id,
           empty: 'console.applications.none',
           rows: list,
           columns: [

@@ -21,6 +21,7 @@ export function lotsSection({ account, expired, showApplications }) {
       into.append(
         dataTable({
           caption: 'console.lots.caption',
+          key: (lot) => lot.id,
           empty: 'console.lots.none',
           rows: lots,
           columns: [

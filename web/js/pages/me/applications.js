@@ -32,6 +32,7 @@ export function applicationsSections({ expired, moneyMoved, account }) {
       into.append(
         dataTable({
           caption: 'me.applications.caption',
+          key: (row) => row.lot.id,
           empty: 'me.applications.none',
           rows: list,
           columns: [
@@ -69,6 +70,7 @@ export function applicationsSections({ expired, moneyMoved, account }) {
       into.append(
         dataTable({
           caption: 'me.apply.caption',
+          key: (lot) => lot.id,
           empty: 'me.apply.none',
           rows: open,
           columns: [

@@ -24,6 +24,7 @@ export function settlementsSections({ expired, moneyMoved }) {
       into.append(
         dataTable({
           caption: 'me.settlements.caption',
+          key: (row) => row.lot_id,
           empty: 'me.settlements.none',
           rows: list,
           columns: [
