@@ -5,7 +5,7 @@
 // page are saved under e2e/screenshots/.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,7 @@ test('two bidders and an auctioneer in one live room', { timeout: 240_000 }, asy
   const startsAtMs = Date.now() + 12_000;
   const lot = await rest.publishedLot(auctioneer, {
     startsAtMs,
-    runsForMs: 70_000,
+    runsForMs: 45_000,
     title: '城东新区 12 号地块国有建设用地使用权',
   });
   const aliceNumber = await rest.register(alice, auctioneer, lot.id);
@@ -257,17 +257,36 @@ test('two bidders and an auctioneer in one live room', { timeout: 240_000 }, asy
     await auctioneerPage.setViewportSize({ width: 1280, height: 900 });
   });
 
+  await t.test('a bid in the timed phase extends the deadline, and everyone is told', async () => {
+    await alicePage.locator('#phase:has-text("限时竞价")').waitFor({ timeout: 90_000 });
+    const deadlineBefore = await text(alicePage, '#deadline');
+    await alicePage.locator('.quick-bid').first().click();
+    await alicePage.locator('#bid-feedback:has-text("出价成功")').waitFor();
+    for (const page of [alicePage, auctioneerPage]) {
+      await page.locator('#event-log li[data-key="room.log.extended"]').waitFor();
+      await page.locator('#extensions:has-text("1")').waitFor();
+    }
+    await bobPage.locator('#event-log li:has-text("extended the deadline")').waitFor();
+    assert.notEqual(await text(alicePage, '#deadline'), deadlineBefore);
+    await shot(auctioneerPage, 'room-monitor-timed-extended');
+  });
+
   await t.test('at the close the winner gets the result and the confirmation', async () => {
-    await bobPage.locator('#result-card:not([hidden])').waitFor({ timeout: 120_000 });
-    await bobPage.locator(`#result:has-text("${bobNumber}")`).waitFor();
-    await bobPage.locator('#my-status:has-text("congratulations")').waitFor();
-    await alicePage.locator('#my-status:has-text("未竞得")').waitFor();
-    const download = bobPage.waitForEvent('download');
-    await bobPage.locator('#confirmation').click();
+    await alicePage.locator('#result-card:not([hidden])').waitFor({ timeout: 60_000 });
+    await alicePage.locator(`#result:has-text("${aliceNumber}")`).waitFor();
+    await alicePage.locator('#my-status:has-text("恭喜")').waitFor();
+    await bobPage.locator('#my-status:has-text("did not win")').waitFor();
+    await auctioneerPage.locator('#result:has-text("成交")').waitFor();
+    const download = alicePage.waitForEvent('download');
+    await alicePage.locator('#confirmation').click();
     const file = await download;
     assert.match(file.suggestedFilename(), /confirmation-lot-/);
-    await shot(bobPage, 'room-closed-winner-en');
-    await shot(alicePage, 'room-closed-bidder');
+    const saved = join(SCREENSHOTS, 'confirmation.html');
+    await file.saveAs(saved);
+    assert.match(readFileSync(saved, 'utf8'), /成交确认书/);
+    await shot(alicePage, 'room-closed-winner');
+    await shot(bobPage, 'room-closed-bidder-en');
+    await shot(auctioneerPage, 'room-closed-monitor');
   });
 
   assert.deepEqual(problems, [], 'no script errors and no policy violations');

@@ -284,7 +284,7 @@ function drawClock(view) {
       state === 'open' && remaining !== null && remaining <= 0 ? el('p', { class: 'muted' }, t('room.clock.closing')) : null,
       el(
         'p',
-        { class: 'small muted' },
+        { class: 'small muted', id: 'deadline' },
         state === 'published'
           ? t('room.clock.starts_at', { time: formatTime(lot.starts_at) })
           : t('room.clock.deadline', { time: formatTime(view.deadline_ms) }),
@@ -442,6 +442,8 @@ function drawFeedback() {
 async function placeBid(amount, match) {
   const view = page.room.view;
   const cur = currency();
+  page.feedback = null;
+  drawFeedback();
   if (!match && needsConfirmation(amount, view)) {
     const { confirmed } = await confirmDialog({
       title: t('room.confirm.title'),
