@@ -206,6 +206,7 @@ test('two bidders and an auctioneer in one live room', { timeout: 240_000 }, asy
     }
     await alicePage.locator('#connection[data-state=reconnecting]').waitFor();
     await shot(alicePage, 'room-reconnecting');
+    assert.equal(await alicePage.locator('.quick-bid:disabled').count(), 4, 'no bid while disconnected');
 
     // While Alice is away, Bob outbids her.
     await bobPage.locator('.quick-bid').first().click();

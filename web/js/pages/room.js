@@ -107,6 +107,8 @@ function connect() {
     page.connection = status;
     if (status.state !== 'connected') page.resumed = null;
     drawConnection();
+    // Bidding waits for the connection: the buttons say so by being off.
+    if (page.room?.view) drawYou(page.room.view);
     if (status.state === 'closed' && status.code === 4401) pageStatus(t('error.unauthorized'), 'error');
   });
   client.connect();
@@ -357,7 +359,7 @@ function drawYou(view) {
   if (!view || isMonitor(view)) return;
   const you = view.you;
   if (!you.bidder_number || !you.eligible || ['closed', 'cancelled'].includes(view.state)) return;
-  const open = view.state === 'open';
+  const open = view.state === 'open' && page.connection.state === 'connected';
   const cur = currency();
   const quick = quickBids(view).map(({ amount, steps }) =>
     el(
