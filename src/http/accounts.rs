@@ -67,7 +67,7 @@ impl AccountJson {
         }
     }
 
-    fn with_identity(details: AccountDetails) -> AccountJson {
+    pub(super) fn with_identity(details: AccountDetails) -> AccountJson {
         let identity = details.identity.map(|identity| IdentityJson {
             real_name: identity.real_name,
             id_type: identity.id_type,

@@ -3,8 +3,10 @@
 mod accounts;
 mod auth;
 mod error;
+mod listings;
 mod lots;
 mod money;
+mod pages;
 mod seed;
 
 use std::sync::Arc;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(accounts::routes())
         .merge(lots::routes())
+        .merge(listings::routes())
         .merge(money::routes())
         .merge(seed::routes())
         .route("/healthz", get(healthz))
@@ -48,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/ws", get(crate::realtime::upgrade))
+        .merge(pages::routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

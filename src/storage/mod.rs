@@ -14,6 +14,7 @@
 pub mod accounts;
 mod dialect;
 pub mod journal;
+pub mod listings;
 pub mod lots;
 pub mod money;
 pub mod postgres;
@@ -28,6 +29,7 @@ use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, Role};
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
+pub use listings::ListingStore;
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 pub use seed::SeedStore;
@@ -64,12 +66,28 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything bidroom stores.
 pub trait Store:
-    AccountStore + LotStore + MoneyStore + JournalStore + SeedStore + Send + Sync + 'static
+    AccountStore
+    + LotStore
+    + MoneyStore
+    + JournalStore
+    + SeedStore
+    + ListingStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: AccountStore + LotStore + MoneyStore + JournalStore + SeedStore + Send + Sync + 'static
+    T: AccountStore
+        + LotStore
+        + MoneyStore
+        + JournalStore
+        + SeedStore
+        + ListingStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 

@@ -1,0 +1,188 @@
+// The bidder's centre, the auctioneer's console and the back office in a real browser:
+// the auctioneer creates a lot through the form (a refused amount explained first, the
+// times entered in Shanghai time reaching the server in UTC), publishes it and approves
+// an application with a priority rank; the bidder sees the wallet's virtual account
+// number, applies and lodges the deposit; the admin verifies an identity (a wrong check
+// digit explained first) and sees the ledger consistent; a language switch keeps what was
+// typed. Screenshots of each page, in both languages and at phone width, are saved under
+// e2e/screenshots/office-*.png.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, personContext } from './lib/browser.js';
+import { PASSWORD, Rest } from './lib/rest.js';
+import { ADMIN, startServer } from './lib/server.js';
+
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+let server;
+let browser;
+const problems = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A signed-in person's page: the session as the index page saves it after signing in. */
+async function signedInPage(rest, username, { password = PASSWORD, ...options } = {}) {
+  const context = await personContext(browser, options);
+  const session = await rest.call('POST', '/sessions', { body: { username, password } });
+  await context.addInitScript((saved) => {
+    localStorage.setItem('bidroom.session', JSON.stringify(saved));
+  }, { token: session.token, account: session.account });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`${username}: ${error.message}`));
+  page.on('console', (message) => {
+    // The browser asks for a favicon of its own accord; the server has none to give.
+    if (message.location().url.endsWith('/favicon.ico')) return;
+    if (message.type() === 'error') problems.push(`${username}: console: ${message.text()} (${message.location().url})`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`${username}: ${response.status()} ${response.url()}`);
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SCREENSHOTS, `office-${name}.png`), fullPage: true });
+}
+
+test('the bidder, the auctioneer and the admin at work in their pages', { timeout: 180_000 }, async (t) => {
+  const rest = new Rest(server.origin);
+  const auctioneer = await rest.createUser('office-auctioneer', 'auctioneer', '城东拍卖有限公司');
+  const bidder = await rest.fundedBidder('office-alice', '王小丽');
+  const unverified = await rest.createUser('office-dora', 'bidder', 'Dora Zhou');
+  const wallet = await rest.call('GET', '/wallet', { token: bidder.token });
+
+  const console_ = await signedInPage(rest, auctioneer.username);
+  const me = await signedInPage(rest, bidder.username, { locale: 'en-US' });
+  const admin = await signedInPage(rest, ADMIN.username, { password: ADMIN.password });
+  let lotId;
+
+  await t.test('the auctioneer creates a lot, is told what is wrong first, and publishes it', async () => {
+    await console_.goto(`${server.origin}/console`);
+    const form = console_.locator('#create form');
+    await form.locator('input[name=title]').fill('城东 9 号仓库租赁权');
+    await form.locator('input[name=start_price]').fill('12,000');
+    await form.locator('input[name=increment]').fill('500');
+    await form.locator('input[name=deposit_amount]').fill('2000');
+    await form.locator('input[name=starts_at]').fill('2030-06-01T10:00');
+    await form.locator('input[name=applications_close_at]').fill('2030-06-01T10:00');
+    await form.locator('input[name=deposit_deadline]').fill('2030-06-01T09:00');
+    await form.locator('input[name=ends_at]').fill('2030-06-01T11:00');
+    await form.locator('button[type=submit]').click();
+    await form.locator('[role=alert]:has-text("起拍价")').waitFor();
+    assert.equal(await form.locator('input[name=start_price]').getAttribute('aria-invalid'), 'true');
+    assert.equal(await form.locator('input[name=title]').inputValue(), '城东 9 号仓库租赁权');
+    await shot(console_, 'console-refused');
+
+    // The language switch relabels the form and keeps what was typed.
+    await console_.locator('.lang-switch').click();
+    await console_.locator('#create h2:has-text("Create a lot")').waitFor();
+    assert.equal(await form.locator('input[name=title]').inputValue(), '城东 9 号仓库租赁权');
+    await console_.locator('.lang-switch').click();
+    await console_.locator('#create h2:has-text("创建标的")').waitFor();
+
+    await form.locator('input[name=start_price]').fill('12000');
+    await form.locator('button[type=submit]').click();
+    await form.locator('.message.good').waitFor();
+    const row = console_.locator('#lots tr:has-text("城东 9 号仓库租赁权")');
+    lotId = Number(await row.getAttribute('data-key'));
+    const lot = await rest.call('GET', `/lots/${lotId}`, { token: auctioneer.token });
+    // 10:00 in Shanghai is 02:00 UTC.
+    assert.equal(lot.starts_at, '2030-06-01T02:00:00Z');
+    assert.equal(lot.deposit_deadline, '2030-06-01T01:00:00Z');
+    assert.equal(lot.start_price, '12000.00');
+    assert.deepEqual(lot.deposit, { kind: 'fixed', amount: '2000.00' });
+    assert.equal(lot.state, 'draft');
+    await row.locator('button:has-text("发布")').click();
+    await console_.locator(`#lots tr[data-key="${lotId}"] a[href="/console/lots/${lotId}"]`).waitFor();
+    assert.equal((await rest.call('GET', `/lots/${lotId}`)).state, 'published');
+  });
+
+  await t.test('the bidder sees the wallet number and applies', async () => {
+    await me.goto(`${server.origin}/me`);
+    await me.locator('.account-number').waitFor();
+    assert.equal(await me.locator('.account-number').innerText(), wallet.account_number);
+    await me.locator(`#apply tr[data-key="${lotId}"] button`).click();
+    await me.locator(`#applications tr[data-key="${lotId}"]:has-text("Under review")`).waitFor();
+    assert.equal(await me.locator(`#apply tr[data-key="${lotId}"]`).count(), 0);
+  });
+
+  await t.test('the auctioneer approves the application with a priority rank', async () => {
+    await console_.locator(`#lots tr[data-key="${lotId}"] button:has-text("报名")`).click();
+    const approve = console_.locator('#lot-applications button:has-text("通过")').first();
+    await approve.click();
+    const dialog = console_.locator('dialog');
+    await dialog.locator('input[name=priority_rank]').fill('0');
+    await dialog.locator('button[type=submit]').click();
+    await dialog.locator('[role=alert]').waitFor();
+    await dialog.locator('input[name=priority_rank]').fill('1');
+    await dialog.locator('button[type=submit]').click();
+    await console_.locator('#lot-applications .message.good').waitFor();
+    await shot(console_, 'console-approved');
+  });
+
+  await t.test('the bidder lodges the deposit and sees the bidder number', async () => {
+    await me.reload();
+    const row = me.locator(`#applications tr[data-key="${lotId}"]`);
+    await row.locator('text=Approved').waitFor();
+    const [application] = (await rest.call('GET', '/me/applications', { token: bidder.token })).filter(
+      (listed) => listed.lot_id === lotId,
+    );
+    assert.match(await row.innerText(), new RegExp(application.bidder_number));
+    await row.locator('button:has-text("Lodge deposit")').click();
+    await me.locator('dialog button[type=submit]').click();
+    await me.locator(`#applications tr[data-key="${lotId}"]:has-text("Held")`).waitFor();
+    const after = await rest.call('GET', '/wallet', { token: bidder.token });
+    assert.equal(after.frozen, '2000.00');
+    await shot(me, 'me-en');
+    await me.setViewportSize({ width: 390, height: 844 });
+    await shot(me, 'me-phone-en');
+  });
+
+  await t.test('the admin verifies an identity and sees the ledger consistent', async () => {
+    await admin.goto(`${server.origin}/admin`);
+    const row = admin.locator(`#identities tr[data-key="${unverified.id}"]`);
+    await row.locator('button').click();
+    const dialog = admin.locator('dialog');
+    await dialog.locator('input[name=real_name]').fill('周多拉');
+    await dialog.locator('input[name=id_number]').fill('110105194912310021');
+    await dialog.locator('button[type=submit]').click();
+    await dialog.locator('[role=alert]:has-text("校验码")').waitFor();
+    await dialog.locator('input[name=id_number]').fill('11010519491231002X');
+    await dialog.locator('button[type=submit]').click();
+    await admin.locator('#identities .message.good').waitFor();
+    assert.equal(await row.count(), 0);
+    const account = await rest.call('GET', `/accounts?verification=verified&role=bidder`, {
+      token: await rest.admin(),
+    });
+    assert.ok(account.some((listed) => listed.id === unverified.id && listed.real_name === '周多拉'));
+    await admin.locator('#reconciliation .verdict.good').waitFor();
+    await shot(admin, 'admin');
+    await admin.setViewportSize({ width: 390, height: 844 });
+    await shot(admin, 'admin-phone');
+  });
+
+  await t.test('a visitor and another role see who the page is for, with a sign-in link', async () => {
+    const visitor = await (await personContext(browser)).newPage();
+    await visitor.goto(`${server.origin}/me`);
+    await visitor.locator('.gate a[href="/#sign-in"]').waitFor();
+    await me.goto(`${server.origin}/admin`);
+    await me.locator('.gate h1:has-text("not for your account")').waitFor();
+    await shot(me, 'gate-wrong-role-en');
+    await visitor.context().close();
+  });
+
+  assert.deepEqual(problems, []);
+});

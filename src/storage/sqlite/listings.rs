@@ -1,0 +1,51 @@
+use async_trait::async_trait;
+
+use crate::auction::AccountId;
+use crate::storage::accounts::AccountDetails;
+use crate::storage::listings::ops::Listings;
+use crate::storage::listings::{
+    AccountFilter, BidderApplication, ListingStore, SettlementFilter, SettlementListing,
+};
+use crate::storage::money::Withdrawal;
+use crate::storage::{LotId, StoreResult};
+
+use super::SqliteStore;
+
+#[async_trait]
+impl ListingStore for SqliteStore {
+    async fn account_applications(
+        &self,
+        account: AccountId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<BidderApplication>> {
+        Listings::account_applications(&self.reader, account, before, limit).await
+    }
+
+    async fn account_withdrawals(
+        &self,
+        account: AccountId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Withdrawal>> {
+        Listings::account_withdrawals(&self.reader, account, before, limit).await
+    }
+
+    async fn settlements(
+        &self,
+        filter: &SettlementFilter,
+        before: Option<LotId>,
+        limit: u32,
+    ) -> StoreResult<Vec<SettlementListing>> {
+        Listings::settlements(&self.reader, filter, before, limit).await
+    }
+
+    async fn accounts(
+        &self,
+        filter: &AccountFilter,
+        before: Option<AccountId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AccountDetails>> {
+        Listings::accounts(&self.reader, filter, before, limit).await
+    }
+}

@@ -1,0 +1,46 @@
+// `/console`, the auctioneer's: my lots (drafts included) with their state and a link to
+// each live monitor, a new lot with every term of SPEC §2, publishing, and the
+// applications to approve (with a priority rank) or reject with a reason.
+
+import { el } from '../dom.js';
+import { loadStrings, translate } from '../i18n.js';
+import { renderHeader } from '../layout.js';
+import { passGate, sessionExpired } from '../parts/gate.js';
+import { applicationsSection } from './console/applications.js';
+import { createLotSection } from './console/create.js';
+import { lotsSection } from './console/lots.js';
+
+const NEED = 'parts.gate.need_auctioneer';
+
+async function main() {
+  await loadStrings('parts');
+  await loadStrings('console');
+  translate(document);
+  renderHeader('console');
+  const mainNode = document.getElementById('main');
+  const account = passGate(mainNode, ['auctioneer', 'admin'], NEED);
+  if (!account) return;
+  const expired = () => sessionExpired(mainNode, NEED);
+
+  const applications = applicationsSection({ expired });
+  const lots = lotsSection({
+    account,
+    expired,
+    showApplications: (lot) => {
+      applications.show(lot);
+      applications.node.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      applications.node.querySelector('h2')?.focus();
+    },
+  });
+  const create = createLotSection({ created: () => lots.refresh() });
+  mainNode.append(
+    el('h1', { 'data-i18n': 'console.heading' }),
+    lots.node,
+    applications.node,
+    create.node,
+  );
+  translate(mainNode);
+  await lots.refresh();
+}
+
+main();
