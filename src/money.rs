@@ -165,6 +165,27 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// In the OpenAPI document an amount is a decimal string, never a number.
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(MONEY_PATTERN))
+            .description(Some(
+                "An exact amount as a decimal string with at most two decimal places \
+                 (answers always carry exactly two); never a JSON number.",
+            ))
+            .examples(["1250.00"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
+/// What the OpenAPI document says an amount looks like.
+pub const MONEY_PATTERN: &str = r"^-?[0-9]+(\.[0-9]{1,2})?$";
+
 #[cfg(test)]
 mod tests {
     use super::*;

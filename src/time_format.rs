@@ -20,6 +20,26 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         .map(|time| time.timestamp_millis())
 }
 
+/// A time as the REST API writes it, for the OpenAPI document: fields kept as epoch
+/// milliseconds and serialized through [`rfc3339`] say `#[schema(value_type = Rfc3339)]`.
+pub struct Rfc3339;
+
+impl utoipa::PartialSchema for Rfc3339 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .description(Some(
+                "An RFC 3339 time; answers are in UTC (`Z`), with milliseconds only when present.",
+            ))
+            .examples(["2026-11-23T08:00:00Z"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Rfc3339 {}
+
 /// Serde adapters for `i64` milliseconds stored as RFC 3339 strings.
 pub mod rfc3339 {
     use serde::{Deserialize, Deserializer, Serializer};

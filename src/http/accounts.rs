@@ -10,48 +10,57 @@
 //!   itself and to admins; the id number is never stored or shown in clear.
 
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::money::Money;
 use crate::security;
 use crate::security::IdNumberKey;
 use crate::storage::accounts::{AccountDetails, Identity, NewAccount, NewIdentity};
 use crate::storage::{Account, Role, WalletSummary};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::openapi::{ACCOUNTS, ErrorBody};
 use super::{ApiError, AppState, Caller, Json, MaybeCaller};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", post(sign_up))
-        .route("/sessions", post(sign_in))
-        .route("/me", get(me))
-        .route("/accounts/{id}/verification", post(verify))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(sign_in))
+        .routes(routes!(me))
+        .routes(routes!(verify))
 }
 
 /// An account as the API shows it; the identity only to the account itself and admins.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Account)]
 pub(super) struct AccountJson {
     id: i64,
     username: String,
     display_name: String,
     role: Role,
+    /// Real-name verified (实名认证) by an admin.
     verified: bool,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    identity: Option<IdentityJson>,
-}
-
-#[derive(Debug, Serialize)]
-struct IdentityJson {
-    real_name: String,
-    id_type: String,
-    id_number_masked: String,
+    /// The verified identity: only to the account itself and admins, once verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    real_name: Option<String>,
+    /// `resident_id` (an 18-character PRC resident id) or another lowercase name; with
+    /// `real_name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "resident_id")]
+    id_type: Option<String>,
+    /// The id number with all but its first three and last four characters hidden; with
+    /// `real_name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "110***********002X")]
+    id_number_masked: Option<String>,
 }
 
 impl AccountJson {
@@ -63,19 +72,22 @@ impl AccountJson {
             role: account.role,
             verified: account.verified,
             created_at: account.created_at_ms,
-            identity: None,
+            real_name: None,
+            id_type: None,
+            id_number_masked: None,
         }
     }
 
     pub(super) fn with_identity(details: AccountDetails) -> AccountJson {
-        let identity = details.identity.map(|identity| IdentityJson {
-            real_name: identity.real_name,
-            id_type: identity.id_type,
-            id_number_masked: identity.id_number_masked,
-        });
-        AccountJson {
-            identity,
-            ..AccountJson::public(details.account)
+        let public = AccountJson::public(details.account);
+        match details.identity {
+            Some(identity) => AccountJson {
+                real_name: Some(identity.real_name),
+                id_type: Some(identity.id_type),
+                id_number_masked: Some(identity.id_number_masked),
+                ..public
+            },
+            None => public,
         }
     }
 }
@@ -84,14 +96,43 @@ impl AccountJson {
 // POST /accounts
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct SignUp {
+    /// 3 to 64 characters of letters, digits, `_`, `.` and `-`.
+    #[schema(
+        example = "alice",
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9_.-]{3,64}$"
+    )]
     username: String,
+    /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
+    /// 1 to 100 characters after trimming.
+    #[schema(example = "Alice Wang", min_length = 1, max_length = 100)]
     display_name: String,
+    /// `bidder` (the default); `auctioneer` and `admin` only by an admin.
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
 }
 
+/// Signs up a bidder; an admin also creates auctioneers and admins.
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    operation_id = "sign_up",
+    tag = ACCOUNTS,
+    security((), ("bearer" = [])),
+    request_body = SignUp,
+    responses(
+        (status = 201, description = "The new account", body = AccountJson),
+        (status = 400, description = "`invalid_input`: a field breaks its rule", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`: a bearer token that is not valid", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a role other than `bidder` without being an admin", body = ErrorBody),
+        (status = 409, description = "`username_taken`", body = ErrorBody),
+    )
+)]
 async fn sign_up(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -177,20 +218,37 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
 // POST /sessions
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct SignIn {
+    #[schema(example = "alice")]
     username: String,
     password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 struct SessionJson {
+    /// The bearer token for REST (`Authorization: Bearer TOKEN`) and the WebSocket `auth`.
     token: String,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     expires_at: i64,
     account: AccountJson,
 }
 
+/// Signs in: a session token valid for the server's `--session-ttl-secs`.
+#[utoipa::path(
+    post,
+    path = "/sessions",
+    operation_id = "sign_in",
+    tag = ACCOUNTS,
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "A new session", body = SessionJson),
+        (status = 400, description = "`invalid_input`: not a sign-in body", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: wrong username or password", body = ErrorBody),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     Json(request): Json<SignIn>,
@@ -239,16 +297,21 @@ pub(super) fn session_expires_at_ms(state: &AppState, now_ms: i64) -> i64 {
 // GET /me
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Me)]
 struct MeJson {
     #[serde(flatten)]
     account: AccountJson,
     wallet: WalletJson,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WalletSummary)]
 struct WalletJson {
+    /// The 12-digit virtual account number (虚拟子账号) bank transfers are made to.
+    #[schema(example = "621000000017")]
     account_number: String,
+    #[schema(example = "CNY")]
     currency: String,
     available: Money,
     frozen: Money,
@@ -265,6 +328,18 @@ impl From<WalletSummary> for WalletJson {
     }
 }
 
+/// The signed-in account, with its identity and its wallet's balances.
+#[utoipa::path(
+    get,
+    path = "/me",
+    operation_id = "get_me",
+    tag = ACCOUNTS,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = MeJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+    )
+)]
 async fn me(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -285,15 +360,39 @@ async fn me(
 // POST /accounts/{id}/verification
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct Verification {
+    /// 1 to 100 characters after trimming.
+    #[schema(example = "张三")]
     real_name: String,
+    /// For `resident_id`, 18 characters whose check digit is right; kept only masked and
+    /// hashed.
+    #[schema(example = "11010519491231002X")]
     id_number: String,
+    /// `resident_id` (the default) or another lowercase name such as `passport`.
+    #[schema(example = "resident_id")]
     id_type: Option<String>,
 }
 
 const RESIDENT_ID: &str = "resident_id";
 
+/// Real-name verification (实名认证) of an account, by an admin; again replaces it.
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/verification",
+    operation_id = "verify_account",
+    tag = ACCOUNTS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = Verification,
+    responses(
+        (status = 200, description = "The verified account, with its identity", body = AccountJson),
+        (status = 400, description = "`invalid_input`: a bad name, id type or id number (a resident id's check digit)", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such account", body = ErrorBody),
+    )
+)]
 async fn verify(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -15,32 +15,36 @@
 //!   with their lot and winner; `overdue` is true for an open one an admin may default now
 //!   (past `due_at`, or at any time when the lot set none).
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auction::LotState;
 use crate::money::Money;
+use crate::storage::Role;
 use crate::storage::listings::{
     AccountFilter, BidderApplication, DepositRecord, GuaranteeRecord, SettlementFilter,
     SettlementListing, Verification,
 };
 use crate::storage::money::{SettlementStatus, Withdrawal};
-use crate::storage::{DepositTerms, Role};
 use crate::time_format;
 
 use super::accounts::AccountJson;
+use super::lots::DepositJson as DepositTermsJson;
+use super::openapi::{ACCOUNTS, APPLICATIONS, ErrorBody, MONEY};
 use super::{ApiError, AppState, Caller, Json};
+use crate::time_format::Rfc3339;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me/applications", get(my_applications))
-        .route("/me/settlements", get(my_settlements))
-        .route("/me/withdrawals", get(my_withdrawals))
-        .route("/accounts", get(accounts))
-        .route("/settlements", get(settlements))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(my_applications))
+        .routes(routes!(my_settlements))
+        .routes(routes!(my_withdrawals))
+        .routes(routes!(accounts))
+        .routes(routes!(settlements))
 }
 
 /// One page unless `?limit=` says otherwise.
@@ -48,9 +52,14 @@ const DEFAULT_PAGE: u32 = 50;
 /// The most one page holds: 200 applications × ~700 B of JSON = ~140 KiB.
 const MAX_PAGE: u32 = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
+    /// The last id of the page before (the next page holds older ones).
+    #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
+    /// At most this many (50 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
@@ -87,63 +96,85 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 // GET /me/applications
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+/// One of the caller's applications, with its lot, deposit and latest guarantee.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MyApplication)]
 struct MyApplicationJson {
     id: i64,
     lot_id: i64,
+    /// `pending`, `approved` or `rejected`.
+    #[schema(value_type = String, example = "approved")]
     status: &'static str,
+    /// `none` or `lodged`.
+    #[schema(value_type = String, example = "lodged")]
     deposit_status: &'static str,
     priority_rank: Option<u32>,
+    #[schema(example = "0427")]
     bidder_number: Option<String>,
     reject_reason: Option<String>,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
     #[serde(with = "time_format::rfc3339::option")]
+    #[schema(value_type = Option<Rfc3339>)]
     decided_at: Option<i64>,
     lot: LotSummaryJson,
     deposit: Option<DepositJson>,
     guarantee: Option<GuaranteeJson>,
 }
 
-#[derive(Debug, Serialize)]
+/// The lot an application is for.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationLot)]
 struct LotSummaryJson {
     id: i64,
     title: String,
+    #[schema(example = "CNY")]
     currency: String,
     /// The live state (from the room, when it runs).
+    #[schema(value_type = String, example = "open")]
     state: &'static str,
+    /// `sold` or `unsold` once closed.
+    #[schema(value_type = Option<String>, example = "sold")]
     result: Option<&'static str>,
     deposit: DepositTermsJson,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     applications_close_at: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     deposit_deadline: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     starts_at: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     ends_at: i64,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum DepositTermsJson {
-    Fixed { amount: Money },
-    Range { min: Money, max: Money },
-}
-
-#[derive(Debug, Serialize)]
+/// A cash deposit held for the application.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationDeposit)]
 struct DepositJson {
+    /// `cash` or `guarantee`.
+    #[schema(value_type = String, example = "cash")]
     kind: &'static str,
     amount: Money,
+    /// `held`, `released`, `applied` or `forfeited`.
+    #[schema(value_type = String, example = "held")]
     status: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+/// The application's latest electronic guarantee (电子保函).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationGuarantee)]
 struct GuaranteeJson {
     id: i64,
     issuer: String,
     number: String,
     amount: Money,
+    /// `pending`, `accepted`, `rejected`, `released` or `called`.
+    #[schema(value_type = String, example = "accepted")]
     status: &'static str,
     reason: Option<String>,
 }
@@ -156,10 +187,7 @@ impl MyApplicationJson {
             deposit,
             guarantee,
         } = listed;
-        let terms = match lot.deposit {
-            DepositTerms::Fixed(amount) => DepositTermsJson::Fixed { amount },
-            DepositTerms::Range { min, max } => DepositTermsJson::Range { min, max },
-        };
+        let terms = DepositTermsJson::from(lot.deposit);
         MyApplicationJson {
             id: application.id,
             lot_id: application.lot_id,
@@ -205,6 +233,20 @@ impl MyApplicationJson {
     }
 }
 
+/// The caller's own applications, newest first.
+#[utoipa::path(
+    get,
+    path = "/me/applications",
+    operation_id = "list_my_applications",
+    tag = APPLICATIONS,
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The caller's applications", body = Vec<MyApplicationJson>),
+        (status = 400, description = "`invalid_input`: a bad `before` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+    )
+)]
 async fn my_applications(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -234,10 +276,13 @@ async fn my_applications(
 // GET /me/settlements, GET /settlements
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+/// A settlement with its lot and winner.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SettlementListing)]
 struct SettlementListingJson {
     lot_id: i64,
     lot_title: String,
+    #[schema(example = "CNY")]
     currency: String,
     account_id: i64,
     winner_username: String,
@@ -250,7 +295,10 @@ struct SettlementListingJson {
     /// amount_due − amount_paid.
     balance: Money,
     #[serde(with = "time_format::rfc3339::option")]
+    #[schema(value_type = Option<Rfc3339>)]
     due_at: Option<i64>,
+    /// `open`, `paid` or `defaulted`.
+    #[schema(value_type = String, example = "open")]
     status: &'static str,
     /// Open and past its due time: an admin may mark it defaulted now.
     overdue: bool,
@@ -283,10 +331,17 @@ impl SettlementListingJson {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SettlementQuery {
+    /// Only settlements in this status: `open`, `paid` or `defaulted`.
+    #[param(value_type = Option<String>, example = "open")]
     status: Option<String>,
+    /// The last `lot_id` of the page before.
+    #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
+    /// At most this many (50 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
@@ -318,6 +373,20 @@ async fn listed_settlements(
     ))
 }
 
+/// The settlements of the lots the caller won, newest first.
+#[utoipa::path(
+    get,
+    path = "/me/settlements",
+    operation_id = "list_my_settlements",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(SettlementQuery),
+    responses(
+        (status = 200, description = "The caller's settlements", body = Vec<SettlementListingJson>),
+        (status = 400, description = "`invalid_input`: a bad status, `before` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+    )
+)]
 async fn my_settlements(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -331,6 +400,21 @@ async fn my_settlements(
     listed_settlements(&state, filter, settlement_query).await
 }
 
+/// Every settlement, newest first (admins): those `overdue` may be defaulted.
+#[utoipa::path(
+    get,
+    path = "/settlements",
+    operation_id = "list_settlements",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(SettlementQuery),
+    responses(
+        (status = 200, description = "The settlements", body = Vec<SettlementListingJson>),
+        (status = 400, description = "`invalid_input`: a bad status, `before` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+    )
+)]
 async fn settlements(
     State(state): State<AppState>,
     caller: Caller,
@@ -345,14 +429,20 @@ async fn settlements(
 // GET /me/withdrawals
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+/// A withdrawal (余额退还) the caller requested.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MyWithdrawal)]
 struct WithdrawalJson {
     id: i64,
     amount: Money,
+    #[schema(example = "CNY")]
     currency: String,
     account_number: String,
+    /// `requested` or `paid`.
+    #[schema(value_type = String, example = "requested")]
     status: &'static str,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
 }
 
@@ -369,6 +459,20 @@ impl WithdrawalJson {
     }
 }
 
+/// The caller's own withdrawals, newest first.
+#[utoipa::path(
+    get,
+    path = "/me/withdrawals",
+    operation_id = "list_my_withdrawals",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The caller's withdrawals", body = Vec<WithdrawalJson>),
+        (status = 400, description = "`invalid_input`: a bad `before` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+    )
+)]
 async fn my_withdrawals(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -389,14 +493,38 @@ async fn my_withdrawals(
 // GET /accounts
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AccountQuery {
+    /// `pending` (not yet real-name verified) or `verified`.
+    #[param(value_type = Option<String>, example = "pending")]
     verification: Option<String>,
+    /// Only accounts of this role: `bidder`, `auctioneer` or `admin`.
+    #[param(value_type = Option<String>, example = "bidder")]
     role: Option<String>,
+    /// The last id of the page before.
+    #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
+    /// At most this many (50 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
+/// Accounts with their identities, newest first (admins).
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    operation_id = "list_accounts",
+    tag = ACCOUNTS,
+    security(("bearer" = [])),
+    params(AccountQuery),
+    responses(
+        (status = 200, description = "The accounts", body = Vec<AccountJson>),
+        (status = 400, description = "`invalid_input`: a bad verification, role, `before` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+    )
+)]
 async fn accounts(
     State(state): State<AppState>,
     caller: Caller,

@@ -15,27 +15,29 @@ mod applications;
 mod bidding;
 mod terms;
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auction::LotState;
 use crate::money::Money;
 use crate::rooms::LotView;
 use crate::storage::lots::{DraftVisibility, LotFilter};
 use crate::storage::{Account, DepositTerms, Lot, LotId, Role};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
 use super::accounts::parse_id;
+use super::openapi::{ErrorBody, LOTS};
 use super::{ApiError, AppState, Caller, Json, MaybeCaller};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/lots", post(create).get(list))
-        .route("/lots/{id}", get(show))
-        .route("/lots/{id}/publish", post(publish))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show))
+        .routes(routes!(publish))
         .merge(applications::routes())
         .merge(bidding::routes())
 }
@@ -78,61 +80,90 @@ async fn run_lot(state: &AppState, caller: &Account, id: &str) -> Result<Lot, Ap
 // The lot as the API shows it
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Lot)]
 struct LotJson {
+    #[schema(value_type = i64)]
     id: LotId,
     auctioneer_id: i64,
     title: String,
     description: String,
+    #[schema(example = "CNY")]
     currency: String,
     start_price: Money,
     increment: Money,
     /// Absent for bidders and the public; `null` or the amount for whoever runs the lot.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Money>)]
     reserve_price: Option<Option<Money>>,
     has_reserve: bool,
     deposit: DepositJson,
+    /// The buyer's fee as a fraction of the price, a decimal string from "0" below "1".
+    #[schema(example = "0.01")]
     fee_rate: String,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     applications_close_at: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     deposit_deadline: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     starts_at: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     ends_at: i64,
     extension_window_secs: u32,
     max_extensions: Option<u32>,
+    /// `reset` or `add`.
+    #[schema(value_type = String, example = "reset")]
     extension_mode: &'static str,
     #[serde(with = "time_format::rfc3339::option")]
+    #[schema(value_type = Option<Rfc3339>)]
     settlement_due_at: Option<i64>,
-    /// The live state (from the room, when it runs).
+    /// The live state (from the room, when it runs): `draft`, `published`, `open`,
+    /// `paused`, `closed` or `cancelled`.
+    #[schema(value_type = String, example = "open")]
     state: &'static str,
+    /// `sold` or `unsold` once closed.
+    #[schema(value_type = Option<String>, example = "sold")]
     result: Option<&'static str>,
+    /// The highest accepted bid, `null` before the first.
     price: Option<Money>,
     /// The leader's bidder number.
     leader: Option<String>,
+    /// When bidding ends now (extensions included).
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     deadline: i64,
     bid_count: u64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
 }
 
-#[derive(Debug, Serialize)]
+/// A fixed deposit, or a range the bidder chooses from.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum DepositJson {
+#[schema(as = DepositTerms)]
+pub(super) enum DepositJson {
     Fixed { amount: Money },
     Range { min: Money, max: Money },
+}
+
+impl From<DepositTerms> for DepositJson {
+    fn from(terms: DepositTerms) -> DepositJson {
+        match terms {
+            DepositTerms::Fixed(amount) => DepositJson::Fixed { amount },
+            DepositTerms::Range { min, max } => DepositJson::Range { min, max },
+        }
+    }
 }
 
 impl LotJson {
     fn new(lot: Lot, view: LotView, caller: Option<&Account>) -> LotJson {
         let reserve_price = runs_lot(caller, &lot).then_some(lot.reserve_price);
-        let deposit = match lot.deposit {
-            DepositTerms::Fixed(amount) => DepositJson::Fixed { amount },
-            DepositTerms::Range { min, max } => DepositJson::Range { min, max },
-        };
+        let deposit = DepositJson::from(lot.deposit);
         LotJson {
             id: lot.id,
             auctioneer_id: lot.auctioneer_id,
@@ -177,6 +208,21 @@ async fn lot_json(
 // Routes
 // ---------------------------------------------------------------------------------------
 
+/// Creates a lot, as a draft, on the terms in the body.
+#[utoipa::path(
+    post,
+    path = "/lots",
+    operation_id = "create_lot",
+    tag = LOTS,
+    security(("bearer" = [])),
+    request_body = terms::CreateLot,
+    responses(
+        (status = 201, description = "The new draft lot", body = LotJson),
+        (status = 400, description = "`invalid_input`: a term breaks its rule, an unknown field, or an amount sent as a number", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a bidder", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -200,12 +246,32 @@ async fn create(
 const DEFAULT_LIST_LIMIT: u32 = 100;
 const MAX_LIST_LIMIT: u32 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only lots in this state: `draft`, `published`, `open`, `paused`, `closed`,
+    /// `cancelled`.
+    #[param(value_type = Option<String>, example = "open")]
     state: Option<String>,
+    /// At most this many lots (100 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
+/// Lots, newest first; drafts only to their auctioneer and admins.
+#[utoipa::path(
+    get,
+    path = "/lots",
+    operation_id = "list_lots",
+    tag = LOTS,
+    security((), ("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The lots", body = Vec<LotJson>),
+        (status = 400, description = "`invalid_input`: an unknown state or a bad limit", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`: a bearer token that is not valid", body = ErrorBody),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -249,6 +315,20 @@ fn parse_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, ApiErr
         .ok_or_else(|| ApiError::invalid(format!("limit is a whole number from 1 to {max}")))
 }
 
+/// A lot, with its live state, price, leader, deadline and bid count.
+#[utoipa::path(
+    get,
+    path = "/lots/{id}",
+    operation_id = "get_lot",
+    tag = LOTS,
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The lot", body = LotJson),
+        (status = 401, description = "`not_authenticated`: a bearer token that is not valid", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot, or a draft the caller may not see", body = ErrorBody),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -258,6 +338,22 @@ async fn show(
     Ok(Json(lot_json(&state, lot, caller.as_ref()).await?))
 }
 
+/// Publishes a draft (no body): its room will open at `starts_at`.
+#[utoipa::path(
+    post,
+    path = "/lots/{id}/publish",
+    operation_id = "publish_lot",
+    tag = LOTS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The published lot", body = LotJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the lot's auctioneer nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
+        (status = 409, description = "`not_draft`: already published; `lot_ended`: its end time has passed", body = ErrorBody),
+    )
+)]
 async fn publish(
     State(state): State<AppState>,
     Caller(caller): Caller,

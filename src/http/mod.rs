@@ -1,4 +1,9 @@
 //! The REST API (SPEC §5) under `/api/v1`, and the router that also mounts `/ws`.
+//!
+//! Every REST route is mounted through an [`OpenApiRouter`] with
+//! `.routes(routes!(handler))`, which puts the handler's `#[utoipa::path]` into the
+//! OpenAPI document served at `GET /api/v1/openapi.json` (see [`openapi`]). Routes outside
+//! `/api/v1` (the WebSocket, pages) are plain axum routes in [`routes`].
 
 mod accounts;
 mod auth;
@@ -6,15 +11,20 @@ mod error;
 mod listings;
 mod lots;
 mod money;
+mod openapi;
 mod pages;
 mod seed;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use axum::{Extension, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use auth::{Caller, MaybeCaller, account_for_token};
 pub use error::{ApiError, Json};
@@ -39,27 +49,67 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    let (router, document) = routes();
+    let document = document.to_json().expect("the OpenAPI document serializes");
+    router
+        .layer(Extension(openapi::Document(document.into())))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Every route the server mounts, and the OpenAPI document of those under `/api/v1`.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", api_routes())
+        .split_for_parts();
+    let router = api
+        .route("/healthz", get(healthz))
+        .route("/ws", get(crate::realtime::upgrade))
+        .merge(pages::routes());
+    (router, document)
+}
+
+/// The REST API, relative to `/api/v1`.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(lots::routes())
         .merge(listings::routes())
         .merge(money::routes())
         .merge(seed::routes())
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics));
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/healthz", get(healthz))
-        .route("/ws", get(crate::realtime::upgrade))
-        .merge(pages::routes())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi::document))
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Always `ok`: the process answers.
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
+/// `GET /api/v1/healthz` (also `GET /healthz`): the liveness probe.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = openapi::OPERATIONS,
+    responses((status = 200, description = "The process is alive", body = Health))
+)]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// `GET /api/v1/metrics`: Prometheus text.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = openapi::OPERATIONS,
+    responses((status = 200, description = "The metrics in Prometheus' text format",
+        content_type = "text/plain", body = String))
+)]
 async fn metrics(State(state): State<AppState>) -> String {
     state
         .metrics

@@ -53,40 +53,34 @@ mod settlements;
 mod wallet;
 mod withdrawals;
 
-use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::storage::StoreError;
 
 use super::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/wallet", get(wallet::show))
-        .route("/wallet/withdrawals", post(withdrawals::withdraw))
-        .route("/withdrawals/{id}/paid", post(withdrawals::paid))
-        .route("/bank/notifications", post(bank::notify).get(bank::list))
-        .route(
-            "/bank/notifications/{transfer_id}/resolve",
-            post(bank::resolve),
-        )
-        .route("/applications/{id}/deposit", post(deposits::lodge))
-        .route("/applications/{id}/guarantee", post(guarantees::submit))
-        .route("/guarantees", get(guarantees::list))
-        .route("/guarantees/{id}", get(guarantees::show))
-        .route("/guarantees/{id}/accept", post(guarantees::accept))
-        .route("/guarantees/{id}/reject", post(guarantees::reject))
-        .route("/lots/{id}/settlement", get(settlements::show))
-        .route(
-            "/lots/{id}/settlement/confirmation",
-            get(confirmation::download),
-        )
-        .route("/lots/{id}/settlement/pay", post(settlements::pay))
-        .route("/lots/{id}/settlement/default", post(settlements::default))
-        .route("/ledger/reconciliation", get(wallet::reconciliation))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(wallet::show))
+        .routes(routes!(withdrawals::withdraw))
+        .routes(routes!(withdrawals::paid))
+        .routes(routes!(bank::notify, bank::list))
+        .routes(routes!(bank::resolve))
+        .routes(routes!(deposits::lodge))
+        .routes(routes!(guarantees::submit))
+        .routes(routes!(guarantees::list))
+        .routes(routes!(guarantees::show))
+        .routes(routes!(guarantees::accept))
+        .routes(routes!(guarantees::reject))
+        .routes(routes!(settlements::show))
+        .routes(routes!(confirmation::download))
+        .routes(routes!(settlements::pay))
+        .routes(routes!(settlements::default))
+        .routes(routes!(wallet::reconciliation))
 }
 
 /// An id in a path; anything that is not one names nothing (404).

@@ -29,13 +29,14 @@
 
 use std::collections::BTreeSet;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auction::LotState;
 use crate::limits::{SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST};
@@ -45,13 +46,14 @@ use crate::security::IdNumberKey;
 use crate::storage::accounts::{Identity, NewAccount, NewIdentity};
 use crate::storage::seed::{SeedBatch, SeedBidder, SeedRegistration, SeededBidder};
 use crate::storage::{LotId, Role};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
 use super::accounts::{session_expires_at_ms, validate_password, validate_username};
+use super::openapi::{ErrorBody, OPERATIONS};
 use super::{ApiError, AppState, Json, MaybeCaller};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/admin/seed/bidders", post(seed_bidders))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(seed_bidders))
 }
 
 /// The identity type seeded accounts are verified with: anyone reading the account sees
@@ -59,35 +61,47 @@ pub(super) fn routes() -> Router<AppState> {
 const SEEDED_ID_TYPE: &str = "bulk_seed";
 const SEEDED_REAL_NAME: &str = "Bulk-seeded bidder (no identity checked)";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SeedRequest {
+    /// Bidders are named `{username_prefix}{first_index + i}`.
+    #[schema(example = "lt-b")]
     username_prefix: String,
     #[serde(default)]
     first_index: u64,
+    /// 1 to the server's per-request limit.
+    #[schema(minimum = 1, example = 1000)]
     count: usize,
     password: String,
+    /// Credited to every bidder by a `top_up` ledger transaction.
+    #[schema(value_type = Option<Money>)]
     top_up: Option<String>,
     #[serde(default)]
     registrations: Vec<LotRegistrations>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SeedLotRegistrations)]
 struct LotRegistrations {
+    #[schema(value_type = i64)]
     lot: LotId,
     /// Indexes into this request's bidders.
     bidders: Vec<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Seeded)]
 struct SeededJson {
+    /// When every seeded session expires.
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     expires_at: i64,
     bidders: Vec<SeededBidderJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SeededBidder)]
 struct SeededBidderJson {
     index: usize,
     id: i64,
@@ -96,8 +110,10 @@ struct SeededBidderJson {
     registrations: Vec<RegistrationJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SeededRegistration)]
 struct RegistrationJson {
+    #[schema(value_type = i64)]
     lot_id: LotId,
     application_id: i64,
     bidder_number: Option<String>,
@@ -107,6 +123,24 @@ struct RegistrationJson {
 /// second seed into the same lots at the same moment would not see.
 static SEEDING: Mutex<()> = Mutex::const_new(());
 
+/// Load tests only: bidders ready to bid, in bulk (see the module's documentation). Off
+/// unless the server runs with `--allow-bulk-seed`.
+#[utoipa::path(
+    post,
+    path = "/admin/seed/bidders",
+    operation_id = "seed_bidders",
+    tag = OPERATIONS,
+    security(("bearer" = [])),
+    request_body = SeedRequest,
+    responses(
+        (status = 201, description = "The seeded bidders with their session tokens and registrations", body = SeededJson),
+        (status = 400, description = "`invalid_input`: a malformed request, too many bidders or registrations, a bad username or password", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: the server runs without `--allow-bulk-seed`; or no such lot", body = ErrorBody),
+        (status = 409, description = "`applications_closed`, `username_taken`, `already_applied`, `insufficient_funds`, or a deposit refusal's code", body = ErrorBody),
+    )
+)]
 async fn seed_bidders(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,

@@ -11,42 +11,54 @@
 //!   admins.
 
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auction::LotState;
 use crate::storage::lots::{Application, ApplicationListing};
 use crate::storage::{Account, Lot, Role};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
 use super::super::accounts::{not_found_as, parse_id};
+use super::super::openapi::{APPLICATIONS, ErrorBody};
 use super::{ApiError, AppState, Caller, Json, run_lot, runs_lot, visible_lot};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/lots/{id}/applications", post(apply).get(list))
-        .route("/applications/{id}", get(show))
-        .route("/applications/{id}/approve", post(approve))
-        .route("/applications/{id}/reject", post(reject))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(apply, list))
+        .routes(routes!(show))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Application)]
 struct ApplicationJson {
     id: i64,
     lot_id: i64,
     account_id: i64,
+    /// `pending`, `approved` or `rejected`.
+    #[schema(value_type = String, example = "approved")]
     status: &'static str,
+    /// `none` or `lodged`.
+    #[schema(value_type = String, example = "lodged")]
     deposit_status: &'static str,
+    /// A priority right (优先购买权) holder's rank, 1 first.
     priority_rank: Option<u32>,
+    /// The bidder number (竞买号), once approved.
+    #[schema(example = "A017")]
     bidder_number: Option<String>,
     reject_reason: Option<String>,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
     #[serde(with = "time_format::rfc3339::option")]
+    #[schema(value_type = Option<Rfc3339>)]
     decided_at: Option<i64>,
 }
 
@@ -68,7 +80,8 @@ impl From<Application> for ApplicationJson {
 }
 
 /// An application with who made it, for whoever runs the lot.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationListing)]
 struct ApplicationListingJson {
     #[serde(flatten)]
     application: ApplicationJson,
@@ -88,6 +101,22 @@ impl From<ApplicationListing> for ApplicationListingJson {
     }
 }
 
+/// Applies (报名) for a lot, as a verified bidder, before `applications_close_at`.
+#[utoipa::path(
+    post,
+    path = "/lots/{id}/applications",
+    operation_id = "apply_for_lot",
+    tag = APPLICATIONS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 201, description = "The application, `pending`", body = ApplicationJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a bidder account; `not_verified`: no real-name verification yet", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
+        (status = 409, description = "`applications_closed`; `already_applied`", body = ErrorBody),
+    )
+)]
 async fn apply(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -132,6 +161,21 @@ fn may_apply(caller: &Account) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The lot's applications with who made them, for its auctioneer and admins.
+#[utoipa::path(
+    get,
+    path = "/lots/{id}/applications",
+    operation_id = "list_lot_applications",
+    tag = APPLICATIONS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The applications", body = Vec<ApplicationListingJson>),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the lot's auctioneer nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -158,6 +202,21 @@ async fn application_and_lot(state: &AppState, id: &str) -> Result<(Application,
     Ok((application, lot))
 }
 
+/// An application, to its bidder, the lot's auctioneer and admins.
+#[utoipa::path(
+    get,
+    path = "/applications/{id}",
+    operation_id = "get_application",
+    tag = APPLICATIONS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The application's id")),
+    responses(
+        (status = 200, description = "The application", body = ApplicationJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such application", body = ErrorBody),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -191,12 +250,32 @@ async fn decidable(
     Ok((application, lot))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Approval {
+    /// A priority right's rank, from 1.
+    #[schema(minimum = 1, example = 1)]
     priority_rank: Option<i64>,
 }
 
+/// Approves a pending application, drawing its bidder number; the body may be left out.
+#[utoipa::path(
+    post,
+    path = "/applications/{id}/approve",
+    operation_id = "approve_application",
+    tag = APPLICATIONS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The application's id")),
+    request_body(content = Option<Approval>, description = "Optional: `{}`, `null` or no body approve without a priority right"),
+    responses(
+        (status = 200, description = "The approved application, with its bidder number", body = ApplicationJson),
+        (status = 400, description = "`invalid_input`: a bad priority rank or an unknown field", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the lot's auctioneer nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such application", body = ErrorBody),
+        (status = 409, description = "`not_pending`: already decided; `lot_ended`", body = ErrorBody),
+    )
+)]
 async fn approve(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -226,13 +305,38 @@ async fn approve(
     Ok(Json(approved.into()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ApplicationRejection)]
 struct Rejection {
+    /// 1 to 500 characters after trimming.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        example = "the identity documents do not match"
+    )]
     reason: String,
 }
 
 const REASON_CHARS: usize = 500;
 
+/// Rejects a pending application, with a reason.
+#[utoipa::path(
+    post,
+    path = "/applications/{id}/reject",
+    operation_id = "reject_application",
+    tag = APPLICATIONS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The application's id")),
+    request_body = Rejection,
+    responses(
+        (status = 200, description = "The rejected application", body = ApplicationJson),
+        (status = 400, description = "`invalid_input`: no reason, or one too long", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the lot's auctioneer nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such application", body = ErrorBody),
+        (status = 409, description = "`not_pending`: already decided; `lot_ended`", body = ErrorBody),
+    )
+)]
 async fn reject(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -3,51 +3,77 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auction::{LotResult, LotState};
 use crate::money::Money;
 use crate::rooms::LotView;
 use crate::storage::{JournalRow, Lot};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::super::openapi::{ErrorBody, LOTS};
 use super::{ApiError, AppState, Caller, Json, MaybeCaller, parse_limit, runs_lot, visible_lot};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/lots/{id}/bids", get(bids))
-        .route("/lots/{id}/result", get(result))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(bids))
+        .routes(routes!(result))
 }
 
 /// A page of bids: 100 unless asked, never more than 1000.
 const DEFAULT_BIDS_LIMIT: u32 = 100;
 const MAX_BIDS_LIMIT: u32 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct BidsQuery {
+    /// Only bids with a greater `seq` (0 unless given): pass the last `seq` seen.
+    #[param(value_type = Option<u64>, minimum = 0)]
     after_seq: Option<String>,
+    /// At most this many bids (100 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Bid)]
 struct BidJson {
+    /// The room event's number (as `seq` on the WebSocket).
     seq: u64,
     amount: Option<Money>,
     /// The bidder number.
     bidder: Option<String>,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     at: i64,
+    /// Only for the lot's auctioneer and admins.
     #[serde(skip_serializing_if = "Option::is_none")]
     account_id: Option<i64>,
+    /// Only for the lot's auctioneer and admins.
     #[serde(skip_serializing_if = "Option::is_none")]
     display_name: Option<String>,
 }
 
 /// `GET /lots/{id}/bids?after_seq=&limit=`: accepted bids in seq order, to anyone signed
 /// in who may see the lot (as anyone signed in may watch its room).
+#[utoipa::path(
+    get,
+    path = "/lots/{id}/bids",
+    operation_id = "list_lot_bids",
+    tag = LOTS,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id"), BidsQuery),
+    responses(
+        (status = 200, description = "Accepted bids in `seq` order", body = Vec<BidJson>),
+        (status = 400, description = "`invalid_input`: a bad `after_seq` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
+    )
+)]
 async fn bids(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -100,9 +126,11 @@ fn bid_json(row: JournalRow, names: Option<&HashMap<i64, String>>) -> BidJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LotResult)]
 struct ResultJson {
     /// `sold` or `unsold` once closed; the lot's state before (`open`, `cancelled`, ...).
+    #[schema(value_type = String, example = "sold")]
     status: &'static str,
     /// The highest accepted bid, or `null` before the first.
     price: Option<Money>,
@@ -114,6 +142,19 @@ struct ResultJson {
 }
 
 /// `GET /lots/{id}/result`, to anyone who may see the lot.
+#[utoipa::path(
+    get,
+    path = "/lots/{id}/result",
+    operation_id = "get_lot_result",
+    tag = LOTS,
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The lot's result, or its state while it has none", body = ResultJson),
+        (status = 401, description = "`not_authenticated`: a bearer token that is not valid", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
+    )
+)]
 async fn result(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,

@@ -5,45 +5,81 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auction::{AccountId, ExtensionMode};
 use crate::money::Money;
 use crate::storage::DepositTerms;
 use crate::storage::lots::NewLot;
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
 use super::ApiError;
 
 /// The body of `POST /lots`. Amounts are strings: a JSON number is refused (400).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewLot)]
 pub(super) struct CreateLot {
+    /// 1 to 200 characters after trimming.
+    #[schema(
+        example = "Land-use right, parcel 2026-17",
+        min_length = 1,
+        max_length = 200
+    )]
     title: String,
+    /// Up to 20,000 characters.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     description: String,
+    /// An ISO 4217 code; `CNY` unless given.
+    #[schema(example = "CNY", pattern = "^[A-Z]{3}$")]
     currency: Option<String>,
+    /// Greater than zero.
     start_price: Money,
+    /// Greater than zero: every bid is the start price plus a whole number of increments.
     increment: Money,
+    /// Greater than zero; without it the lot sells to its highest bid.
     reserve_price: Option<Money>,
     deposit: DepositBody,
+    /// A decimal string from "0" (the default) below "1", at most 6 decimal places.
+    #[schema(example = "0.01")]
     fee_rate: Option<String>,
+    /// At or before `starts_at`.
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     applications_close_at: i64,
+    /// At or before `starts_at`.
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     deposit_deadline: i64,
+    /// Before `ends_at`.
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     starts_at: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     ends_at: i64,
+    /// A bid this close to the deadline moves it (1 to 86,400 seconds).
+    #[schema(minimum = 1, maximum = 86400, example = 300)]
     extension_window_secs: u32,
+    /// How many times the deadline may move; no limit when absent.
     max_extensions: Option<u32>,
+    /// `reset` (the default: the deadline becomes the bid's time plus the window) or `add`
+    /// (the window is added to the deadline).
+    #[schema(example = "reset")]
     extension_mode: Option<String>,
+    /// After `ends_at`; without it the admin may default an unpaid settlement at any time
+    /// after the close.
     #[serde(default, with = "time_format::rfc3339::option")]
+    #[schema(value_type = Option<Rfc3339>)]
     settlement_due_at: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A fixed deposit (greater than zero), or a range (`min` greater than zero, `max` at
+/// least `min`).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(as = NewDepositTerms)]
 enum DepositBody {
     Fixed { amount: Money },
     Range { min: Money, max: Money },

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auction::AccountId;
 use crate::money::Money;
@@ -20,8 +21,9 @@ use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
     Resolution, ResolutionRefusal, StoredNotification,
 };
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller, Json, MaybeCaller};
 use super::wallet::page_limit;
 use super::{not_found_as, stored_json};
@@ -30,24 +32,38 @@ const SIGNATURE_HEADER: &str = "x-signature";
 /// Transfer ids and account numbers longer than this are not a bank's.
 const MAX_REFERENCE_CHARS: usize = 128;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = BankNotification)]
 struct NotificationJson {
+    /// The bank's id of the transfer, 1 to 128 visible ASCII characters: the same id again
+    /// changes nothing.
+    #[schema(example = "TX-20261123-0001")]
     transfer_id: String,
+    /// The virtual account number the transfer was made to.
+    #[schema(example = "621000000017")]
     account_number: String,
+    /// Greater than zero.
+    #[schema(value_type = Money)]
     amount: String,
+    #[schema(example = "CNY", pattern = "^[A-Z]{3}$")]
     currency: String,
+    #[schema(value_type = Rfc3339)]
     received_at: String,
 }
 
 /// The answer to a notification, stored the first time and replayed byte for byte.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = BankReceipt)]
 struct ReceiptJson<'a> {
     transfer_id: &'a str,
+    /// `credited`, or `unmatched` when no wallet has the account number.
+    #[schema(value_type = String, example = "credited")]
     status: &'static str,
     account_number: &'a str,
     amount: Money,
     currency: &'a str,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     received_at: i64,
 }
 
@@ -64,6 +80,25 @@ fn render(receipt: &BankReceipt) -> String {
     serde_json::to_string(&json).expect("a receipt serializes")
 }
 
+/// A bank transfer notification: a top-up (充值), idempotent by `transfer_id`. From the
+/// bank integration (signed with `X-Signature`) or an admin (bearer token).
+#[utoipa::path(
+    post,
+    path = "/bank/notifications",
+    operation_id = "notify_bank_transfer",
+    tag = MONEY,
+    security((), ("bearer" = [])),
+    params(("X-Signature" = Option<String>, Header, description = "Hex HMAC-SHA256 of the raw body under the bank secret (a `sha256=` prefix is allowed); a request with it is judged by it alone")),
+    request_body = NotificationJson,
+    responses(
+        (status = 201, description = "`credited`: the wallet was topped up (also on a replay)", body = ReceiptJson),
+        (status = 202, description = "`unmatched`: no wallet has that account number; kept for an admin (also on a replay)", body = ReceiptJson),
+        (status = 400, description = "`invalid_input`: a bad field; `currency_mismatch`: not the wallet's currency (not stored)", body = ErrorBody),
+        (status = 401, description = "`bad_signature`; `not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: neither the bank nor an admin", body = ErrorBody),
+        (status = 409, description = "`transfer_conflict`: the same `transfer_id` with other contents", body = ErrorBody),
+    )
+)]
 pub(super) async fn notify(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -91,28 +126,38 @@ pub(super) async fn notify(
 }
 
 /// A stored notification as admins see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StoredNotification)]
 pub(super) struct StoredNotificationJson {
     transfer_id: String,
+    /// `credited`, `unmatched` or `returned`.
+    #[schema(value_type = String, example = "unmatched")]
     status: &'static str,
     account_number: String,
     amount: Money,
     currency: String,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     received_at: i64,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     recorded_at: i64,
     /// The credited wallet's account.
+    #[schema(value_type = Option<i64>)]
     account_id: Option<AccountId>,
     transaction_id: Option<i64>,
     resolution: Option<ResolutionJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = NotificationResolution)]
 struct ResolutionJson {
+    /// The admin's account id.
+    #[schema(value_type = i64)]
     resolved_by: AccountId,
     note: String,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     resolved_at: i64,
 }
 
@@ -138,13 +183,32 @@ impl StoredNotificationJson {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
+    /// Only notifications in this status: `credited`, `unmatched`, `returned`.
+    #[param(value_type = Option<String>, example = "unmatched")]
     status: Option<String>,
+    /// At most this many (50 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
 /// `GET /bank/notifications?status=&limit=` (admins): the notifications kept, newest first.
+#[utoipa::path(
+    get,
+    path = "/bank/notifications",
+    operation_id = "list_bank_notifications",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The notifications", body = Vec<StoredNotificationJson>),
+        (status = 400, description = "`invalid_input`: a bad status or limit", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+    )
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -170,10 +234,21 @@ pub(super) async fn list(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ResolveNotification)]
 pub(super) struct ResolveJson {
+    /// `credit` (to `account_number`'s wallet, as a top-up) or `return` (sent back to the
+    /// payer).
+    #[schema(example = "credit")]
     action: String,
+    /// Required to credit; absent to return.
+    #[schema(example = "621000000017")]
     account_number: Option<String>,
+    /// Why, 1 to 500 characters.
+    #[schema(
+        example = "the payer wrote the account number in the remark",
+        max_length = 500
+    )]
     note: String,
 }
 
@@ -184,6 +259,23 @@ const MAX_NOTE_CHARS: usize = 500;
 /// account_number, note}` credits an unmatched transfer to that wallet as a top-up;
 /// `{action: "return", note}` records that it was sent back to the payer. Once per
 /// notification (409 `notification_not_unmatched` after).
+#[utoipa::path(
+    post,
+    path = "/bank/notifications/{transfer_id}/resolve",
+    operation_id = "resolve_bank_notification",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("transfer_id" = String, Path, description = "The unmatched notification's transfer id")),
+    request_body = ResolveJson,
+    responses(
+        (status = 200, description = "The notification, `credited` or `returned`", body = StoredNotificationJson),
+        (status = 400, description = "`invalid_input`: a bad action, note or account number; `unknown_account`: no wallet has it; `currency_mismatch`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such notification", body = ErrorBody),
+        (status = 409, description = "`notification_not_unmatched`: already resolved or credited", body = ErrorBody),
+    )
+)]
 pub(super) async fn resolve(
     State(state): State<AppState>,
     caller: Caller,

@@ -16,6 +16,7 @@ use crate::storage::RoomEventKind;
 use crate::storage::money::{Settlement, SettlementStatus};
 use crate::time_format;
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller};
 use super::settlements::visible_settlement;
 
@@ -46,6 +47,20 @@ pub(super) struct Buyer<'a> {
 }
 
 /// The winner, the lot's auctioneer and admins: whoever may see the settlement.
+#[utoipa::path(
+    get,
+    path = "/lots/{id}/settlement/confirmation",
+    operation_id = "get_settlement_confirmation",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The transaction confirmation (成交确认书), one printable HTML page; a defaulted settlement's is marked void", content_type = "text/html", body = String),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the winner, the lot's auctioneer nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot, or no settlement", body = ErrorBody),
+    )
+)]
 pub(super) async fn download(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -5,12 +5,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ledger::DepositRefusal;
 use crate::money::Money;
 use crate::security::sha256_hex;
 use crate::storage::money::{Deposit, IdempotencyKey, StoredAnswer};
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller};
 use super::{path_id, stored_json};
 
@@ -18,17 +20,26 @@ const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 /// The longest `Idempotency-Key`: a UUID is 36, a client's own scheme rarely more.
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = DepositRequest)]
 struct DepositJson {
+    /// For a range deposit, the amount chosen inside it; for a fixed one, absent or the
+    /// fixed amount.
+    #[schema(value_type = Option<Money>)]
     amount: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LodgedDeposit)]
 struct LodgedJson {
     application_id: i64,
     lot_id: i64,
     amount: Money,
+    /// `held` once lodged; later `released`, `applied` or `forfeited`.
+    #[schema(value_type = String, example = "held")]
     status: &'static str,
+    /// `cash` (frozen from the wallet) or `guarantee`.
+    #[schema(value_type = String, example = "cash")]
     kind: &'static str,
 }
 
@@ -46,6 +57,28 @@ fn render(deposit: &Deposit) -> StoredAnswer {
     }
 }
 
+/// Lodges the application's deposit (交纳保证金): freezes it from `available`.
+/// Idempotent by `Idempotency-Key`: the same key and request answer as the first time.
+#[utoipa::path(
+    post,
+    path = "/applications/{id}/deposit",
+    operation_id = "lodge_deposit",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The application's id"),
+        ("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters; a success is replayed for the same key"),
+    ),
+    request_body(content = Option<DepositJson>, description = "Optional for a fixed deposit: no body asks for the fixed amount"),
+    responses(
+        (status = 201, description = "The deposit, frozen (again for a replayed key)", body = LodgedJson),
+        (status = 400, description = "`invalid_input`: no or a bad Idempotency-Key, a bad amount; `invalid_amount`: not the lot's deposit (missing for a range, outside it, other than the fixed amount)", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the applicant", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such application", body = ErrorBody),
+        (status = 409, description = "`application_rejected`, `lot_ended`, `deposit_already_lodged`, `deposit_deadline_passed`, `currency_mismatch`, `guarantee_pending`, `insufficient_funds`, `idempotency_conflict` (the key was used with another request)", body = ErrorBody),
+    )
+)]
 pub(super) async fn lodge(
     State(state): State<AppState>,
     Caller(caller): Caller,

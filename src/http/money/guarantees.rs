@@ -8,14 +8,16 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::money::Money;
 use crate::storage::Role;
 use crate::storage::money::{
     Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
 };
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller, Json};
 use super::wallet::{page_limit, positive};
 use super::{deposits::refused, not_found_as, path_id};
@@ -25,20 +27,33 @@ const MAX_ISSUER_CHARS: usize = 200;
 const MAX_NUMBER_CHARS: usize = 100;
 const MAX_REASON_CHARS: usize = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct GuaranteeRequest {
+    /// The issuing bank's or insurer's name, 1 to 200 characters.
+    #[schema(example = "Bank of Example, Haidian branch", max_length = 200)]
     issuer: String,
+    /// The guarantee's number, 1 to 100 characters.
+    #[schema(example = "BG-2026-000123", max_length = 100)]
     number: String,
+    /// At least the deposit (the fixed amount, or a range's minimum).
+    #[schema(value_type = Money)]
     amount: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = GuaranteeRejection)]
 pub(super) struct RejectRequest {
+    /// 1 to 500 characters.
+    #[schema(
+        example = "the issuer could not confirm the guarantee",
+        max_length = 500
+    )]
     reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Guarantee)]
 pub(super) struct GuaranteeJson {
     id: i64,
     application_id: i64,
@@ -46,15 +61,20 @@ pub(super) struct GuaranteeJson {
     issuer: String,
     number: String,
     amount: Money,
+    /// `pending`, `accepted`, `rejected`, `released` or `called`.
+    #[schema(value_type = String, example = "pending")]
     status: &'static str,
+    /// A rejection's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
     #[serde(
         with = "time_format::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<Rfc3339>)]
     decided_at: Option<i64>,
 }
 
@@ -89,6 +109,24 @@ fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, A
     Ok(value.to_owned())
 }
 
+/// Submits an electronic guarantee (电子保函) instead of a cash deposit.
+#[utoipa::path(
+    post,
+    path = "/applications/{id}/guarantee",
+    operation_id = "submit_guarantee",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The application's id")),
+    request_body = GuaranteeRequest,
+    responses(
+        (status = 201, description = "The guarantee, `pending` an admin's decision", body = GuaranteeJson),
+        (status = 400, description = "`invalid_input`: a bad field or an unknown one; `invalid_amount`: it does not cover the deposit", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the applicant", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such application", body = ErrorBody),
+        (status = 409, description = "`application_rejected`, `lot_ended`, `deposit_already_lodged`, `deposit_deadline_passed`, `guarantee_pending`", body = ErrorBody),
+    )
+)]
 pub(super) async fn submit(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -120,6 +158,22 @@ pub(super) async fn submit(
     Ok((StatusCode::CREATED, Json(GuaranteeJson::new(submitted))))
 }
 
+/// An admin accepts a pending guarantee: it becomes the application's deposit.
+#[utoipa::path(
+    post,
+    path = "/guarantees/{id}/accept",
+    operation_id = "accept_guarantee",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The guarantee's id")),
+    responses(
+        (status = 200, description = "The accepted guarantee", body = GuaranteeJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such guarantee", body = ErrorBody),
+        (status = 409, description = "`guarantee_not_pending`; `application_rejected`, `lot_ended`, `deposit_already_lodged`", body = ErrorBody),
+    )
+)]
 pub(super) async fn accept(
     State(state): State<AppState>,
     caller: Caller,
@@ -134,6 +188,24 @@ pub(super) async fn accept(
     Ok(Json(GuaranteeJson::new(accepted)))
 }
 
+/// An admin rejects a pending guarantee, with a reason.
+#[utoipa::path(
+    post,
+    path = "/guarantees/{id}/reject",
+    operation_id = "reject_guarantee",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The guarantee's id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, description = "The rejected guarantee", body = GuaranteeJson),
+        (status = 400, description = "`invalid_input`: no reason, or one too long", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such guarantee", body = ErrorBody),
+        (status = 409, description = "`guarantee_not_pending`", body = ErrorBody),
+    )
+)]
 pub(super) async fn reject(
     State(state): State<AppState>,
     caller: Caller,
@@ -160,6 +232,21 @@ async fn decide(
         .map_err(refused)
 }
 
+/// A guarantee, to its bidder and admins.
+#[utoipa::path(
+    get,
+    path = "/guarantees/{id}",
+    operation_id = "get_guarantee",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The guarantee's id")),
+    responses(
+        (status = 200, description = "The guarantee", body = GuaranteeJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: neither its bidder nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such guarantee", body = ErrorBody),
+    )
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -179,14 +266,39 @@ pub(super) async fn show(
     Ok(Json(GuaranteeJson::new(guarantee)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
+    /// Only guarantees in this status: `pending`, `accepted`, `rejected`, `released`,
+    /// `called`.
+    #[param(value_type = Option<String>, example = "pending")]
     status: Option<String>,
+    /// Only this lot's.
+    #[param(value_type = Option<i64>, minimum = 1)]
     lot_id: Option<String>,
+    /// Only guarantees older than this id (the last id of the previous page).
+    #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
+    /// At most this many (50 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
+/// Guarantees, newest first (admins: the queue to decide).
+#[utoipa::path(
+    get,
+    path = "/guarantees",
+    operation_id = "list_guarantees",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The guarantees", body = Vec<GuaranteeJson>),
+        (status = 400, description = "`invalid_input`: a bad filter or limit", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+    )
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,

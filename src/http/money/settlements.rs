@@ -2,16 +2,19 @@
 
 use axum::extract::{Path, State};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::money::Money;
 use crate::storage::money::Settlement;
 use crate::storage::{Account, Role};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller, Json};
 use super::{not_found_as, path_id};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Settlement)]
 pub(super) struct SettlementJson {
     lot_id: i64,
     price: Money,
@@ -22,7 +25,10 @@ pub(super) struct SettlementJson {
     /// amount_due − amount_paid.
     balance: Money,
     #[serde(with = "time_format::rfc3339::option")]
+    #[schema(value_type = Option<Rfc3339>)]
     due_at: Option<i64>,
+    /// `open`, `paid` or `defaulted`.
+    #[schema(value_type = String, example = "open")]
     status: &'static str,
 }
 
@@ -72,7 +78,21 @@ pub(super) async fn visible_settlement(
     Ok(settlement)
 }
 
-/// The winner, the lot's auctioneer and admins.
+/// The settlement of a sold lot, to the winner, the lot's auctioneer and admins.
+#[utoipa::path(
+    get,
+    path = "/lots/{id}/settlement",
+    operation_id = "get_settlement",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The settlement", body = SettlementJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the winner, the lot's auctioneer nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such lot, or no settlement (not sold)", body = ErrorBody),
+    )
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -82,6 +102,22 @@ pub(super) async fn show(
     Ok(Json(SettlementJson::new(&settlement)))
 }
 
+/// The winner pays the whole balance from `available` (no body).
+#[utoipa::path(
+    post,
+    path = "/lots/{id}/settlement/pay",
+    operation_id = "pay_settlement",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The paid settlement", body = SettlementJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the winner", body = ErrorBody),
+        (status = 404, description = "`not_found`: no settlement", body = ErrorBody),
+        (status = 409, description = "`already_paid`, `settlement_defaulted`, `insufficient_funds`", body = ErrorBody),
+    )
+)]
 pub(super) async fn pay(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -99,6 +135,22 @@ pub(super) async fn pay(
     Ok(Json(SettlementJson::new(&paid)))
 }
 
+/// An admin marks an unpaid settlement defaulted once overdue: the deposit is forfeited.
+#[utoipa::path(
+    post,
+    path = "/lots/{id}/settlement/default",
+    operation_id = "default_settlement",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The lot's id")),
+    responses(
+        (status = 200, description = "The defaulted settlement", body = SettlementJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no settlement", body = ErrorBody),
+        (status = 409, description = "`settlement_not_open` (paid or defaulted), `settlement_not_due`", body = ErrorBody),
+    )
+)]
 pub(super) async fn default(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auction::AccountId;
 use crate::ledger::Reconciliation;
 use crate::money::Money;
 use crate::storage::Role;
 use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller, Json};
 use super::not_found_as;
 
@@ -21,35 +23,56 @@ const DEFAULT_ENTRIES: u32 = 50;
 /// The most one page holds: 200 × ~250 B of JSON = ~50 KiB.
 const MAX_ENTRIES: u32 = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct WalletQuery {
+    /// Another account's wallet (admins only).
+    #[param(value_type = Option<i64>, minimum = 1)]
     account_id: Option<String>,
+    /// Only entries older than this entry id: the previous page's `next_cursor`.
+    #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
+    /// At most this many entries (50 unless given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Wallet)]
 pub(super) struct WalletJson {
+    /// The 12-digit virtual account number (虚拟子账号) bank transfers are made to.
+    #[schema(example = "621000000017")]
     account_number: String,
+    #[schema(example = "CNY")]
     currency: String,
     available: Money,
     frozen: Money,
+    /// Newest first.
     entries: Vec<EntryJson>,
+    /// Present while older entries remain: pass it as `?before=`.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WalletEntry)]
 struct EntryJson {
     id: i64,
     transaction_id: i64,
+    /// The ledger transaction's kind: `top_up`, `deposit_freeze`, `deposit_release`,
+    /// `withdrawal`, `settlement_payment`, ...
+    #[schema(example = "top_up")]
     kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     lot_id: Option<i64>,
+    /// Which half of the wallet moved: `available` or `frozen`.
+    #[schema(value_type = String, example = "available")]
     bucket: &'static str,
+    /// Signed: negative when money left this half.
     amount: Money,
     balance_after: Money,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     at: i64,
 }
 
@@ -82,6 +105,21 @@ impl EntryJson {
 }
 
 /// The caller's wallet, or with `?account_id=` any account's for an admin.
+#[utoipa::path(
+    get,
+    path = "/wallet",
+    operation_id = "get_wallet",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(WalletQuery),
+    responses(
+        (status = 200, description = "The wallet and a page of its entries", body = WalletJson),
+        (status = 400, description = "`invalid_input`: a bad `account_id`, `before` or `limit`", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: another's wallet without being an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such wallet", body = ErrorBody),
+    )
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -136,7 +174,8 @@ pub(super) fn positive(name: &str, text: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::invalid(format!("{name} is a positive whole number")))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Reconciliation)]
 pub(super) struct ReconciliationJson {
     consistent: bool,
     /// The sum of every ledger balance: zero.
@@ -147,24 +186,30 @@ pub(super) struct ReconciliationJson {
     wrong_sign_balances: Vec<String>,
     frozen_mismatches: Vec<FrozenMismatchJson>,
     misresolved_holds: Vec<i64>,
-    /// Deposits by status: how many, and their total.
+    /// Deposits by status (`held`, `released`, `applied`, `forfeited`): how many, and
+    /// their total.
+    #[schema(value_type = BTreeMap<String, HoldTotalsJson>)]
     holds: BTreeMap<&'static str, HoldTotalsJson>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FrozenMismatch)]
 struct FrozenMismatchJson {
+    #[schema(value_type = i64)]
     account_id: AccountId,
     frozen: Money,
     held: Money,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HoldTotals)]
 struct HoldTotalsJson {
     count: u64,
     amount: Money,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LedgerAccountBalance)]
 struct AccountJson {
     name: String,
     balance: Money,
@@ -216,6 +261,18 @@ impl ReconciliationJson {
 /// `GET /ledger/reconciliation` (admin): every ledger account's kept balance beside the
 /// sum of its entries, whether the whole ledger sums to zero, and every invariant that
 /// does not hold (see [`Reconciliation`]); `consistent` is true when all hold.
+#[utoipa::path(
+    get,
+    path = "/ledger/reconciliation",
+    operation_id = "get_ledger_reconciliation",
+    tag = MONEY,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The reconciliation report", body = ReconciliationJson),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
+    )
+)]
 pub(super) async fn reconciliation(
     State(state): State<AppState>,
     caller: Caller,

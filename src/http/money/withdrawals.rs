@@ -7,30 +7,40 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::money::Money;
 use crate::security::sha256_hex;
 use crate::storage::money::{IdempotencyKey, StoredAnswer, Withdrawal};
-use crate::time_format;
+use crate::time_format::{self, Rfc3339};
 
+use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller, MaybeCaller};
 use super::bank::require_bank_or_admin;
 use super::deposits::idempotency_key;
 use super::{not_found_as, path_id, stored_json};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct WithdrawalRequest {
+    /// Greater than zero, at most `available`.
+    #[schema(value_type = Money)]
     amount: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Withdrawal)]
 struct WithdrawalJson<'a> {
     id: i64,
     amount: Money,
+    #[schema(example = "CNY")]
     currency: &'a str,
+    /// The wallet's virtual account number.
     account_number: &'a str,
+    /// `requested`, then `paid` once the bank reports the payout.
+    #[schema(value_type = String, example = "requested")]
     status: &'static str,
     #[serde(with = "time_format::rfc3339")]
+    #[schema(value_type = Rfc3339)]
     created_at: i64,
 }
 
@@ -49,6 +59,24 @@ fn render(withdrawal: &Withdrawal) -> StoredAnswer {
     }
 }
 
+/// Withdraws (余额退还) from `available` to the bank account the bidder paid from.
+/// Idempotent by `Idempotency-Key`.
+#[utoipa::path(
+    post,
+    path = "/wallet/withdrawals",
+    operation_id = "request_withdrawal",
+    tag = MONEY,
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters; a success is replayed for the same key")),
+    request_body = WithdrawalRequest,
+    responses(
+        (status = 201, description = "The withdrawal, `requested` (again for a replayed key)", body = WithdrawalJson),
+        (status = 400, description = "`invalid_input`: no or a bad Idempotency-Key, a bad amount", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 404, description = "`not_found`: the caller has no wallet", body = ErrorBody),
+        (status = 409, description = "`insufficient_funds`, `idempotency_conflict`", body = ErrorBody),
+    )
+)]
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -76,6 +104,25 @@ pub(super) async fn withdraw(
 
 /// `POST /withdrawals/{id}/paid`: `requested` → `paid`, from the bank (signed over the raw
 /// body, which may be empty) or an admin. Reporting it again answers the same.
+#[utoipa::path(
+    post,
+    path = "/withdrawals/{id}/paid",
+    operation_id = "mark_withdrawal_paid",
+    tag = MONEY,
+    security((), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The withdrawal's id"),
+        ("X-Signature" = Option<String>, Header, description = "The bank integration's hex HMAC-SHA256 of the raw body (which may be empty); without it, an admin's bearer token"),
+    ),
+    request_body(content = Option<String>, content_type = "application/octet-stream",
+        description = "Read only as what `X-Signature` signs; may be empty"),
+    responses(
+        (status = 200, description = "The withdrawal, `paid`", body = WithdrawalJson),
+        (status = 401, description = "`bad_signature`; `not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: neither the bank nor an admin", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such withdrawal", body = ErrorBody),
+    )
+)]
 pub(super) async fn paid(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
