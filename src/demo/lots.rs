@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::api::{Api, DemoAccount};
 use crate::storage::LotId;
-use crate::time_format::to_rfc3339;
+use crate::time_format::{parse_rfc3339, to_rfc3339};
 
 /// One thing the demo auctions.
 pub struct Offer {
@@ -87,7 +87,7 @@ pub const CATALOGUE: [Offer; 8] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemoLot {
     pub id: LotId,
-    pub title: &'static str,
+    pub title: String,
     pub starts_at_ms: i64,
     pub extension_window_ms: i64,
 }
@@ -149,7 +149,7 @@ pub async fn open_lot(
     }
     Ok(DemoLot {
         id: lot_id,
-        title: offer.title,
+        title: offer.title.to_owned(),
         starts_at_ms,
         extension_window_ms: i64::from(extension_window_secs) * 1000,
     })
@@ -193,4 +193,30 @@ async fn register(
     )
     .await?;
     Ok(())
+}
+
+/// The demo lots an earlier run left published, open or paused (the bidders take part in
+/// them again after a restart).
+pub async fn unfinished_lots(api: &Api, auctioneer: &DemoAccount) -> anyhow::Result<Vec<DemoLot>> {
+    let mut lots = Vec::new();
+    for state in ["published", "open", "paused"] {
+        let listed = api
+            .get(&format!("/lots?state={state}"), &auctioneer.token)
+            .await?;
+        for lot in listed.as_array().context("a list of lots")? {
+            if lot["auctioneer_id"].as_i64() != Some(auctioneer.id) {
+                continue;
+            }
+            lots.push(DemoLot {
+                id: lot["id"].as_i64().context("a lot id")?,
+                title: lot["title"].as_str().unwrap_or_default().to_owned(),
+                starts_at_ms: lot["starts_at"]
+                    .as_str()
+                    .and_then(parse_rfc3339)
+                    .context("a lot's start")?,
+                extension_window_ms: lot["extension_window_secs"].as_i64().unwrap_or(1) * 1000,
+            });
+        }
+    }
+    Ok(lots)
 }

@@ -124,19 +124,19 @@ fn guide(
             )
         })
         .collect();
-    let window = timings.extension_window.as_secs();
-    let interval_secs = timings.lot_interval.as_secs();
+    let window = spoken(timings.extension_window);
+    let interval = spoken(timings.lot_interval);
     format!(
         "\n\
          bidroom demo exchange: open http://{address}/ in a browser\n\
          \n\
          What is happening: the demo bidders {bots} bid by themselves in every demo lot, \
          every few seconds,\n\
-         faster in the last {window} s (timed bidding, where each bid moves the deadline \
-         {window} s on), and each\n\
+         faster in the last {window} (timed bidding, where each bid moves the deadline \
+         {window} on), and each\n\
          stops at a ceiling of its own, so lots end at varied prices. A new lot is published \
          about every\n\
-         {interval_secs} s and opens shortly after; the lots list at http://{address}/ shows \
+         {interval} and opens shortly after; the lots list at http://{address}/ shows \
          which are live.\n\
          \n\
          Join in: click a live lot (its room is http://{address}/lots/ID), sign in as alice, \
@@ -148,9 +148,9 @@ fn guide(
          http://{address}/console; the admin \"{admin}\" ({admin_password}) at \
          http://{address}/admin.\n\
          \n\
-         The first lots:\n{lot_lines}\n\
+         The lots now:\n{lot_lines}\n\
          \n\
-         Without a browser: POST /api/v1/sessions {{\"username\",\"password\"}}, then \
+         Without a browser: POST /api/v1/sessions {{\"username\":U,\"password\":P}}, then \
          ws://{address}/ws:\n  \
          {{\"type\":\"auth\",\"token\":TOKEN}}, {{\"type\":\"join\",\"lot\":ID}}, \
          {{\"type\":\"bid\",\"lot\":ID,\"amount\":\"...\",\"req\":\"1\"}}\n",
@@ -159,4 +159,13 @@ fn guide(
         admin = cast.admin_username,
         lot_lines = lot_lines.join("\n"),
     )
+}
+
+/// "2 min", "30 s", "1500 ms".
+fn spoken(duration: Duration) -> String {
+    match duration.as_millis() {
+        millis if millis % 60_000 == 0 => format!("{} min", millis / 60_000),
+        millis if millis % 1000 == 0 => format!("{} s", millis / 1000),
+        millis => format!("{millis} ms"),
+    }
 }

@@ -60,7 +60,7 @@ impl Scheduler {
                 () = stopping(&mut shutdown) => break,
                 round = self.round(&mut rng, next_offer) => match round {
                     Ok(Some(lot)) => {
-                        tracing::info!(lot = lot.id, title = lot.title, "demo lot scheduled");
+                        tracing::info!(lot = lot.id, title = %lot.title, "demo lot scheduled");
                         next_offer = (next_offer + 1) % CATALOGUE.len();
                     }
                     Ok(None) => {}

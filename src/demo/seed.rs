@@ -1,12 +1,14 @@
 //! The demo's accounts and its first lots, made through the API at start. Running it again
 //! on the same database reuses the accounts (moving no money twice) and adds new lots.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use axum::http::StatusCode;
 use serde_json::json;
 
 use super::api::{Api, DemoAccount};
-use super::lots::{CATALOGUE, DemoLot, Schedule, open_lot};
+use super::lots::{CATALOGUE, DemoLot, Schedule, open_lot, unfinished_lots};
 use super::timing::DemoTimings;
 use super::wallets;
 use crate::http::AppState;
@@ -108,17 +110,24 @@ pub async fn seed(
 
     let bidders: Vec<DemoAccount> = cast.bidders().cloned().collect();
     let now_ms = state.clock.now_ms();
-    let mut lots = Vec::new();
+    let mut lots = unfinished_lots(api, &cast.auctioneer).await?;
     for (index, offer) in CATALOGUE.iter().take(SEEDED_LOTS).enumerate() {
         let opens_after = timings.first_lot_opens_after + timings.seeded_lots_apart * index as u32;
         let schedule = Schedule {
             starts_at_ms: now_ms + opens_after.as_millis() as i64,
-            runs_for_ms: timings.lot_runs_for.end.as_millis() as i64,
+            runs_for_ms: seeded_run_ms(&timings.lot_runs_for, index),
             extension_window_secs: timings.extension_window_secs(),
         };
         lots.push(open_lot(api, &cast.auctioneer, &bidders, offer, &schedule).await?);
     }
     Ok((cast, lots))
+}
+
+/// The seeded lots run for the start, the middle and the end of the range.
+fn seeded_run_ms(range: &std::ops::Range<Duration>, index: usize) -> i64 {
+    let (start, end) = (range.start.as_millis() as i64, range.end.as_millis() as i64);
+    let last = SEEDED_LOTS.saturating_sub(1).max(1) as i64;
+    start + (end - start) * index as i64 / last
 }
 
 /// Creates the bidder unless it exists, verifies it and funds it.

@@ -25,7 +25,8 @@ pub struct DemoTimings {
     /// and deposits happen in this time, through the API).
     pub lot_published_before_opening: Duration,
     /// A lot's first deadline after its opening, drawn from this range: free bidding, then
-    /// the last extension window of timed bidding.
+    /// the last extension window of timed bidding. The seeded lots take its start, middle
+    /// and end, so that they do not all close together.
     pub lot_runs_for: Range<Duration>,
     /// The extension window W (whole seconds): a bid with less than W left moves the
     /// deadline to W after it.
@@ -33,8 +34,13 @@ pub struct DemoTimings {
     /// No new lot while this many demo lots are published or live: keeps the demo's CPU
     /// and the page's list modest however long the server runs.
     pub max_live_lots: usize,
+    /// How long a demo bidder waits, drawn from this range, before the first bid of a
+    /// lot that has just opened: the room comes alive at once.
+    pub opening_bid_reply: Range<Duration>,
     /// How long a demo bidder waits, drawn from this range, before answering a bid in free
-    /// bidding (and before its first bid after the opening).
+    /// bidding. Slower than timed bidding (with two bidders answering, about one bid every
+    /// 8 + 17/3 ≈ 14 s), so that ceilings are seldom reached before the timed phase and
+    /// most lots are extended.
     pub free_bidding_reply: Range<Duration>,
     /// The same in timed bidding, where the room is livelier; never later than
     /// [`DemoTimings::timed_bidding_margin`] before the deadline, so that its bids extend
@@ -59,8 +65,9 @@ impl Default for DemoTimings {
             lot_published_before_opening: Duration::from_secs(45),
             lot_runs_for: Duration::from_secs(120)..Duration::from_secs(240),
             extension_window: Duration::from_secs(30),
-            max_live_lots: 3,
-            free_bidding_reply: Duration::from_secs(5)..Duration::from_secs(18),
+            max_live_lots: 4,
+            opening_bid_reply: Duration::from_secs(2)..Duration::from_secs(8),
+            free_bidding_reply: Duration::from_secs(8)..Duration::from_secs(25),
             timed_bidding_reply: Duration::from_secs(2)..Duration::from_secs(12),
             timed_bidding_margin: Duration::from_secs(2),
             ceiling_increments: 10..45,
@@ -81,6 +88,7 @@ impl DemoTimings {
             lot_runs_for: Duration::from_secs(4)..Duration::from_secs(6),
             extension_window: Duration::from_secs(2),
             max_live_lots: 4,
+            opening_bid_reply: Duration::from_millis(100)..Duration::from_millis(300),
             free_bidding_reply: Duration::from_millis(150)..Duration::from_millis(500),
             timed_bidding_reply: Duration::from_millis(100)..Duration::from_millis(400),
             timed_bidding_margin: Duration::from_millis(300),

@@ -114,6 +114,7 @@ pub struct LotPlan {
     deadline_ms: i64,
     next_bid_at: Option<Instant>,
     in_flight: Option<String>,
+    opening_reply: Range<Duration>,
     free_reply: Range<Duration>,
     timed_reply: Range<Duration>,
     timed_margin_ms: i64,
@@ -133,6 +134,7 @@ impl LotPlan {
             deadline_ms: lot.starts_at_ms,
             next_bid_at: None,
             in_flight: None,
+            opening_reply: timings.opening_bid_reply.clone(),
             free_reply: timings.free_bidding_reply.clone(),
             timed_reply: timings.timed_bidding_reply.clone(),
             timed_margin_ms: timings.timed_bidding_margin.as_millis() as i64,
@@ -264,28 +266,29 @@ impl LotPlan {
             && below_ceiling
     }
 
-    /// Draws when to bid next: a few seconds in free bidding; in timed bidding sooner, and
-    /// always at least the margin before the deadline.
+    /// Draws when to bid next: soon after the opening; a few seconds in free bidding; in
+    /// timed bidding sooner, and always at least the margin before the deadline.
     fn plan(&mut self, now: Instant, now_ms: i64, rng: &mut impl Rng) {
         self.next_bid_at = None;
         if !self.wants_to_bid() {
             return;
         }
         let remaining_ms = self.deadline_ms - now_ms;
-        let delay = if remaining_ms > self.extension_window_ms {
-            draw(rng, &self.free_reply)
+        let latest_ms = remaining_ms - self.timed_margin_ms;
+        if latest_ms <= 0 {
+            return;
+        }
+        let reply = if self.leader.is_none() {
+            &self.opening_reply
+        } else if remaining_ms > self.extension_window_ms {
+            &self.free_reply
         } else {
-            let latest_ms = remaining_ms - self.timed_margin_ms;
-            if latest_ms <= 0 {
-                return;
-            }
-            let latest = Duration::from_millis(latest_ms as u64);
-            let delay = draw(rng, &self.timed_reply);
-            if delay < latest {
-                delay
-            } else {
-                draw(rng, &(Duration::ZERO..latest))
-            }
+            &self.timed_reply
+        };
+        let latest = Duration::from_millis(latest_ms as u64);
+        let delay = match draw(rng, reply) {
+            delay if delay < latest => delay,
+            _ => draw(rng, &(Duration::ZERO..latest)),
         };
         self.next_bid_at = Some(now + delay);
     }
@@ -317,7 +320,7 @@ mod tests {
     fn plan(rng: &mut StdRng, now_ms: i64) -> LotPlan {
         let lot = DemoLot {
             id: LOT,
-            title: "a lot",
+            title: "a lot".to_owned(),
             starts_at_ms: now_ms,
             extension_window_ms: WINDOW_MS,
         };
@@ -356,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bidder_waits_for_the_opening_then_bids_within_the_free_reply_range() {
+    fn a_bidder_waits_for_the_opening_then_bids_soon_after_it() {
         let mut rng = StdRng::seed_from_u64(1);
         let now = Instant::now();
         let mut plan = plan(&mut rng, 0);
@@ -373,8 +376,18 @@ mod tests {
             &mut rng,
         );
         let (delay, amount) = take_due_bid(&mut plan, now, &mut rng);
-        assert!(DemoTimings::default().free_bidding_reply.contains(&delay));
+        assert!(DemoTimings::default().opening_bid_reply.contains(&delay));
         assert!(amount >= money("1000.00") && amount <= money("1200.00"));
+        plan.sent("demo-1".to_owned());
+        let accepted = Heard::Accepted {
+            lot: LOT,
+            req: "demo-1".to_owned(),
+        };
+        plan.hear(accepted, now, 0, &mut rng);
+        plan.hear(bid("0427", "1000.00", 200_000), now, 0, &mut rng);
+        plan.hear(bid("0815", "1100.00", 200_000), now, 0, &mut rng);
+        let (delay, _) = take_due_bid(&mut plan, now, &mut rng);
+        assert!(DemoTimings::default().free_bidding_reply.contains(&delay));
     }
 
     #[test]
