@@ -39,8 +39,8 @@ pub struct DemoTimings {
     pub opening_bid_reply: Range<Duration>,
     /// How long a demo bidder waits, drawn from this range, before answering a bid in free
     /// bidding. Slower than timed bidding (with two bidders answering, about one bid every
-    /// 8 + 17/3 ≈ 14 s), so that ceilings are seldom reached before the timed phase and
-    /// most lots are extended.
+    /// 4 + 11/3 ≈ 8 s), so that with the ceilings below most lots reach timed bidding and
+    /// are extended.
     pub free_bidding_reply: Range<Duration>,
     /// The same in timed bidding, where the room is livelier; never later than
     /// [`DemoTimings::timed_bidding_margin`] before the deadline, so that its bids extend
@@ -50,7 +50,10 @@ pub struct DemoTimings {
     pub timed_bidding_margin: Duration,
     /// How far above the start price each demo bidder goes in a lot, in increments, drawn
     /// anew for every bidder and lot: the second-highest ceiling decides where the lot
-    /// ends, so lots end at varied prices and the room keeps going for a while.
+    /// ends, so lots end at varied prices and the room keeps going for a while. At the
+    /// human pace: 1.5 to 3.5 min of free bidding at ~8 s a bid takes some 11 to 26
+    /// increments; the second-highest of three ceilings from 15..60 is ~37 on average, so
+    /// the rest is bid in timed bidding at ~5 s a bid, each bid extending the lot.
     pub ceiling_increments: Range<u64>,
     /// A demo bidder whose connection dropped (not at shutdown) reconnects after this.
     pub reconnect_after: Duration,
@@ -67,10 +70,10 @@ impl Default for DemoTimings {
             extension_window: Duration::from_secs(30),
             max_live_lots: 4,
             opening_bid_reply: Duration::from_secs(2)..Duration::from_secs(8),
-            free_bidding_reply: Duration::from_secs(8)..Duration::from_secs(25),
+            free_bidding_reply: Duration::from_secs(4)..Duration::from_secs(15),
             timed_bidding_reply: Duration::from_secs(2)..Duration::from_secs(12),
             timed_bidding_margin: Duration::from_secs(2),
-            ceiling_increments: 10..45,
+            ceiling_increments: 15..60,
             reconnect_after: Duration::from_secs(2),
         }
     }
