@@ -52,10 +52,16 @@ pub struct ServeConfig {
     )]
     pub allowed_origins: Vec<String>,
 
-    /// Seeds a demo exchange (an auctioneer, bidders with money, lots about to open) and
-    /// prints how to sign in.
+    /// Runs a live demo exchange: seeds an auctioneer, bidders with money and lots about to
+    /// open, starts demo bidders that bid by themselves over the WebSocket, opens a new lot
+    /// every couple of minutes, and prints where to click and whom to sign in as.
     #[arg(long, env = "BIDROOM_DEMO")]
     pub demo: bool,
+
+    /// The demo's pace (not a flag: a human pace from the command line; tests set
+    /// [`crate::demo::DemoTimings::quick`]).
+    #[arg(skip)]
+    pub demo_timings: crate::demo::DemoTimings,
 
     /// The bids per second one connection may send (with a short burst allowance).
     #[arg(long, env = "BIDROOM_BID_RATE_LIMIT", default_value_t = 20)]
@@ -113,6 +119,7 @@ impl ServeConfig {
             bank_secret: None,
             allowed_origins: Vec::new(),
             demo: false,
+            demo_timings: crate::demo::DemoTimings::default(),
             bid_rate_limit: 20,
             join_rate_limit: 10,
             session_ttl_secs: 24 * 60 * 60,

@@ -75,12 +75,15 @@ pub async fn start_with_metrics(
         .await
         .with_context(|| format!("failed to listen on {}", state.config.listen))?;
     let local_addr = listener.local_addr()?;
-    if state.config.demo {
-        let guide = crate::demo::seed(&state, local_addr)
+    let demo = if state.config.demo {
+        let demo = crate::demo::start(&state, local_addr)
             .await
             .context("failed to seed the demo exchange")?;
-        println!("{guide}");
-    }
+        println!("{}", demo.guide());
+        Some(demo)
+    } else {
+        None
+    };
     let app = router(state.clone());
     let rooms = state.rooms.clone();
     let task = tokio::spawn(async move {
@@ -95,6 +98,10 @@ pub async fn start_with_metrics(
             })
             .await
             .context("the HTTP server failed")?;
+        // The demo's bidders and scheduler end with the same signal.
+        if let Some(demo) = demo {
+            demo.finished().await;
+        }
         // Connections are closed: stop the rooms and let the journal commit what they took.
         rooms.shutdown().await;
         tracing::info!("bidroom stopped");

@@ -1,0 +1,222 @@
+//! The demo's lots: what is on offer, and how one is opened through the API (created,
+//! published, applied for by every demo bidder, approved and deposited).
+
+use anyhow::Context;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::api::{Api, DemoAccount};
+use crate::storage::LotId;
+use crate::time_format::{parse_rfc3339, to_rfc3339};
+
+/// One thing the demo auctions.
+pub struct Offer {
+    pub title: &'static str,
+    pub start_price: &'static str,
+    pub increment: &'static str,
+    /// Small beside the price (a few increments): a demo bidder lodges one on every lot and
+    /// the winner's is applied to the price, so wallets last a long day (the scheduler
+    /// also tops them up).
+    pub deposit: &'static str,
+    /// A reserve some lots do not reach (流拍), for variety.
+    pub reserve_price: Option<&'static str>,
+}
+
+/// The catalogue, taken in turn: the first three are seeded at start, the scheduler goes
+/// on from the fourth and starts again at the first.
+pub const CATALOGUE: [Offer; 8] = [
+    Offer {
+        title: "Land-use right, plot A-17 (residential, 12,000 m²)",
+        start_price: "2000000.00",
+        increment: "50000.00",
+        deposit: "20000.00",
+        reserve_price: None,
+    },
+    Offer {
+        title: "Office equipment package, 120 items",
+        start_price: "18000.00",
+        increment: "500.00",
+        deposit: "500.00",
+        reserve_price: None,
+    },
+    Offer {
+        title: "Vehicle: 2019 sedan, judicial sale",
+        start_price: "60000.00",
+        increment: "1000.00",
+        deposit: "1000.00",
+        reserve_price: None,
+    },
+    Offer {
+        title: "Shop lease, 5 years, 48 m² on Jiefang Road",
+        start_price: "150000.00",
+        increment: "5000.00",
+        deposit: "5000.00",
+        reserve_price: Some("200000.00"),
+    },
+    Offer {
+        title: "Forklift, 3 t, municipal depot surplus",
+        start_price: "24000.00",
+        increment: "500.00",
+        deposit: "1000.00",
+        reserve_price: None,
+    },
+    Offer {
+        title: "Parking space, 10-year right of use, bay B-112",
+        start_price: "80000.00",
+        increment: "2000.00",
+        deposit: "2000.00",
+        reserve_price: None,
+    },
+    Offer {
+        title: "Timber from a forestry thinning, 200 m³",
+        start_price: "90000.00",
+        increment: "2000.00",
+        deposit: "3000.00",
+        reserve_price: None,
+    },
+    Offer {
+        title: "Equity: 15% of a county water utility",
+        start_price: "3000000.00",
+        increment: "100000.00",
+        deposit: "20000.00",
+        reserve_price: Some("3500000.00"),
+    },
+];
+
+/// A demo lot the bidders take part in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoLot {
+    pub id: LotId,
+    pub title: String,
+    pub starts_at_ms: i64,
+    pub extension_window_ms: i64,
+}
+
+/// When and for how long a lot runs.
+pub struct Schedule {
+    pub starts_at_ms: i64,
+    pub runs_for_ms: i64,
+    pub extension_window_secs: u32,
+}
+
+/// Creates and publishes the lot, then applies for it as every bidder, approves them and
+/// lodges their deposits: everyone in `bidders` may bid when it opens.
+pub async fn open_lot(
+    api: &Api,
+    auctioneer: &DemoAccount,
+    bidders: &[DemoAccount],
+    offer: &'static Offer,
+    schedule: &Schedule,
+) -> anyhow::Result<DemoLot> {
+    let Schedule {
+        starts_at_ms,
+        runs_for_ms,
+        extension_window_secs,
+    } = *schedule;
+    let mut terms = json!({
+        "title": offer.title,
+        "description": "A demo lot: demo bidders bid in it by themselves; sign in as alice, bob or carol and join them.",
+        "start_price": offer.start_price,
+        "increment": offer.increment,
+        "deposit": {"kind": "fixed", "amount": offer.deposit},
+        "fee_rate": "0.01",
+        "applications_close_at": to_rfc3339(starts_at_ms),
+        "deposit_deadline": to_rfc3339(starts_at_ms),
+        "starts_at": to_rfc3339(starts_at_ms),
+        "ends_at": to_rfc3339(starts_at_ms + runs_for_ms),
+        "extension_window_secs": extension_window_secs,
+        "extension_mode": "reset",
+    });
+    if let Some(reserve) = offer.reserve_price {
+        terms["reserve_price"] = json!(reserve);
+    }
+    let token = Some(auctioneer.token.as_str());
+    let lot = api
+        .expect("POST", "/lots", token, &[], terms, StatusCode::CREATED)
+        .await?;
+    let lot_id = lot["id"].as_i64().context("a lot id")?;
+    api.expect(
+        "POST",
+        &format!("/lots/{lot_id}/publish"),
+        token,
+        &[],
+        Value::Null,
+        StatusCode::OK,
+    )
+    .await?;
+    for bidder in bidders {
+        register(api, auctioneer, bidder, lot_id).await?;
+    }
+    Ok(DemoLot {
+        id: lot_id,
+        title: offer.title.to_owned(),
+        starts_at_ms,
+        extension_window_ms: i64::from(extension_window_secs) * 1000,
+    })
+}
+
+/// Applies as the bidder, approves as the auctioneer, lodges the deposit as the bidder.
+async fn register(
+    api: &Api,
+    auctioneer: &DemoAccount,
+    bidder: &DemoAccount,
+    lot_id: LotId,
+) -> anyhow::Result<()> {
+    let application = api
+        .expect(
+            "POST",
+            &format!("/lots/{lot_id}/applications"),
+            Some(&bidder.token),
+            &[],
+            Value::Null,
+            StatusCode::CREATED,
+        )
+        .await?;
+    let application_id = application["id"].as_i64().context("an application id")?;
+    api.expect(
+        "POST",
+        &format!("/applications/{application_id}/approve"),
+        Some(&auctioneer.token),
+        &[],
+        json!({}),
+        StatusCode::OK,
+    )
+    .await?;
+    let key = format!("demo-deposit-{application_id}");
+    api.expect(
+        "POST",
+        &format!("/applications/{application_id}/deposit"),
+        Some(&bidder.token),
+        &[("idempotency-key", key.as_str())],
+        json!({}),
+        StatusCode::CREATED,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The demo lots an earlier run left published, open or paused (the bidders take part in
+/// them again after a restart).
+pub async fn unfinished_lots(api: &Api, auctioneer: &DemoAccount) -> anyhow::Result<Vec<DemoLot>> {
+    let mut lots = Vec::new();
+    for state in ["published", "open", "paused"] {
+        let listed = api
+            .get(&format!("/lots?state={state}"), &auctioneer.token)
+            .await?;
+        for lot in listed.as_array().context("a list of lots")? {
+            if lot["auctioneer_id"].as_i64() != Some(auctioneer.id) {
+                continue;
+            }
+            lots.push(DemoLot {
+                id: lot["id"].as_i64().context("a lot id")?,
+                title: lot["title"].as_str().unwrap_or_default().to_owned(),
+                starts_at_ms: lot["starts_at"]
+                    .as_str()
+                    .and_then(parse_rfc3339)
+                    .context("a lot's start")?,
+                extension_window_ms: lot["extension_window_secs"].as_i64().unwrap_or(1) * 1000,
+            });
+        }
+    }
+    Ok(lots)
+}
