@@ -6,9 +6,5 @@
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=web");
-    // A path that does not exist would rerun this on every build; the library's directory
-    // appears only once client-js is in the tree.
-    if std::path::Path::new("client-js/src").exists() {
-        println!("cargo:rerun-if-changed=client-js/src");
-    }
+    println!("cargo:rerun-if-changed=client-js/src");
 }

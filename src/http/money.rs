@@ -53,6 +53,8 @@ mod settlements;
 mod wallet;
 mod withdrawals;
 
+pub(super) use confirmation::style_source as confirmation_style_source;
+
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

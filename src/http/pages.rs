@@ -23,7 +23,6 @@ struct WebFiles;
 /// The client library's own directory; the pages import it as `/assets/client-js/index.js`.
 #[derive(RustEmbed)]
 #[folder = "client-js/src/"]
-#[allow_missing = true]
 struct ClientJsFiles;
 
 pub fn routes() -> Router<AppState> {
@@ -152,10 +151,13 @@ fn content_security_policy(request: &HeaderMap) -> String {
     {
         connect.push_str(&format!(" ws://{host} wss://{host}"));
     }
+    // The confirmation document, opened from a blob URL, runs under this policy: its one
+    // inline style is allowed by its hash.
+    let confirmation_style = super::money::confirmation_style_source();
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-         connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; \
-         frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'; style-src 'self' {confirmation_style}; \
+         img-src 'self' data: blob:; connect-src {connect}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 

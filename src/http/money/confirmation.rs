@@ -175,6 +175,22 @@ fn amount_row(label: &str, currency: &str, amount: impl std::fmt::Display) -> St
     )
 }
 
+/// The Content-Security-Policy source that allows this document's one inline style
+/// (`'sha256-…'` of [`STYLE`]). A page that opens the document from a blob URL lends it its
+/// own policy, so the pages' policy names it; nothing else inline is allowed.
+pub(in crate::http) fn style_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(STYLE.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    })
+}
+
 const STYLE: &str = r#"
 @page { size: A4; margin: 18mm 16mm; }
 * { box-sizing: border-box; }

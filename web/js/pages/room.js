@@ -12,6 +12,7 @@ import { moneyString, parseMoney } from '../money.js';
 import { session } from '../session.js';
 import { checkAmount, incrementsAbove, needsConfirmation, quickBids } from '../room/bidding.js';
 import { confirmDialog } from '../room/confirm.js';
+import { saveDocument } from '../parts/document.js';
 import { historyTable } from '../room/history.js';
 import { termsList } from '../room/terms.js';
 import { monitorPanel } from '../room/monitor.js';
@@ -534,25 +535,11 @@ function drawResult(view) {
   fill(nodes.result, ...children);
 }
 
-/**
- * The confirmation document needs the bearer token, which a plain link cannot carry:
- * it is fetched with the token and saved as a file (a blob opened in this page's origin
- * would run under this page's policy, which forbids the document's own styles).
- */
+/** The confirmation document (it needs the bearer token): saved as a file. */
 async function downloadConfirmation(problem) {
   problem.textContent = '';
   try {
-    const response = await fetch(`/api/v1/lots/${encodeURIComponent(page.lot.id)}/settlement/confirmation`, {
-      headers: { Authorization: `Bearer ${session()?.token ?? ''}` },
-    });
-    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, response.statusText);
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const link = el('a', { href: url, download: `confirmation-lot-${page.lot.id}.html` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    await saveDocument(`/lots/${encodeURIComponent(page.lot.id)}/settlement/confirmation`, `confirmation-lot-${page.lot.id}.html`);
   } catch (error) {
     problem.textContent = errorMessage(error);
   }
