@@ -32,6 +32,9 @@ export const DEFAULTS = Object.freeze({
 
 const BID_AMOUNT = /^\d+(\.\d+)?$/;
 
+/** How long a join the server refused as `rate_limited` waits before it is sent again. */
+const JOIN_RETRY_MS = 1_000;
+
 /** @typedef {import('./index.js').BidroomClient} BidroomClientApi */
 
 /** @implements {BidroomClientApi} */
@@ -74,11 +77,12 @@ export class BidroomClient {
     this.lastDown = null;
     /** @type {import('./index.js').Welcome | null} */
     this.welcome = null;
+    this.timers = options.timers ?? realTimers;
     this.connection = new Connection({
       url: options.url,
       codec: options.codec ?? jsonCodec,
       WebSocket,
-      timers: options.timers ?? realTimers,
+      timers: this.timers,
       now: this.now,
       backoff: new Backoff(options.backoff),
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
@@ -530,6 +534,13 @@ export class BidroomClient {
         return 'answer';
       }
       const room = this.joinRequests.get(message.req);
+      if (room && message.code === 'rate_limited') {
+        // Over the connection's join rate (a burst of re-joins): the room stays joined and
+        // its join goes again a moment later, as a resume if it had a snapshot.
+        this.joinRequests.delete(message.req);
+        this.timers.setTimeout(() => this.rejoin(room, room.resumeCause), JOIN_RETRY_MS);
+        return 'answer';
+      }
       if (room) {
         this.joinRequests.delete(message.req);
         this.rooms.delete(lotKey(room.lot));

@@ -284,6 +284,26 @@ test('a refused join fails the room; leaving stops its events', async () => {
   assert.deepEqual(seen, []);
 });
 
+test('a join refused as rate_limited keeps the room and is sent again a second later', async () => {
+  const { time, client, socket, welcomeLatest } = setup({ heartbeatIntervalMs: 60_000, idleTimeoutMs: 120_000 });
+  client.connect();
+  await welcomeLatest();
+  const room = client.join(7);
+  const errors = [];
+  room.on('error', (error) => errors.push(error.code));
+  const [join] = socket().sentOfType('join');
+  socket().receive({ type: 'error', code: 'rate_limited', message: 'too many joins', req: join.req });
+  assert.deepEqual(errors, []);
+  assert.equal(client.room(7), room);
+  time.advance(999);
+  assert.equal(socket().sentOfType('join').length, 1);
+  time.advance(1);
+  const joins = socket().sentOfType('join');
+  assert.equal(joins.length, 2);
+  socket().receive({ ...snapshotAt(4), req: joins[1].req });
+  assert.equal(room.view?.seq, 4);
+});
+
 test('a socket that hears nothing is closed as dead and replaced', async () => {
   const { time, client, sockets, socket, states, welcomeLatest } = setup({ heartbeatIntervalMs: 1000, idleTimeoutMs: 2500 });
   client.connect();
