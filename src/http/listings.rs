@@ -34,8 +34,9 @@ use crate::time_format;
 
 use super::accounts::AccountJson;
 use super::lots::DepositJson as DepositTermsJson;
+use super::money::SettlementJson;
 use super::openapi::{ACCOUNTS, APPLICATIONS, ErrorBody, MONEY};
-use super::{ApiError, AppState, Caller, Json};
+use super::{ApiError, AppState, Caller, Json, paging};
 use crate::time_format::Rfc3339;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -66,24 +67,9 @@ struct PageQuery {
 /// `?before=` and `?limit=`.
 fn page(before: Option<&str>, limit: Option<&str>) -> Result<(Option<i64>, u32), ApiError> {
     let before = before
-        .map(|text| {
-            text.parse::<i64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .ok_or_else(|| ApiError::invalid("before is a positive whole number"))
-        })
+        .map(|text| paging::positive("before", text))
         .transpose()?;
-    let limit = match limit {
-        None => DEFAULT_PAGE,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|limit| (1..=MAX_PAGE).contains(limit))
-            .ok_or_else(|| {
-                ApiError::invalid(format!("limit is a whole number from 1 to {MAX_PAGE}"))
-            })?,
-    };
-    Ok((before, limit))
+    Ok((before, paging::limit(limit, DEFAULT_PAGE, MAX_PAGE)?))
 }
 
 fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
@@ -280,26 +266,14 @@ async fn my_applications(
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = SettlementListing)]
 struct SettlementListingJson {
-    lot_id: i64,
+    #[serde(flatten)]
+    settlement: SettlementJson,
     lot_title: String,
     #[schema(example = "CNY")]
     currency: String,
     account_id: i64,
     winner_username: String,
     winner_display_name: String,
-    price: Money,
-    fee: Money,
-    deposit_applied: Money,
-    amount_due: Money,
-    amount_paid: Money,
-    /// amount_due − amount_paid.
-    balance: Money,
-    #[serde(with = "time_format::rfc3339::option")]
-    #[schema(value_type = Option<Rfc3339>)]
-    due_at: Option<i64>,
-    /// `open`, `paid` or `defaulted`.
-    #[schema(value_type = String, example = "open")]
-    status: &'static str,
     /// Open and past its due time: an admin may mark it defaulted now.
     overdue: bool,
 }
@@ -312,20 +286,12 @@ impl SettlementListingJson {
                 .due_at_ms
                 .is_none_or(|due_at_ms| now_ms > due_at_ms);
         SettlementListingJson {
-            lot_id: settlement.lot_id,
+            settlement: SettlementJson::new(&settlement),
             lot_title: listed.lot_title,
             currency: listed.currency,
             account_id: settlement.account_id,
             winner_username: listed.winner_username,
             winner_display_name: listed.winner_display_name,
-            price: settlement.price,
-            fee: settlement.fee,
-            deposit_applied: settlement.deposit_applied,
-            amount_due: settlement.amount_due,
-            amount_paid: settlement.amount_paid,
-            balance: settlement.balance(),
-            due_at: settlement.due_at_ms,
-            status: settlement.status.as_str(),
             overdue,
         }
     }

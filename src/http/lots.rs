@@ -31,7 +31,7 @@ use crate::time_format::{self, Rfc3339};
 
 use super::accounts::parse_id;
 use super::openapi::{ErrorBody, LOTS};
-use super::{ApiError, AppState, Caller, Json, MaybeCaller};
+use super::{ApiError, AppState, Caller, Json, MaybeCaller, paging};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -295,24 +295,13 @@ async fn list(
     let filter = LotFilter {
         state: lot_state,
         drafts,
-        limit: parse_limit(query.limit.as_deref(), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?,
+        limit: paging::limit(query.limit.as_deref(), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?,
     };
     let mut lots = Vec::new();
     for lot in state.store.list_lots(&filter).await? {
         lots.push(lot_json(&state, lot, caller.as_ref()).await?);
     }
     Ok(Json(lots))
-}
-
-/// A `?limit=`: a whole number from 1 to `max`, `default` when absent.
-fn parse_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
-    let Some(text) = text else {
-        return Ok(default);
-    };
-    text.parse::<u32>()
-        .ok()
-        .filter(|limit| (1..=max).contains(limit))
-        .ok_or_else(|| ApiError::invalid(format!("limit is a whole number from 1 to {max}")))
 }
 
 /// A lot, with its live state, price, leader, deadline and bid count.

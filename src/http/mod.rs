@@ -13,6 +13,7 @@ mod lots;
 mod money;
 mod openapi;
 mod pages;
+mod paging;
 mod seed;
 
 use std::sync::Arc;

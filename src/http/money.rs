@@ -54,6 +54,7 @@ mod wallet;
 mod withdrawals;
 
 pub(super) use confirmation::style_source as confirmation_style_source;
+pub(super) use settlements::SettlementJson;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};

@@ -16,7 +16,8 @@ use crate::storage::{JournalRow, Lot};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, LOTS};
-use super::{ApiError, AppState, Caller, Json, MaybeCaller, parse_limit, runs_lot, visible_lot};
+use super::{ApiError, AppState, Caller, Json, MaybeCaller, runs_lot, visible_lot};
+use crate::http::paging;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -87,7 +88,7 @@ async fn bids(
             .parse::<u64>()
             .map_err(|_| ApiError::invalid("after_seq is a whole number"))?,
     };
-    let limit = parse_limit(query.limit.as_deref(), DEFAULT_BIDS_LIMIT, MAX_BIDS_LIMIT)?;
+    let limit = paging::limit(query.limit.as_deref(), DEFAULT_BIDS_LIMIT, MAX_BIDS_LIMIT)?;
     let rows = state.store.lot_bids(lot.id, after_seq, limit).await?;
     let names = if runs_lot(Some(&caller), &lot) {
         Some(display_names(&state, &lot).await?)

@@ -19,8 +19,9 @@ use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{ApiError, AppState, Caller, Json};
-use super::wallet::{page_limit, positive};
+use super::wallet::page_limit;
 use super::{deposits::refused, not_found_as, path_id};
+use crate::http::paging::positive;
 
 /// The longest issuer name (a bank's or insurer's full name) and guarantee number.
 const MAX_ISSUER_CHARS: usize = 200;

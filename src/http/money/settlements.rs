@@ -15,7 +15,7 @@ use super::{not_found_as, path_id};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Settlement)]
-pub(super) struct SettlementJson {
+pub(in crate::http) struct SettlementJson {
     lot_id: i64,
     price: Money,
     fee: Money,
@@ -33,7 +33,7 @@ pub(super) struct SettlementJson {
 }
 
 impl SettlementJson {
-    fn new(settlement: &Settlement) -> SettlementJson {
+    pub(in crate::http) fn new(settlement: &Settlement) -> SettlementJson {
         SettlementJson {
             lot_id: settlement.lot_id,
             price: settlement.price,

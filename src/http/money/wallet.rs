@@ -15,7 +15,7 @@ use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller, Json};
+use super::super::{ApiError, AppState, Caller, Json, paging};
 use super::not_found_as;
 
 /// Entries (or guarantees) per page unless `?limit=` says otherwise.
@@ -129,7 +129,7 @@ pub(super) async fn show(
     let account = match query.account_id.as_deref() {
         None => caller.id,
         Some(text) => {
-            let account = positive("account_id", text)?;
+            let account = paging::positive("account_id", text)?;
             if account != caller.id && caller.role != Role::Admin {
                 return Err(ApiError::forbidden(
                     "only an admin may see another's wallet",
@@ -141,7 +141,7 @@ pub(super) async fn show(
     let before = query
         .before
         .as_deref()
-        .map(|text| positive("before", text))
+        .map(|text| paging::positive("before", text))
         .transpose()?;
     let limit = page_limit(query.limit.as_deref())?;
     let summary = state
@@ -155,23 +155,7 @@ pub(super) async fn show(
 
 /// `?limit=`: 1 to 200, 50 when absent.
 pub(super) fn page_limit(text: Option<&str>) -> Result<u32, ApiError> {
-    match text {
-        None => Ok(DEFAULT_ENTRIES),
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|limit| (1..=MAX_ENTRIES).contains(limit))
-            .ok_or_else(|| {
-                ApiError::invalid(format!("limit is a whole number from 1 to {MAX_ENTRIES}"))
-            }),
-    }
-}
-
-pub(super) fn positive(name: &str, text: &str) -> Result<i64, ApiError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|value| *value > 0)
-        .ok_or_else(|| ApiError::invalid(format!("{name} is a positive whole number")))
+    paging::limit(text, DEFAULT_ENTRIES, MAX_ENTRIES)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
