@@ -18,11 +18,33 @@ async fn two_servers_on_one_database_never_acknowledge_a_bid_the_journal_lacks()
         .await
         .expect("the second server starts");
     let second_ws_url = format!("ws://{}/ws", second.local_addr);
-    app.wait_until_open(&lot).await;
-
-    let mut on_first = app.bidder_client(&lot.bidders[0], Wire::Json).await;
+    // Both rooms try to open the lot; the journal takes one server's opening and refuses
+    // the other's, whose room stays as it was. Bid through the one that opened first.
+    let urls = [app.ws_url.clone(), second_ws_url];
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let opened = loop {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "neither server opened the lot"
+        );
+        let mut open = None;
+        for (index, url) in urls.iter().enumerate() {
+            let mut watcher =
+                WsClient::signed_in(url, &lot.bidders[0].user.token, Wire::Json).await;
+            if watcher.join(lot.id).await["state"] == "open" {
+                open = Some(index);
+                break;
+            }
+        }
+        if let Some(index) = open {
+            break index;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let mut on_first =
+        WsClient::signed_in(&urls[opened], &lot.bidders[0].user.token, Wire::Json).await;
     let mut on_second =
-        WsClient::signed_in(&second_ws_url, &lot.bidders[1].user.token, Wire::Json).await;
+        WsClient::signed_in(&urls[1 - opened], &lot.bidders[1].user.token, Wire::Json).await;
     let mut acknowledged: Vec<Value> = Vec::new();
     for round in 0..6 {
         for (index, client) in [&mut on_first, &mut on_second].into_iter().enumerate() {
