@@ -33,6 +33,7 @@ use crate::storage::money::{SettlementStatus, Withdrawal};
 use crate::time_format;
 
 use super::accounts::AccountJson;
+use super::lots::ApplicationJson;
 use super::lots::DepositJson as DepositTermsJson;
 use super::money::SettlementJson;
 use super::openapi::{ACCOUNTS, APPLICATIONS, ErrorBody, MONEY};
@@ -86,24 +87,8 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = MyApplication)]
 struct MyApplicationJson {
-    id: i64,
-    lot_id: i64,
-    /// `pending`, `approved` or `rejected`.
-    #[schema(value_type = String, example = "approved")]
-    status: &'static str,
-    /// `none` or `lodged`.
-    #[schema(value_type = String, example = "lodged")]
-    deposit_status: &'static str,
-    priority_rank: Option<u32>,
-    #[schema(example = "0427")]
-    bidder_number: Option<String>,
-    reject_reason: Option<String>,
-    #[serde(with = "time_format::rfc3339")]
-    #[schema(value_type = Rfc3339)]
-    created_at: i64,
-    #[serde(with = "time_format::rfc3339::option")]
-    #[schema(value_type = Option<Rfc3339>)]
-    decided_at: Option<i64>,
+    #[serde(flatten)]
+    application: ApplicationJson,
     lot: LotSummaryJson,
     deposit: Option<DepositJson>,
     guarantee: Option<GuaranteeJson>,
@@ -175,15 +160,7 @@ impl MyApplicationJson {
         } = listed;
         let terms = DepositTermsJson::from(lot.deposit);
         MyApplicationJson {
-            id: application.id,
-            lot_id: application.lot_id,
-            status: application.status.as_str(),
-            deposit_status: application.deposit_status.as_str(),
-            priority_rank: application.priority_rank,
-            bidder_number: application.bidder_number,
-            reject_reason: application.reject_reason,
-            created_at: application.created_at_ms,
-            decided_at: application.decided_at_ms,
+            application: application.into(),
             lot: LotSummaryJson {
                 id: lot.id,
                 title: lot.title,

@@ -12,6 +12,8 @@
 //! - `GET /lots` is newest first, at most `limit` (default 100, at most 1000) lots.
 
 mod applications;
+
+pub(super) use applications::ApplicationJson;
 mod bidding;
 mod terms;
 

@@ -38,7 +38,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Application)]
-struct ApplicationJson {
+pub(in crate::http) struct ApplicationJson {
     id: i64,
     lot_id: i64,
     account_id: i64,
