@@ -299,11 +299,14 @@ async fn list(
         drafts,
         limit: paging::limit(query.limit.as_deref(), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?,
     };
-    let mut lots = Vec::new();
-    for lot in state.store.list_lots(&filter).await? {
-        lots.push(lot_json(&state, lot, caller.as_ref()).await?);
-    }
-    Ok(Json(lots))
+    let lots = state.store.list_lots(&filter).await?;
+    let views = state.rooms.lot_views(&lots).await?;
+    Ok(Json(
+        lots.into_iter()
+            .zip(views)
+            .map(|(lot, view)| LotJson::new(lot, view, caller.as_ref()))
+            .collect(),
+    ))
 }
 
 /// A lot, with its live state, price, leader, deadline and bid count.
