@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: bidroom::config::ServeConfig) -> anyhow::Result<()> {
     raise_open_file_limit();
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let metrics = bidroom::server::install_metrics_recorder()?;
     let server = bidroom::server::start_with_metrics(config, Some(metrics)).await?;
     let shutdown = server.shutdown_trigger();
     tokio::spawn(async move {

@@ -39,6 +39,30 @@ impl RunningServer {
     }
 }
 
+/// Latencies in seconds, from a fraction of a millisecond (an answer from memory) to many
+/// seconds (a database outage waited out).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    10.0,
+];
+
+/// Journal batch sizes, from one row to the largest batch (`JOURNAL_MAX_BATCH_ROWS`).
+const BATCH_ROW_BUCKETS: &[f64] = &[1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0];
+
+/// Installs the process's Prometheus recorder (once a process): histograms get buckets,
+/// so that quantiles can be computed over many servers and over time.
+pub fn install_metrics_recorder() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full("bidroom_journal_batch_rows".to_owned()),
+            BATCH_ROW_BUCKETS,
+        )?
+        .install_recorder()?;
+    Ok(handle)
+}
+
 /// Opens the database, rebuilds the live rooms, binds the listener and starts serving.
 pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     start_with_metrics(config, None).await

@@ -112,6 +112,7 @@ async fn healthz() -> Json<Health> {
         content_type = "text/plain", body = String))
 )]
 async fn metrics(State(state): State<AppState>) -> String {
+    state.rooms.record_room_states();
     state
         .metrics
         .as_ref()

@@ -439,6 +439,7 @@ impl Session {
             amount,
             req: req.clone(),
             reply: self.replier.clone(),
+            received_at: tokio::time::Instant::now(),
         };
         if !room.send(command).await {
             self.reject(lot, &req, "not_open", "the lot is not open for bidding");

@@ -93,7 +93,12 @@ async fn write_batches(store: Arc<dyn Store>, mut batches: mpsc::Receiver<Journa
         let rows: Vec<JournalRow> = live.iter().flat_map(|batch| batch.rows.clone()).collect();
         metrics::counter!("bidroom_journal_rows_total").increment(rows.len() as u64);
         metrics::histogram!("bidroom_journal_batch_rows").record(rows.len() as f64);
+        // What queued up behind this batch while the last commit was in flight.
+        metrics::gauge!("bidroom_journal_queue_batches").set(batches.len() as f64);
+        let started = tokio::time::Instant::now();
         let refused = commit(store.as_ref(), rows).await;
+        metrics::histogram!("bidroom_journal_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
         for batch in &live {
             let Some(lot) = batch.rows.first().map(|row| row.lot_id) else {
                 continue;
