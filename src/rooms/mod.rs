@@ -32,7 +32,7 @@ use crate::storage::{Account, Lot, LotId, Role, Store, StoreResult};
 
 use actor::{RoomStart, RoomTask};
 use events::EventContext;
-use journal::Journal;
+use journal::{Journal, JournalHealth};
 use snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 /// What REST shows of a lot's bidding (`GET /lots/{id}`, `/result`).
@@ -98,6 +98,7 @@ struct Inner {
     clock: Clock,
     journal: Mutex<Option<Journal>>,
     journal_writer: Mutex<Option<JoinHandle<()>>>,
+    journal_health: JournalHealth,
     rooms: DashMap<LotId, RoomHandle>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
@@ -108,12 +109,14 @@ impl Rooms {
     /// paused rooms from the journal (with SPEC §2's recovery extension).
     pub async fn start(store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Rooms> {
         let (journal, writer) = Journal::start(store.clone());
+        let journal_health = journal.health();
         let rooms = Rooms {
             inner: Arc::new(Inner {
                 store: store.clone(),
                 clock,
                 journal: Mutex::new(Some(journal)),
                 journal_writer: Mutex::new(Some(writer)),
+                journal_health,
                 rooms: DashMap::new(),
                 tasks: Mutex::new(Vec::new()),
                 stopping: AtomicBool::new(false),
@@ -132,6 +135,11 @@ impl Rooms {
         }
         settle::settle_unsettled(store.clone(), clock).await?;
         Ok(rooms)
+    }
+
+    /// Whether the journal's commits are failing now (the database unavailable).
+    pub fn journal_commits_failing(&self) -> bool {
+        self.inner.journal_health.commits_failing()
     }
 
     /// The lot's live room, if it has one (an ended room's task goes away after a while).
