@@ -86,6 +86,8 @@ async fn chaos(database: &[&str]) -> Value {
         .arg("--quiet")
         .arg("--json")
         .arg(&report_path)
+        // Room for the seeding on a machine busy with other tests.
+        .args(["--open-delay-secs", "5"])
         .args(["--admin", "admin:chaos-admin-password", "chaos"])
         .arg("--server-bin")
         .arg(&bin)
@@ -101,7 +103,7 @@ async fn chaos(database: &[&str]) -> Value {
             "--bidders",
             "3",
         ])
-        .args(["--rate", "60", "--lot-secs", "1", "--extension-secs", "2"])
+        .args(["--rate", "60", "--lot-secs", "1", "--extension-secs", "3"])
         .args(["--min-uptime-ms", "200", "--max-uptime-ms", "800"])
         .args([
             "--early-kill-percent",
