@@ -297,6 +297,12 @@ impl Api {
             .with_context(|| format!("expected the seeded bidders in {value}"))
     }
 
+    /// `GET {path}` (under `/api/v1`, with its query), which must answer 200.
+    pub async fn get(&self, token: Option<&str>, path: &str) -> anyhow::Result<Value> {
+        self.expect(StatusCode::OK, Method::GET, path, token, &[], None)
+            .await
+    }
+
     /// `GET /lots/{id}/result` and the bid count of `GET /lots/{id}`.
     pub async fn outcome(&self, lot: i64) -> anyhow::Result<LotOutcome> {
         let result = self

@@ -102,6 +102,10 @@ pub enum Scenario {
     /// No bidroom at all: a bare tokio-tungstenite server in this process on 127.0.0.1:0,
     /// ping-pong and broadcast against it, the ceiling bidroom's figures are a ratio of.
     Ceiling(Ceiling),
+    /// Crash safety: starts its own server, SIGKILLs and restarts it at seeded random
+    /// moments while bidders bid and resend, then checks the server's own results
+    /// (`--server` is not used; `--admin` becomes the server's `--bootstrap-admin`).
+    Chaos(Chaos),
 }
 
 /// How bidders bid, shared by the bidding scenarios.
@@ -231,4 +235,94 @@ pub struct Ceiling {
     /// Worker threads of the bare server's runtime (bidroom uses one per core).
     #[arg(long, default_value_t = 2)]
     pub server_threads: usize,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Chaos {
+    /// The bidroom binary to start. Default: `bidroom` beside this executable
+    /// (`target/<profile>/`).
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// The database the server runs on: `sqlite://PATH` or `postgres://...`, used as it is
+    /// (counts are taken relative to what it holds at the start). Default: a SQLite file in
+    /// a temporary directory.
+    #[arg(long)]
+    pub database_url: Option<String>,
+
+    /// PostgreSQL: create a fresh database on the server `--database-url` points to (the
+    /// URL's own database is only connected to for that), run on it, and drop it after.
+    #[arg(long, requires = "database_url")]
+    pub fresh_database: bool,
+
+    /// The server's `--id-number-key` (the same at every restart).
+    #[arg(
+        long,
+        default_value = "bidroom-chaos-id-number-key-for-load-tests-only"
+    )]
+    pub id_number_key: String,
+
+    /// Run the server under `taskset -c CPUS` (e.g. `0`), to keep it off the load tester's
+    /// cores (start the load tester itself under `taskset -c 1`).
+    #[arg(long)]
+    pub server_cpus: Option<String>,
+
+    /// Appends everything the server prints to this file (default: a file in a temporary
+    /// directory, whose last lines are printed if the server fails to start).
+    #[arg(long)]
+    pub server_log: Option<PathBuf>,
+
+    /// How many times the server is SIGKILLed and restarted.
+    #[arg(long, default_value_t = 10)]
+    pub kills: u32,
+
+    /// The seed of the kill schedule (printed at the start; default: a random one). The
+    /// same seed gives the same schedule; the machine's timing still varies.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// How long a restarted server runs, after its first acknowledged bid, before the next
+    /// kill: a seeded random time between these (milliseconds).
+    #[arg(long, default_value_t = 200)]
+    pub min_uptime_ms: u64,
+    #[arg(long, default_value_t = 2000)]
+    pub max_uptime_ms: u64,
+
+    /// Percent of the kills that land early, a seeded random time within
+    /// `--early-kill-window-ms` of the restart (before it is ready, or during its
+    /// recovery), without waiting for an acknowledged bid.
+    #[arg(long, default_value_t = 20)]
+    pub early_kill_percent: u32,
+    #[arg(long, default_value_t = 500)]
+    pub early_kill_window_ms: u64,
+
+    #[arg(long, default_value_t = 4)]
+    pub rooms: usize,
+
+    /// Bidders in each room.
+    #[arg(long, default_value_t = 4)]
+    pub bidders: usize,
+
+    /// Bids per second offered by all bidders together while connected.
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
+
+    /// What each bidder bids.
+    #[arg(long, value_enum, default_value = "ladder")]
+    pub strategy: Strategy,
+
+    /// Seconds from the lots' opening to their first deadline. Bids keep moving the
+    /// deadline W ahead (`reset` extensions), so a room stays open while it is bid in.
+    #[arg(long, default_value_t = 3)]
+    pub lot_secs: u64,
+
+    /// The lots' anti-sniping window W. Rooms stop being bid in one by one over the second
+    /// half of the kills (the last after the last restart) and close W after their last bid.
+    #[arg(long, default_value_t = 3)]
+    pub extension_secs: u32,
+
+    /// Seconds to wait for a restarted server to be ready, for its first acknowledged bid,
+    /// and for the rooms to close and settle at the end, before that counts as stuck.
+    #[arg(long, default_value_t = 30)]
+    pub stuck_secs: u64,
 }

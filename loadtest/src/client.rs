@@ -96,10 +96,45 @@ pub struct Snapshot {
     pub seq: u64,
     pub state: String,
     pub min_next_cents: i64,
+    /// The highest accepted bid, in cents; `None` before the first.
+    pub price_cents: Option<i64>,
     pub leader: Option<String>,
     pub bidder_number: Option<String>,
     /// Whether the server counts this account as an eligible bidder of the room.
     pub eligible: bool,
+}
+
+impl Snapshot {
+    /// The fields of a `snapshot` message.
+    pub fn of(snapshot: &Incoming<'_>) -> anyhow::Result<Snapshot> {
+        Ok(Snapshot {
+            seq: snapshot.seq.unwrap_or_default(),
+            state: snapshot.state.as_deref().unwrap_or_default().to_owned(),
+            min_next_cents: snapshot
+                .min_next
+                .as_deref()
+                .and_then(parse_cents)
+                .context("a snapshot's min_next")?,
+            price_cents: match snapshot.price.as_deref() {
+                None => None,
+                Some(price) => Some(parse_cents(price).context("a snapshot's price")?),
+            },
+            leader: snapshot
+                .leader
+                .as_ref()
+                .map(|leader| leader.0.clone().into_owned()),
+            eligible: snapshot
+                .you
+                .as_ref()
+                .and_then(|you| you.eligible)
+                .unwrap_or(false),
+            bidder_number: snapshot
+                .you
+                .as_ref()
+                .and_then(|you| you.bidder_number.as_ref())
+                .map(|number| number.0.clone().into_owned()),
+        })
+    }
 }
 
 pub struct Connection {
@@ -167,32 +202,18 @@ impl Connection {
     /// Joins a room; returns its snapshot (nothing of the room precedes it on a first join).
     pub async fn join(&mut self, lot: i64) -> anyhow::Result<Snapshot> {
         let req = format!("join-{lot}");
-        self.send(&Outgoing::Join { lot, req: &req }).await?;
+        self.send(&Outgoing::Join {
+            lot,
+            req: &req,
+            since_seq: None,
+        })
+        .await?;
         let frame = self
             .next_matching("the snapshot", |message| {
                 message.is("snapshot") && message.req.as_deref() == Some(req.as_str())
             })
             .await?;
-        let snapshot = self.encoding.decode(&frame)?;
-        Ok(Snapshot {
-            seq: snapshot.seq.unwrap_or_default(),
-            state: snapshot.state.as_deref().unwrap_or_default().to_owned(),
-            min_next_cents: snapshot
-                .min_next
-                .as_deref()
-                .and_then(parse_cents)
-                .context("a snapshot's min_next")?,
-            leader: snapshot.leader.map(|leader| leader.0.into_owned()),
-            eligible: snapshot
-                .you
-                .as_ref()
-                .and_then(|you| you.eligible)
-                .unwrap_or(false),
-            bidder_number: snapshot
-                .you
-                .and_then(|you| you.bidder_number)
-                .map(|number| number.0.into_owned()),
-        })
+        Snapshot::of(&self.encoding.decode(&frame)?)
     }
 
     pub async fn close(mut self) {

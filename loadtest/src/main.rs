@@ -6,11 +6,14 @@
 //! server's bulk seeding when it is on), `client` (one
 //! WebSocket connection, speaking `wire`), and the member tasks `bidder` and `watcher`,
 //! which record into `metrics` and `room`. At the end `checks` judges, `report` prints
-//! and writes JSON, and `chart` draws the time series that `progress` sampled.
+//! and writes JSON, and `chart` draws the time series that `progress` sampled. `chaos`
+//! starts, kills and restarts its own server under bidders that resend, and judges the
+//! server's results.
 
 mod api;
 mod bidder;
 mod ceiling;
+mod chaos;
 mod chart;
 mod checks;
 mod cli;
@@ -57,6 +60,15 @@ fn main() -> ExitCode {
 async fn run(cli: &cli::Cli) -> anyhow::Result<bool> {
     if let cli::Scenario::Ceiling(args) = &cli.scenario {
         let report = ceiling::run(args).await?;
+        println!("{}", report.table());
+        if let Some(path) = &cli.json {
+            let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+            std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+        }
+        return Ok(report.passed());
+    }
+    if let cli::Scenario::Chaos(args) = &cli.scenario {
+        let report = chaos::run(cli, args).await?;
         println!("{}", report.table());
         if let Some(path) = &cli.json {
             let json = serde_json::to_string_pretty(&report).expect("the report serializes");

@@ -61,6 +61,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<Report> {
             return connections::run(cli, args, &api, &admin, &connector, &prefix).await;
         }
         Scenario::Ceiling(_) => anyhow::bail!("the ceiling runs without a bidroom server"),
+        Scenario::Chaos(_) => anyhow::bail!("the chaos run starts its own server"),
     };
     let context = RunContext {
         cli,

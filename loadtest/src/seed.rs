@@ -34,6 +34,7 @@ pub struct Roster<'a> {
 
 /// One seeded account: its session and its bidder number in each lot.
 struct Seeded {
+    account_id: i64,
     token: Arc<str>,
     numbers: HashMap<i64, Arc<str>>,
 }
@@ -132,6 +133,7 @@ pub async fn seats(
             Ok((
                 room,
                 Seat {
+                    account_id: account.account_id,
                     token: account.token.clone(),
                     bidder_number: bidder_number.clone(),
                 },
@@ -144,6 +146,9 @@ fn seeded(bidder: &Value) -> anyhow::Result<Seeded> {
     let token = bidder["token"]
         .as_str()
         .with_context(|| format!("a seeded bidder's token in {bidder}"))?;
+    let account_id = bidder["id"]
+        .as_i64()
+        .with_context(|| format!("a seeded bidder's id in {bidder}"))?;
     let registrations = bidder["registrations"]
         .as_array()
         .map_or(&[][..], Vec::as_slice);
@@ -159,6 +164,7 @@ fn seeded(bidder: &Value) -> anyhow::Result<Seeded> {
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(Seeded {
+        account_id,
         token: Arc::from(token),
         numbers,
     })

@@ -59,6 +59,7 @@ pub struct RoomPlan {
 /// A bidder registered, approved and with its deposit lodged in one lot.
 #[derive(Clone, Debug)]
 pub struct Seat {
+    pub account_id: i64,
     pub token: Arc<str>,
     pub bidder_number: Arc<str>,
 }
@@ -353,6 +354,7 @@ async fn register(api: &Api, auctioneer: &str, bidder: &Session, lot: i64) -> an
     let bidder_number = api.approve(auctioneer, application).await?;
     api.lodge_deposit(&bidder.token, application).await?;
     Ok(Seat {
+        account_id: bidder.account_id,
         token: Arc::from(bidder.token.as_str()),
         bidder_number: Arc::from(bidder_number.as_str()),
     })

@@ -70,6 +70,9 @@ pub enum Outgoing<'a> {
     Join {
         lot: i64,
         req: &'a str,
+        /// Resuming: the last seq seen; the server answers with the events after it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since_seq: Option<u64>,
     },
     Bid {
         lot: i64,

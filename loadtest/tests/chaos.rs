@@ -1,0 +1,191 @@
+//! A short chaos run on each database: `bidroom-loadtest chaos` starts the real `bidroom`
+//! binary, SIGKILLs and restarts it three times under bidders that resend, and must find
+//! every check held (no acknowledged bid missing or duplicated, no refused bid stored, no
+//! seq gap, each room recovered at its highest acknowledged bid, the ledger reconciled,
+//! every deposit released or applied once). Speed is not asserted.
+//!
+//! The server is `target/<profile>/bidroom`. `cargo test --workspace` builds it with the
+//! tests; run alone, this test builds it first when a source file is newer than it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+/// A run stops by itself well within this; past it the test fails (and the run is killed).
+const RUN_TIMEOUT: Duration = Duration::from_secs(150);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace holds the loadtest crate")
+        .to_path_buf()
+}
+
+/// The bidroom binary beside the load tester's, built now if it is missing or older than
+/// the sources it is made of.
+fn server_bin() -> PathBuf {
+    let load_tester = Path::new(env!("CARGO_BIN_EXE_bidroom-loadtest"));
+    let bin = load_tester.with_file_name("bidroom");
+    let built = std::fs::metadata(&bin)
+        .and_then(|meta| meta.modified())
+        .ok();
+    let root = workspace();
+    let sources = [
+        "src",
+        "migrations",
+        "web",
+        "client-js/src",
+        "Cargo.toml",
+        "Cargo.lock",
+    ];
+    let newest = sources
+        .iter()
+        .filter_map(|source| newest_modified(&root.join(source)))
+        .max();
+    if built.is_none() || newest > built {
+        let profile = load_tester
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|name| name.to_str())
+            .expect("target/<profile>/bidroom-loadtest");
+        let profile = if profile == "debug" { "dev" } else { profile };
+        let status = std::process::Command::new(env!("CARGO"))
+            .current_dir(&root)
+            .args(["build", "--quiet", "-p", "bidroom", "--bin", "bidroom"])
+            .args(["--profile", profile])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "cargo build -p bidroom failed");
+    }
+    bin
+}
+
+fn newest_modified(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| newest_modified(&entry.path()))
+        .max()
+}
+
+/// Runs a short chaos on `database` (extra arguments) and returns its JSON report, after
+/// asserting that it exited 0.
+async fn chaos(database: &[&str]) -> Value {
+    let bin = server_bin();
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let report_path = directory.path().join("report.json");
+    let log = directory.path().join("server.log");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bidroom-loadtest"));
+    command
+        .arg("--quiet")
+        .arg("--json")
+        .arg(&report_path)
+        // Room for the seeding on a machine busy with other tests.
+        .args(["--open-delay-secs", "5"])
+        .args(["--admin", "admin:chaos-admin-password", "chaos"])
+        .arg("--server-bin")
+        .arg(&bin)
+        .arg("--server-log")
+        .arg(&log)
+        .args([
+            "--kills",
+            "3",
+            "--seed",
+            "9",
+            "--rooms",
+            "2",
+            "--bidders",
+            "3",
+        ])
+        .args(["--rate", "60", "--lot-secs", "1", "--extension-secs", "3"])
+        .args(["--min-uptime-ms", "200", "--max-uptime-ms", "800"])
+        .args([
+            "--early-kill-percent",
+            "50",
+            "--early-kill-window-ms",
+            "300",
+        ])
+        .args(database)
+        .kill_on_drop(true);
+    let output: Output = tokio::time::timeout(RUN_TIMEOUT, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("the chaos run ran over {RUN_TIMEOUT:?}"))
+        .expect("bidroom-loadtest runs");
+    let said = format!(
+        "bidroom-loadtest chaos exited {}\n--- stdout\n{}\n--- stderr\n{}\n--- server log (tail)\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        tail(&log, 40)
+    );
+    assert!(output.status.success(), "{said}");
+    let report = std::fs::read_to_string(&report_path).unwrap_or_else(|_| panic!("{said}"));
+    serde_json::from_str(&report).unwrap_or_else(|error| panic!("{error}: {said}"))
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn count(report: &Value, field: &str) -> u64 {
+    report[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{field} in {report}"))
+}
+
+fn assert_every_check_held(report: &Value) {
+    let checks = report["checks"].as_array().expect("the report's checks");
+    for name in [
+        "acknowledged bids missing = 0",
+        "acknowledged bids duplicated = 0",
+        "refused bids present = 0",
+        "every bid answered",
+        "seq gaps = 0",
+        "recovered price and leader = highest acknowledged bid",
+        "every room closed",
+        "ledger reconciled",
+        "every deposit accounted for once",
+        "every restart recovered",
+    ] {
+        assert!(
+            checks.iter().any(|check| check["name"] == name),
+            "{name} is checked: {report}"
+        );
+    }
+    for check in checks {
+        assert_eq!(check["passed"], true, "check failed: {check}");
+    }
+    assert_eq!(count(report, "kills"), 3);
+    assert_eq!(report["restarts"].as_array().map(Vec::len), Some(3));
+    assert!(count(report, "acknowledged") > 0, "{report}");
+    assert_eq!(count(report, "missing"), 0);
+    assert_eq!(count(report, "duplicated"), 0);
+    assert!(
+        report["restart_to_first_ack"]["count"].as_u64() > Some(0),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite() {
+    let report = chaos(&[]).await;
+    assert_eq!(report["database"], "sqlite");
+    assert_every_check_held(&report);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    let admin_url = std::env::var("BIDROOM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let report = chaos(&["--database-url", &admin_url, "--fresh-database"]).await;
+    assert_eq!(report["database"], "postgres");
+    assert_every_check_held(&report);
+}
