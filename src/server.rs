@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::http::{AppState, router};
+use crate::realtime::connections::{ConnectionLimits, Connections};
 use crate::rooms::Rooms;
 use crate::storage;
 
@@ -60,6 +61,7 @@ pub async fn start_with_metrics(
     let store = storage::connect(&config.database_url).await?;
     let rooms = Rooms::start(store.clone(), clock).await?;
     let (shutdown, mut shutdown_requested) = watch::channel(false);
+    let connections = Connections::new(ConnectionLimits::of(&config));
     let state = AppState {
         store,
         rooms,
@@ -68,6 +70,7 @@ pub async fn start_with_metrics(
         metrics,
         shutdown: shutdown_requested.clone(),
         id_number_key,
+        connections,
     };
     storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
 
@@ -85,6 +88,7 @@ pub async fn start_with_metrics(
         None
     };
     let app = router(state.clone());
+    tokio::spawn(crate::http::sweep_sessions(state.clone()));
     let rooms = state.rooms.clone();
     let task = tokio::spawn(async move {
         // Nagle's algorithm would hold an `accepted` answer back behind the bidder's own
@@ -92,6 +96,8 @@ pub async fn start_with_metrics(
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
+        // The peer's address is the WebSocket upgrade's to count (--max-connections-per-address).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = shutdown_requested.wait_for(|stop| *stop).await;

@@ -15,6 +15,7 @@ mod openapi;
 mod pages;
 mod paging;
 mod seed;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -27,8 +28,9 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{Caller, MaybeCaller, account_for_token};
+pub use auth::{Caller, MaybeCaller, account_for_token, session_for_token};
 pub use error::{ApiError, Json};
+pub use sessions::sweep_sessions;
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// What id numbers are hashed under (see [`crate::security::IdNumberKey`]).
     pub id_number_key: crate::security::IdNumberKey,
+    /// The live WebSocket connections: sign-out, caps, per-account bid limits.
+    pub connections: crate::realtime::Connections,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -74,6 +78,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::routes())
+        .merge(sessions::routes())
         .merge(lots::routes())
         .merge(listings::routes())
         .merge(money::routes())

@@ -4,25 +4,31 @@
 //! sets small per-connection buffers; [`session`] then runs the connection.
 
 pub mod close;
+pub mod connections;
 pub mod protocol;
 mod rate;
 pub mod session;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::AppState;
+use crate::http::{ApiError, AppState};
 use crate::limits::{
     MAX_CLIENT_FRAME_BYTES, MAX_WRITE_BUFFER_BYTES, READ_BUFFER_BYTES, WRITE_BUFFER_BYTES,
 };
 
 use protocol::{Encoding, JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL};
 
+pub use connections::Connections;
+
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -33,6 +39,17 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    // Counted from the upgrade until the connection ends.
+    let Some(address_slot) = state.connections.admit_address(peer.ip()) else {
+        metrics::counter!("bidroom_connections_refused_total", "limit" => "address").increment(1);
+        let cap = state.connections.limits().per_address;
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("this address holds {cap} connections already, the most it may"),
+        )
+        .into_response();
+    };
     let upgrade = upgrade
         .protocols([JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -44,7 +61,10 @@ pub async fn upgrade(
         Some(protocol) if protocol == MSGPACK_SUBPROTOCOL => Encoding::MessagePack,
         _ => Encoding::Json,
     };
-    upgrade.on_upgrade(move |socket| session::run(socket, state, encoding))
+    upgrade.on_upgrade(move |socket| async move {
+        session::run(socket, state, encoding).await;
+        drop(address_slot);
+    })
 }
 
 /// Browsers may open `/ws` only from the server's own origin or an `--allowed-origin`;
