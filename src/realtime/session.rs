@@ -571,7 +571,11 @@ impl Session {
 
     async fn control(&mut self, action: ControlAction, control: Control) {
         let Control { lot, reason, req } = control;
-        if let Some(reason) = &reason {
+        // An announcement's text was checked against its own limits (2,000 characters).
+        if let Some(reason) = reason
+            .as_ref()
+            .filter(|_| action != ControlAction::Announce)
+        {
             if reason.chars().count() > MAX_REASON_CHARS {
                 let message = format!("a reason is at most {MAX_REASON_CHARS} characters");
                 return self.error("invalid_message", &message, req.as_ref());
