@@ -77,6 +77,10 @@ pub const REWOUND_TIMER_PAUSE_MS: i64 = 1_000;
 /// its task ends; later joins get a snapshot read from the database.
 pub const ENDED_ROOM_LINGER_MS: i64 = 10 * 60 * 1000;
 
+/// Ended lots whose final snapshot (as everyone sees it) is kept for late joiners once
+/// their room has gone: 1,024 lots × ~10 KiB (20 bids in two views) ≈ 10 MiB at most.
+pub const ENDED_ROOMS_CACHED: usize = 1024;
+
 /// Bidders one bulk-seed request creates (`--allow-bulk-seed`, load tests only). The batch
 /// is one database transaction, which on SQLite holds the one writer connection the
 /// journal also needs: about 25 statements a bidder, so 1,000 bidders keep the writer

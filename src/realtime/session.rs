@@ -27,7 +27,8 @@ use crate::limits::{
     MAX_REASON_CHARS,
 };
 use crate::rooms::{
-    CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand, RoomHandle,
+    CatchUp, ConnectionId, ControlAction, EndedJoin, Joined, Member, Replier, RoomCommand,
+    RoomHandle,
 };
 use crate::security::hash_token;
 use crate::storage::{Account, LotId};
@@ -41,6 +42,8 @@ use super::rate::RateLimit;
 type SocketError = axum::Error;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+const NO_LIVE_ROOM: &str = "the lot has no live room: it is not published, or it has ended";
 
 /// Runs a connection until the client leaves, breaks the protocol, or the server stops.
 pub async fn run<S>(socket: S, state: AppState, encoding: Encoding)
@@ -504,23 +507,16 @@ impl Session {
         self.joined.insert(lot, (room, view));
     }
 
-    /// A lot whose room is no longer in memory: its final snapshot from the database.
+    /// A lot whose room is no longer in memory: its final snapshot (see
+    /// [`crate::rooms::Rooms::ended_snapshot`]).
     async fn join_ended(&mut self, lot: LotId, req: Option<Req>) {
-        let snapshot = match self.state.store.get_lot(lot).await {
-            Ok(Some(stored)) => {
-                self.state
-                    .rooms
-                    .stored_snapshot(&stored, &self.account, req.clone())
-                    .await
+        let rooms = &self.state.rooms;
+        match rooms.ended_snapshot(lot, &self.account, req.clone()).await {
+            Ok(EndedJoin::Snapshot(snapshot)) => self.answer(&Answer::Snapshot(&snapshot)),
+            Ok(EndedJoin::NoRoom) => {
+                self.error("not_open", NO_LIVE_ROOM, req.as_ref());
             }
-            _ => Ok(None),
-        };
-        match snapshot {
-            Ok(Some(snapshot)) => self.answer(&Answer::Snapshot(&snapshot)),
-            Ok(None) => {
-                let (code, message) = self.why_no_room(lot).await;
-                self.error(code, message, req.as_ref());
-            }
+            Ok(EndedJoin::NotFound) => self.error("not_found", "no such lot", req.as_ref()),
             Err(error) => {
                 tracing::error!(lot, error = ?error, "failed to read an ended room");
                 self.error("internal", "the room could not be read", req.as_ref());
@@ -626,10 +622,7 @@ impl Session {
 
     async fn why_no_room(&self, lot: LotId) -> (&'static str, &'static str) {
         match self.state.store.get_lot(lot).await {
-            Ok(Some(_)) => (
-                "not_open",
-                "the lot has no live room: it is not published, or it has ended",
-            ),
+            Ok(Some(_)) => ("not_open", NO_LIVE_ROOM),
             _ => ("not_found", "no such lot"),
         }
     }
