@@ -1,7 +1,9 @@
 //! The WebSocket protocol (SPEC §4): `GET /ws`.
 //!
-//! The upgrade checks the browser's `Origin`, picks the encoding from the subprotocol, and
-//! sets small per-connection buffers; [`session`] then runs the connection.
+//! The upgrade checks the browser's `Origin`, counts the connection against its client
+//! address's cap (HTTP 429 over it), picks the encoding from the subprotocol, and sets small
+//! per-connection buffers; [`session`] then runs the connection. [`connections`] is the
+//! registry of live connections by session, account and address.
 
 pub mod close;
 pub mod connections;
