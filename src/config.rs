@@ -72,7 +72,37 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_JOIN_RATE_LIMIT", default_value_t = 10)]
     pub join_rate_limit: u32,
 
-    /// How long a session token stays valid.
+    /// The bids per second one account may send across all its connections (with a short
+    /// burst allowance): as many connections bid no faster than one.
+    #[arg(long, env = "BIDROOM_ACCOUNT_BID_RATE_LIMIT", default_value_t = 20)]
+    pub account_bid_rate_limit: u32,
+
+    /// The WebSocket connections one account may hold at once; one more is closed with
+    /// 4429 after its `auth`. 0: no cap.
+    #[arg(
+        long,
+        env = "BIDROOM_MAX_CONNECTIONS_PER_ACCOUNT",
+        default_value_t = 20
+    )]
+    pub max_connections_per_account: u32,
+
+    /// The WebSocket connections one client address may hold at once; one more upgrade is
+    /// refused with HTTP 429. Behind a proxy every client has the proxy's address: raise
+    /// it there, or 0 for no cap.
+    #[arg(
+        long,
+        env = "BIDROOM_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 1000
+    )]
+    pub max_connections_per_address: u32,
+
+    /// How long a write to a WebSocket (a batch of frames and its flush) may wait for the
+    /// client to take it; a member whose socket stays full longer is closed with 4408.
+    #[arg(long, env = "BIDROOM_WS_WRITE_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_write_timeout_secs: u64,
+
+    /// How long a session token stays valid. A socket authenticated with it is closed
+    /// (4401) when it expires.
     #[arg(long, env = "BIDROOM_SESSION_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub session_ttl_secs: u64,
 
@@ -175,6 +205,10 @@ impl ServeConfig {
             demo_timings: crate::demo::DemoTimings::default(),
             bid_rate_limit: 20,
             join_rate_limit: 10,
+            account_bid_rate_limit: 20,
+            max_connections_per_account: 20,
+            max_connections_per_address: 1000,
+            ws_write_timeout_secs: 10,
             session_ttl_secs: 24 * 60 * 60,
             id_number_key: None,
             allow_bulk_seed: false,

@@ -18,6 +18,14 @@ pub const READ_BUFFER_BYTES: usize = 4 * 1024;
 pub const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 pub const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 
+/// How long a session waits to hand its close frame to a client before it drops the
+/// connection: a client that stopped reading never takes it.
+pub const CLOSE_FRAME_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How often expired sessions are deleted from the database (their sockets close at the
+/// expiry itself, each on its own timer), and full per-account bid buckets forgotten.
+pub const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
 /// Room events queued for one member before it counts as lagging and is resynchronised
 /// with a fresh snapshot: 1024 events × ~250 B ≈ 250 KiB shared by all members (the
 /// broadcast ring holds each event once).
@@ -68,6 +76,10 @@ pub const REWOUND_TIMER_PAUSE_MS: i64 = 1_000;
 /// How long an ended room (closed or cancelled) stays in memory for late joiners before
 /// its task ends; later joins get a snapshot read from the database.
 pub const ENDED_ROOM_LINGER_MS: i64 = 10 * 60 * 1000;
+
+/// Ended lots whose final snapshot (as everyone sees it) is kept for late joiners once
+/// their room has gone: 1,024 lots × ~10 KiB (20 bids in two views) ≈ 10 MiB at most.
+pub const ENDED_ROOMS_CACHED: usize = 1024;
 
 /// Bidders one bulk-seed request creates (`--allow-bulk-seed`, load tests only). The batch
 /// is one database transaction, which on SQLite holds the one writer connection the

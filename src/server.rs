@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::http::throttle::SignInThrottle;
 use crate::http::{AppState, router};
+use crate::realtime::connections::{ConnectionLimits, Connections};
 use crate::rooms::Rooms;
 use crate::storage;
 
@@ -103,6 +104,7 @@ pub async fn start_with_metrics(
         config.sign_in_failures_per_address,
         std::time::Duration::from_secs(config.sign_in_window_secs),
     ));
+    let connections = Connections::new(ConnectionLimits::of(&config));
     let state = AppState {
         store,
         rooms,
@@ -112,6 +114,7 @@ pub async fn start_with_metrics(
         shutdown: shutdown_requested.clone(),
         id_number_key,
         sign_in_throttle,
+        connections,
     };
     storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
 
@@ -129,6 +132,7 @@ pub async fn start_with_metrics(
         None
     };
     let app = router(state.clone());
+    tokio::spawn(crate::http::sweep_sessions(state.clone()));
     let rooms = state.rooms.clone();
     let header_read_timeout = state.config.request_timeout();
     let task = tokio::spawn(async move {

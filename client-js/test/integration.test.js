@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { decode, encode } from '@msgpack/msgpack';
 
 import { BidroomClient, msgpackCodec } from '../src/index.js';
-import { startServer } from './support/server.js';
+import { PASSWORD, startServer } from './support/server.js';
 import { controlledWebSocket, range, record, waitFor } from './support/sockets.js';
 
 /** @type {import('./support/server.js').Server} */
@@ -63,6 +63,26 @@ async function auctioneerClient() {
 async function announcementLot() {
   return server.lot(auctioneer, [], 120_000);
 }
+
+test('signing out closes the client with 4401 for good; its token function is asked once more, not in a loop', async () => {
+  const token = await server.signIn(bidders[0].username, PASSWORD);
+  let asked = 0;
+  const { client: signedIn, control } = client(() => {
+    asked += 1;
+    return token;
+  });
+  const states = [];
+  signedIn.on('connection', (status) => states.push(status));
+  signedIn.connect();
+  await waitFor(() => signedIn.state === 'connected', 'the client to connect');
+  await server.api('DELETE', '/sessions/current', { token, expect: 204 });
+  await waitFor(() => signedIn.state === 'closed', 'the sign-out to close the client');
+  assert.equal(states[states.length - 1].code, 4401);
+  const opened = control.sockets.length;
+  await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
+  assert.equal(control.sockets.length, opened, 'no reconnect after the final 4401');
+  assert.ok(opened <= 2 && asked <= 2, `${opened} sockets, the token asked ${asked} times`);
+});
 
 test('a wrong token closes the client with 4401; a token function is asked again once', async () => {
   const { client: refused } = client('not-a-token');

@@ -23,6 +23,7 @@ export async function startServer() {
       '--database-url', `sqlite://${join(directory, 'bidroom.db')}`,
       '--bootstrap-admin', `${ADMIN.username}:${ADMIN.password}`,
       '--bid-rate-limit', '100',
+      '--account-bid-rate-limit', '100',
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
   );

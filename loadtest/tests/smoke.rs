@@ -39,6 +39,10 @@ async fn server() -> Server {
         password: ADMIN_PASSWORD.to_owned(),
     });
     config.bid_rate_limit = 100_000;
+    // The load tester's watchers share one account, and every socket comes from 127.0.0.1.
+    config.account_bid_rate_limit = 100_000;
+    config.max_connections_per_account = 0;
+    config.max_connections_per_address = 0;
     config.allow_bulk_seed = true;
     let running = bidroom::server::start(config)
         .await

@@ -14,7 +14,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use crate::security::hash_token;
-use crate::storage::{Account, Role};
+use crate::storage::{Account, Role, SessionAccount};
 
 use super::{ApiError, AppState};
 
@@ -51,14 +51,25 @@ pub const SIGNATURE_HEADER: &str = "x-signature";
 
 /// The account behind a session token, if the session is valid now.
 pub async fn account_for_token(state: &AppState, token: &str) -> Result<Option<Account>, ApiError> {
-    let account = state
-        .store
-        .session_account(&hash_token(token), state.clock.now_ms())
-        .await?;
-    Ok(account)
+    let session = session_for_token(state, &hash_token(token)).await?;
+    Ok(session.map(|session| session.account))
 }
 
-fn bearer_token(parts: &Parts) -> Result<Option<&str>, ApiError> {
+/// The session behind a token's hash, if it is valid now.
+pub async fn session_for_token(
+    state: &AppState,
+    token_hash: &str,
+) -> Result<Option<SessionAccount>, ApiError> {
+    let session = state
+        .store
+        .session_account(token_hash, state.clock.now_ms())
+        .await?;
+    Ok(session)
+}
+
+/// The request's bearer token: `None` without an `Authorization` header, 401 for one that
+/// is not `Bearer TOKEN`.
+pub(super) fn bearer_token(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(header) = parts.headers.get(AUTHORIZATION) else {
         return Ok(None);
     };

@@ -18,6 +18,7 @@ mod paging;
 mod readiness;
 mod seed;
 pub mod serve;
+mod sessions;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -31,9 +32,13 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{Admin, Auctioneer, BankOrAdmin, Bidder, Caller, MaybeCaller, account_for_token};
+pub use auth::{
+    Admin, Auctioneer, BankOrAdmin, Bidder, Caller, MaybeCaller, account_for_token,
+    session_for_token,
+};
 pub use error::{ApiError, Body, Json};
 pub use layers::{HTTP_DURATION_BUCKETS_SECS, HTTP_DURATION_METRIC, REQUEST_ID_HEADER, RequestId};
+pub use sessions::sweep_sessions;
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
@@ -54,6 +59,8 @@ pub struct AppState {
     pub id_number_key: crate::security::IdNumberKey,
     /// Failed sign-ins by username and address (SPEC §8).
     pub sign_in_throttle: Arc<throttle::SignInThrottle>,
+    /// The live WebSocket connections: sign-out, caps, per-account bid limits.
+    pub connections: crate::realtime::Connections,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -97,6 +104,7 @@ fn outside_the_api() -> Router<AppState> {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::routes())
+        .merge(sessions::routes())
         .merge(lots::routes())
         .merge(listings::routes())
         .merge(money::routes())

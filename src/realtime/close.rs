@@ -1,7 +1,15 @@
 //! The close codes bidroom sends.
 
-/// The first message was not a valid `auth` within 10 s (SPEC §4).
+/// The first message was not a valid `auth` within 10 s (SPEC §4), or the session the
+/// socket authenticated with was signed out or expired (SPEC §8).
 pub const NOT_AUTHENTICATED: u16 = 4401;
+
+/// The client did not take what the server wrote within `--ws-write-timeout-secs`: it
+/// cannot keep up with its rooms (SPEC §8).
+pub const TOO_SLOW: u16 = 4408;
+
+/// The account holds `--max-connections-per-account` connections already (SPEC §8).
+pub const TOO_MANY_CONNECTIONS: u16 = 4429;
 
 /// A frame or message over 16 KiB (RFC 6455 "message too big").
 pub const MESSAGE_TOO_BIG: u16 = 1009;

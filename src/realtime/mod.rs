@@ -1,29 +1,37 @@
 //! The WebSocket protocol (SPEC §4): `GET /ws`.
 //!
-//! The upgrade checks the browser's `Origin`, picks the encoding from the subprotocol, and
-//! sets small per-connection buffers; [`session`] then runs the connection.
+//! The upgrade checks the browser's `Origin`, counts the connection against its client
+//! address's cap (HTTP 429 over it), picks the encoding from the subprotocol, and sets small
+//! per-connection buffers; [`session`] then runs the connection. [`connections`] is the
+//! registry of live connections by session, account and address.
 
 pub mod close;
+pub mod connections;
 pub mod protocol;
 mod rate;
 pub mod session;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
-use crate::http::AppState;
+use crate::http::{ApiError, AppState};
 use crate::limits::{
     MAX_CLIENT_FRAME_BYTES, MAX_WRITE_BUFFER_BYTES, READ_BUFFER_BYTES, WRITE_BUFFER_BYTES,
 };
 
 use protocol::{Encoding, JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL};
 
+pub use connections::Connections;
+
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -34,6 +42,17 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    // Counted from the upgrade until the connection ends.
+    let Some(address_slot) = state.connections.admit_address(peer.ip()) else {
+        metrics::counter!("bidroom_connections_refused_total", "limit" => "address").increment(1);
+        let cap = state.connections.limits().per_address;
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("this address holds {cap} connections already, the most it may"),
+        )
+        .into_response();
+    };
     let upgrade = upgrade
         .protocols([JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -46,9 +65,15 @@ pub async fn upgrade(
         _ => Encoding::Json,
     };
     // The session runs on a task of its own: it carries the upgrade's span (its request id)
-    // as the parent of its own.
+    // as the parent of its own. The address's slot is held until the session ends.
     let request_span = tracing::Span::current();
-    upgrade.on_upgrade(move |socket| session::run(socket, state, encoding).instrument(request_span))
+    upgrade.on_upgrade(move |socket| {
+        async move {
+            session::run(socket, state, encoding).await;
+            drop(address_slot);
+        }
+        .instrument(request_span)
+    })
 }
 
 /// Browsers may open `/ws` only from the server's own origin or an `--allowed-origin`;

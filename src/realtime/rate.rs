@@ -1,6 +1,6 @@
-//! A connection's rate limits (bids at `--bid-rate-limit` per second, joins at
-//! `--join-rate-limit`): token buckets holding one second's worth, so a short burst passes
-//! and a flood does not.
+//! The rate limits of bids (`--bid-rate-limit` per connection, `--account-bid-rate-limit`
+//! per account across its connections) and joins (`--join-rate-limit` per connection):
+//! token buckets holding one second's worth, so a short burst passes and a flood does not.
 
 use tokio::time::Instant;
 
@@ -25,8 +25,7 @@ impl RateLimit {
     /// Takes one token; false if the connection is over its rate.
     pub fn try_take(&mut self) -> bool {
         let now = Instant::now();
-        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.tokens = self.tokens_at(now);
         self.refilled_at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -34,6 +33,16 @@ impl RateLimit {
         } else {
             false
         }
+    }
+
+    /// Whether the bucket has refilled: then it is no different from a new one.
+    pub fn is_full(&self) -> bool {
+        self.tokens_at(Instant::now()) >= self.capacity
+    }
+
+    fn tokens_at(&self, now: Instant) -> f64 {
+        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
+        (self.tokens + elapsed * self.per_second).min(self.capacity)
     }
 }
 

@@ -2,36 +2,49 @@
 //! forwarding the events of the rooms it has joined.
 //!
 //! Generic over `Sink`/`Stream` so that tests can drive it over channels. Its loop
-//! `select!`s on client frames, answers from rooms, room events and shutdown. Writes are
-//! coalesced: whatever is ready is fed, then flushed once.
+//! `select!`s on what ends it from outside (shutdown, sign-out, the session's expiry),
+//! answers from rooms, client frames and room events. Writes are coalesced: whatever is
+//! ready is fed, then flushed once; a write the client does not take in time closes it.
 
 use std::collections::HashMap;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tracing::Instrument;
 
-use crate::http::{AppState, account_for_token};
-use crate::limits::{AUTH_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH, MAX_REASON_CHARS};
-use crate::rooms::{
-    CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand, RoomHandle,
+use crate::auction::AccountId;
+use crate::http::{AppState, session_for_token};
+use crate::limits::{
+    AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH,
+    MAX_REASON_CHARS,
 };
+use crate::rooms::{
+    CatchUp, ConnectionId, ControlAction, EndedJoin, Joined, Member, Replier, RoomCommand,
+    RoomHandle,
+};
+use crate::security::hash_token;
 use crate::storage::{Account, LotId};
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 
 use super::close;
+use super::connections::{SessionWatch, Slot};
 use super::protocol::{Answer, ClientMessage, Control, Encoding, Envelope, Req, RoomFrame, View};
 use super::rate::RateLimit;
 
 type SocketError = axum::Error;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+const NO_LIVE_ROOM: &str = "the lot has no live room: it is not published, or it has ended";
 
 /// Runs a connection until the client leaves, breaks the protocol, or the server stops.
 /// Every line it logs carries its `connection_id` (the id rooms know it by).
@@ -52,7 +65,18 @@ where
 {
     metrics::gauge!("bidroom_connections").increment(1.0);
     let mut socket = socket;
-    if let Some(account) = authenticate(&mut socket, &state, encoding).await {
+    if let Some(signed_in) = authenticate(&mut socket, &state, encoding).await {
+        let SignedIn {
+            account,
+            expires_at_ms,
+            signed_out,
+            account_slot,
+        } = signed_in;
+        let ends = ended_from_outside(
+            state.shutdown.clone(),
+            signed_out,
+            state.clock.instant_at(expires_at_ms),
+        );
         let (outbox, answers) = mpsc::unbounded_channel();
         let session = Session {
             connection,
@@ -60,17 +84,29 @@ where
             replier: Replier { outbox, encoding },
             bid_rate_limit: RateLimit::new(state.config.bid_rate_limit),
             join_rate_limit: RateLimit::new(state.config.join_rate_limit),
+            write_timeout: Duration::from_secs(state.config.ws_write_timeout_secs.max(1)),
             joined: HashMap::new(),
             events: StreamMap::new(),
             state,
         };
-        session.serve(socket, answers).await;
+        session.serve(socket, answers, ends).await;
+        drop(account_slot);
     }
     metrics::gauge!("bidroom_connections").decrement(1.0);
 }
 
-/// The first message must be `auth` with a valid token within 10 s, else 4401.
-async fn authenticate<S>(socket: &mut S, state: &AppState, encoding: Encoding) -> Option<Account>
+/// An authenticated connection's account, its session's end, and its place under the
+/// account's connection cap.
+struct SignedIn {
+    account: Account,
+    expires_at_ms: i64,
+    signed_out: SessionWatch,
+    account_slot: Slot<AccountId>,
+}
+
+/// The first message must be `auth` with a valid token within 10 s, else 4401; an account
+/// over its connection cap is closed with 4429.
+async fn authenticate<S>(socket: &mut S, state: &AppState, encoding: Encoding) -> Option<SignedIn>
 where
     S: Sink<Message, Error = SocketError> + Stream<Item = Result<Message, SocketError>> + Unpin,
 {
@@ -97,10 +133,24 @@ where
             .await;
         }
     };
-    let account = match account_for_token(state, &token).await {
-        Ok(Some(account)) => account,
+    let token_hash = hash_token(&token);
+    // Watched before the session is read: a sign-out that deletes it after the read still
+    // reaches this socket, and one before the read leaves nothing to read.
+    let signed_out = state.connections.watch_session(&token_hash);
+    let session = match session_for_token(state, &token_hash).await {
+        Ok(Some(session)) => session,
         _ => return close_with(socket, close::NOT_AUTHENTICATED, "invalid or expired token").await,
     };
+    let Some(account_slot) = state.connections.admit_account(session.account.id) else {
+        metrics::counter!("bidroom_connections_refused_total", "limit" => "account").increment(1);
+        return close_with(
+            socket,
+            close::TOO_MANY_CONNECTIONS,
+            "this account holds the most connections it may",
+        )
+        .await;
+    };
+    let account = session.account;
     tracing::debug!(account = account.id, "authenticated");
     let welcome = Answer::Welcome {
         account_id: account.id,
@@ -109,7 +159,31 @@ where
         req: req.as_ref(),
     };
     socket.send(encoding.encode(&welcome)).await.ok()?;
-    Some(account)
+    Some(SignedIn {
+        account,
+        expires_at_ms: session.expires_at_ms,
+        signed_out,
+        account_slot,
+    })
+}
+
+/// What ends a session from outside it: the server stopping, the session signed out, or
+/// its expiry.
+async fn ended_from_outside(
+    mut shutdown: watch::Receiver<bool>,
+    mut signed_out: SessionWatch,
+    expires_at: Instant,
+) -> Ending {
+    let ending = tokio::select! {
+        _ = shutdown.wait_for(|stopping| *stopping) => {
+            return Ending::Close(close::GOING_AWAY, "the server is shutting down");
+        }
+        () = signed_out.signed_out() => ("signed_out", "the session was signed out"),
+        () = tokio::time::sleep_until(expires_at) => ("session_expired", "the session expired"),
+    };
+    let (reason, message) = ending;
+    metrics::counter!("bidroom_connections_closed_total", "reason" => reason).increment(1);
+    Ending::Close(close::NOT_AUTHENTICATED, message)
 }
 
 /// The next text or binary frame (control frames are answered by the WebSocket layer).
@@ -126,6 +200,8 @@ where
     }
 }
 
+/// Sends a close frame, giving up after a second: a client that stopped reading never
+/// takes it, and its connection is dropped all the same.
 async fn close_with<S, T>(socket: &mut S, code: u16, reason: &str) -> Option<T>
 where
     S: Sink<Message, Error = SocketError> + Unpin,
@@ -134,7 +210,11 @@ where
         code,
         reason: reason.into(),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(
+        CLOSE_FRAME_TIMEOUT,
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
     None
 }
 
@@ -162,6 +242,8 @@ struct Session {
     bid_rate_limit: RateLimit,
     /// A join costs the room (or, for an ended lot, the database) a snapshot.
     join_rate_limit: RateLimit,
+    /// How long one write may wait for the client (`--ws-write-timeout-secs`).
+    write_timeout: Duration,
     /// The rooms this connection has joined, with the view it has in each.
     joined: HashMap<LotId, (RoomHandle, View)>,
     events: StreamMap<LotId, BroadcastStream<Arc<RoomFrame>>>,
@@ -174,26 +256,26 @@ enum Ending {
 }
 
 impl Session {
-    async fn serve<S>(mut self, mut socket: S, mut answers: mpsc::UnboundedReceiver<Message>)
-    where
+    async fn serve<S>(
+        mut self,
+        mut socket: S,
+        mut answers: mpsc::UnboundedReceiver<Message>,
+        ends: impl Future<Output = Ending>,
+    ) where
         S: Sink<Message, Error = SocketError> + Stream<Item = Result<Message, SocketError>> + Unpin,
     {
-        let mut shutdown = self.state.shutdown.clone();
+        let mut ends = pin!(ends);
         let ending = loop {
-            // In this order: answers (a join's catch-up among them) before any room event,
-            // so that a newer event never overtakes the catch-up it follows; the client's
-            // frames before room events, so that a busy room cannot starve its bids.
+            // In this order: the end of the session; answers (a join's catch-up among them)
+            // before any room event, so that a newer event never overtakes the catch-up it
+            // follows; the client's frames before room events, so that a busy room cannot
+            // starve its bids.
             tokio::select! {
                 biased;
-                changed = shutdown.changed() => {
-                    let stopping = changed.is_err() || *shutdown.borrow_and_update();
-                    if stopping {
-                        break Ending::Close(close::GOING_AWAY, "the server is shutting down");
-                    }
-                }
+                ending = &mut ends => break ending,
                 Some(answer) = answers.recv() => {
-                    if self.write(&mut socket, answer, &mut answers).await.is_err() {
-                        break Ending::ClientLeft;
+                    if let Err(ending) = self.deliver(&mut socket, answer, &mut answers, ends.as_mut()).await {
+                        break ending;
                     }
                 }
                 frame = socket.next() => match frame {
@@ -210,11 +292,11 @@ impl Session {
                     },
                 },
                 Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
-                    match self.event_message(lot, event).await {
-                        Some(message) => if self.write(&mut socket, message, &mut answers).await.is_err() {
-                            break Ending::ClientLeft;
-                        },
-                        None => continue,
+                    let Some(message) = self.event_message(lot, event).await else {
+                        continue;
+                    };
+                    if let Err(ending) = self.deliver(&mut socket, message, &mut answers, ends.as_mut()).await {
+                        break ending;
                     }
                 }
             }
@@ -227,6 +309,42 @@ impl Session {
                 connection: self.connection,
             })
             .await;
+        }
+    }
+
+    /// Writes (see [`Session::write`]) unless the session ends meanwhile. A client that
+    /// does not take the write within the write timeout cannot keep up: 4408. While a
+    /// write waits, room events pile up in the room's shared ring, not here; a member that
+    /// falls behind it is resynchronised with a snapshot.
+    async fn deliver<S>(
+        &mut self,
+        socket: &mut S,
+        first: Message,
+        answers: &mut mpsc::UnboundedReceiver<Message>,
+        ends: Pin<&mut impl Future<Output = Ending>>,
+    ) -> Result<(), Ending>
+    where
+        S: Sink<Message, Error = SocketError> + Unpin,
+    {
+        let write_timeout = self.write_timeout;
+        tokio::select! {
+            biased;
+            ending = ends => Err(ending),
+            written = tokio::time::timeout(write_timeout, self.write(socket, first, answers)) => {
+                match written {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(_)) => Err(Ending::ClientLeft),
+                    Err(_) => {
+                        metrics::counter!("bidroom_connections_closed_total", "reason" => "too_slow")
+                            .increment(1);
+                        tracing::debug!(connection = self.connection, "member too slow; closing");
+                        Err(Ending::Close(
+                            close::TOO_SLOW,
+                            "the connection could not keep up with its rooms",
+                        ))
+                    }
+                }
+            }
         }
     }
 
@@ -403,23 +521,16 @@ impl Session {
         self.joined.insert(lot, (room, view));
     }
 
-    /// A lot whose room is no longer in memory: its final snapshot from the database.
+    /// A lot whose room is no longer in memory: its final snapshot (see
+    /// [`crate::rooms::Rooms::ended_snapshot`]).
     async fn join_ended(&mut self, lot: LotId, req: Option<Req>) {
-        let snapshot = match self.state.store.get_lot(lot).await {
-            Ok(Some(stored)) => {
-                self.state
-                    .rooms
-                    .stored_snapshot(&stored, &self.account, req.clone())
-                    .await
+        let rooms = &self.state.rooms;
+        match rooms.ended_snapshot(lot, &self.account, req.clone()).await {
+            Ok(EndedJoin::Snapshot(snapshot)) => self.answer(&Answer::Snapshot(&snapshot)),
+            Ok(EndedJoin::NoRoom) => {
+                self.error("not_open", NO_LIVE_ROOM, req.as_ref());
             }
-            _ => Ok(None),
-        };
-        match snapshot {
-            Ok(Some(snapshot)) => self.answer(&Answer::Snapshot(&snapshot)),
-            Ok(None) => {
-                let (code, message) = self.why_no_room(lot).await;
-                self.error(code, message, req.as_ref());
-            }
+            Ok(EndedJoin::NotFound) => self.error("not_found", "no such lot", req.as_ref()),
             Err(error) => {
                 tracing::error!(lot, error = ?error, "failed to read an ended room");
                 self.error("internal", "the room could not be read", req.as_ref());
@@ -434,15 +545,24 @@ impl Session {
         req: Req,
     ) {
         if !self.bid_rate_limit.try_take() {
-            metrics::counter!("bidroom_bids_rejected_total", "code" => "rate_limited").increment(1);
-            return self.answer(&Answer::Rejected {
-                req: &req,
+            metrics::counter!("bidroom_bids_rejected_total", "code" => "rate_limited", "limit" => "connection")
+                .increment(1);
+            return self.reject(
                 lot,
-                code: "rate_limited",
-                message: "too many bids from this connection; slow down",
-                min_next: None,
-                reason: None,
-            });
+                &req,
+                "rate_limited",
+                "too many bids from this connection; slow down",
+            );
+        }
+        if !self.state.connections.try_take_account_bid(self.account.id) {
+            metrics::counter!("bidroom_bids_rejected_total", "code" => "rate_limited", "limit" => "account")
+                .increment(1);
+            return self.reject(
+                lot,
+                &req,
+                "rate_limited",
+                "too many bids from this account across its connections; slow down",
+            );
         }
         let Some(room) = self.room_for_bid(lot, &req).await else {
             return;
@@ -462,7 +582,11 @@ impl Session {
 
     async fn control(&mut self, action: ControlAction, control: Control) {
         let Control { lot, reason, req } = control;
-        if let Some(reason) = &reason {
+        // An announcement's text was checked against its own limits (2,000 characters).
+        if let Some(reason) = reason
+            .as_ref()
+            .filter(|_| action != ControlAction::Announce)
+        {
             if reason.chars().count() > MAX_REASON_CHARS {
                 let message = format!("a reason is at most {MAX_REASON_CHARS} characters");
                 return self.error("invalid_message", &message, req.as_ref());
@@ -513,10 +637,7 @@ impl Session {
 
     async fn why_no_room(&self, lot: LotId) -> (&'static str, &'static str) {
         match self.state.store.get_lot(lot).await {
-            Ok(Some(_)) => (
-                "not_open",
-                "the lot has no live room: it is not published, or it has ended",
-            ),
+            Ok(Some(_)) => ("not_open", NO_LIVE_ROOM),
             _ => ("not_found", "no such lot"),
         }
     }

@@ -7,6 +7,7 @@
 
 mod actor;
 mod command;
+mod ended;
 mod events;
 mod journal;
 mod settle;
@@ -21,19 +22,18 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+pub use ended::EndedJoin;
 pub use events::journal_row;
 
 use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
-use crate::limits::{RECENT_BIDS, REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
-use crate::realtime::protocol::{EventBody, Req, Snapshot, You};
+use crate::limits::{REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
+use crate::realtime::protocol::Req;
 use crate::storage::journal::{BidSummary, MAX_SUMMARY_LOTS};
-use crate::storage::{Account, Lot, LotId, Role, Store, StoreResult};
+use crate::storage::{Account, Lot, LotId, Store, StoreResult};
 
 use actor::{RoomStart, RoomTask};
-use events::EventContext;
 use journal::{Journal, JournalHealth};
-use snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 /// What REST shows of a lot's bidding (`GET /lots/{id}`, `/result`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +102,7 @@ struct Inner {
     rooms: DashMap<LotId, RoomHandle>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
+    ended: ended::EndedRooms,
 }
 
 impl Rooms {
@@ -120,6 +121,7 @@ impl Rooms {
                 rooms: DashMap::new(),
                 tasks: Mutex::new(Vec::new()),
                 stopping: AtomicBool::new(false),
+                ended: ended::EndedRooms::new(),
             }),
         };
         let mut recoveries = Vec::new();
@@ -240,84 +242,20 @@ impl Rooms {
             .collect())
     }
 
-    /// The snapshot of an ended lot whose room is no longer in memory (it ended before a
-    /// restart, or long enough ago), read from the journal. `None` for lots that never
-    /// opened a room.
-    pub async fn stored_snapshot(
+    /// What a join of a lot whose room is no longer in memory (it ended before a restart,
+    /// or long enough ago) finds: the ended lot's final snapshot, kept after its first read
+    /// (see [`ended`]).
+    pub async fn ended_snapshot(
         &self,
-        lot: &Lot,
+        lot: LotId,
         account: &Account,
         req: Option<Req>,
-    ) -> StoreResult<Option<Snapshot>> {
-        if !lot.state.is_final() {
-            return Ok(None);
-        }
-        let store = &self.inner.store;
-        let summary = store.bid_summary(lot.id).await?;
-        let Some(last) = summary.last_event else {
-            return Ok(None);
-        };
-        let last_bid = summary.last_bid.as_ref();
-        let published = Published {
-            seq: last.seq,
-            state: lot.state,
-            price: last_bid.and_then(|bid| bid.amount),
-            leader: last_bid.and_then(|bid| bid.account_id),
-            leader_number: last_bid.and_then(|bid| bid.bidder_number.clone()),
-            deadline_ms: last.deadline_ms,
-            remaining_ms: None,
-            extensions: last.extensions,
-            result: lot.result,
-        };
-        let roster = store.lot_roster(lot.id).await?;
-        let names: HashMap<AccountId, Arc<str>> = roster
-            .iter()
-            .map(|entry| (entry.bidder.account, Arc::from(entry.display_name.as_str())))
-            .collect();
-        let monitor = account.role == Role::Admin
-            || (account.role == Role::Auctioneer && account.id == lot.auctioneer_id);
-        let rules = lot.rules();
-        let context = EventContext {
-            lot: lot.id,
-            extension_window_ms: rules.extension_window_ms,
-            names: &names,
-        };
-        let history = store
-            .recent_room_events(lot.id, REPLAY_WINDOW_EVENTS as u32)
-            .await?;
-        let mut recent_bids: Vec<_> = history
-            .iter()
-            .rev()
-            .filter_map(|row| match events::body_from_row(&context, row) {
-                EventBody::Bid(bid) => Some(bid.view(monitor)),
-                _ => None,
-            })
-            .take(RECENT_BIDS)
-            .collect();
-        recent_bids.reverse();
-        let you = if monitor {
-            You::Monitor {
-                monitor: true,
-                role: account.role,
-                members: 0,
-                bidders: 0,
-            }
-        } else {
-            let entry = roster
-                .iter()
-                .find(|entry| entry.bidder.account == account.id);
-            bidder_standing(entry.map(|entry| &entry.bidder))
-        };
-        Ok(Some(snapshot(SnapshotParts {
-            lot: lot.id,
-            currency: Arc::from(lot.currency.as_str()),
-            rules: &rules,
-            published: &published,
-            recent_bids,
-            you,
-            now_ms: self.inner.clock.now_ms(),
-            req,
-        })))
+    ) -> StoreResult<EndedJoin> {
+        let now_ms = self.inner.clock.now_ms();
+        self.inner
+            .ended
+            .join(&*self.inner.store, lot, account, req, now_ms)
+            .await
     }
 
     /// Stops every room (no more bids), lets the journal commit what they applied, and

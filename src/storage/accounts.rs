@@ -50,6 +50,13 @@ pub struct Account {
     pub created_at_ms: i64,
 }
 
+/// A valid session: its account, and when it expires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionAccount {
+    pub account: Account,
+    pub expires_at_ms: i64,
+}
+
 /// An account about to be created; the password is already hashed.
 #[derive(Clone, Debug)]
 pub struct NewAccount {
@@ -88,9 +95,13 @@ pub const WALLET_CURRENCY: &str = "CNY";
 
 #[async_trait]
 pub trait AccountStore {
-    /// The account behind a session token's hash, if the session exists and has not expired
-    /// at `now_ms`.
-    async fn session_account(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<Account>>;
+    /// The account behind a session token's hash, and when its session expires, if the
+    /// session exists and has not expired at `now_ms`.
+    async fn session_account(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<SessionAccount>>;
 
     /// Creates the account and, in the same transaction, its wallet with a new unique
     /// virtual account number. A taken username is `Conflict("username_taken")`.
@@ -118,6 +129,13 @@ pub trait AccountStore {
         identity: &NewIdentity,
         now_ms: i64,
     ) -> StoreResult<AccountDetails>;
+
+    /// Signs a session out: deletes it if it exists and has not expired at `now_ms`.
+    /// False if there was no such session.
+    async fn delete_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<bool>;
+
+    /// Deletes every session expired at `now_ms`; answers how many.
+    async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
 }
 
 /// Creates the first admin from `--bootstrap-admin` unless an account already has that
@@ -208,7 +226,7 @@ pub(super) const INSERT_WALLET: &str = "INSERT INTO wallets (account_id, account
 pub(super) const SELECT_SESSION_ACCOUNT: &str = concat!(
     "SELECT ",
     account_columns!("a."),
-    " FROM sessions s JOIN accounts a ON a.id = s.account_id \
+    ", s.expires_at_ms FROM sessions s JOIN accounts a ON a.id = s.account_id \
      WHERE s.token_hash = $1 AND s.expires_at_ms > $2"
 );
 
@@ -226,6 +244,11 @@ pub(super) const SELECT_ACCOUNT: &str = concat!(
 
 pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions \
      (token_hash, account_id, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4)";
+
+pub(super) const DELETE_SESSION: &str =
+    "DELETE FROM sessions WHERE token_hash = $1 AND expires_at_ms > $2";
+
+pub(super) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at_ms <= $1";
 
 pub(super) const UPDATE_IDENTITY: &str = concat!(
     "UPDATE accounts SET verified_at_ms = $2, real_name = $3, id_type = $4, \
@@ -245,6 +268,23 @@ pub(super) struct AccountRow {
     real_name: Option<String>,
     id_type: Option<String>,
     id_number_masked: Option<String>,
+}
+
+/// An account row with its session's expiry.
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    expires_at_ms: i64,
+}
+
+impl SessionRow {
+    pub(super) fn into_session(self) -> StoreResult<SessionAccount> {
+        Ok(SessionAccount {
+            account: self.account.into_account()?,
+            expires_at_ms: self.expires_at_ms,
+        })
+    }
 }
 
 /// An account row with its password hash.

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-pub use accounts::{Account, AccountStore, Role};
+pub use accounts::{Account, AccountStore, Role, SessionAccount};
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use listings::ListingStore;
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};

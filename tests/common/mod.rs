@@ -148,8 +148,8 @@ impl Drop for TestDatabase {
     }
 }
 
-/// The config tests start the server with: port 0, a bootstrap admin, a bank secret, and a
-/// bid rate limit high enough for scripted bursts.
+/// The config tests start the server with: port 0, a bootstrap admin, a bank secret, and
+/// bid rate limits (per connection and per account) high enough for scripted bursts.
 pub fn test_config(database_url: &str) -> ServeConfig {
     let mut config = ServeConfig::for_tests(database_url);
     config.bootstrap_admin = Some(Credentials {
@@ -159,6 +159,7 @@ pub fn test_config(database_url: &str) -> ServeConfig {
     config.bank_secret = Some(BANK_SECRET.to_owned());
     config.id_number_key = Some(ID_NUMBER_KEY.to_owned());
     config.bid_rate_limit = 1000;
+    config.account_bid_rate_limit = 1000;
     config
 }
 

@@ -15,6 +15,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `bidroom serve` on port 0 and waits for its ready line.
     pub fn start(database_url: &str) -> ServerProcess {
+        ServerProcess::start_with(database_url, &[])
+    }
+
+    /// Starts `bidroom serve` on port 0 with more flags, and waits for its ready line.
+    pub fn start_with(database_url: &str, flags: &[&str]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bidroom"))
             .args([
                 "serve",
@@ -28,6 +33,7 @@ impl ServerProcess {
                 &format!("{ADMIN_USERNAME}:{ADMIN_PASSWORD}"),
             ])
             .args(["--bank-secret", BANK_SECRET, "--bid-rate-limit", "1000"])
+            .args(["--account-bid-rate-limit", "1000"])
             // SQLite keeps a key of its own beside the database file.
             .args(
                 database_url
@@ -36,6 +42,7 @@ impl ServerProcess {
                     .into_iter()
                     .flatten(),
             )
+            .args(flags)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

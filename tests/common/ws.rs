@@ -83,6 +83,15 @@ impl WsClient {
             .unwrap_or_else(|frame| panic!("expected a message, got {frame:?}"))
     }
 
+    /// The next message, or the frame that ended the stream (`None` for an end without
+    /// a close frame).
+    pub async fn next_or_end(&mut self) -> Result<Value, Option<Message>> {
+        if !self.backlog.is_empty() {
+            return Ok(self.backlog.remove(0));
+        }
+        self.read().await
+    }
+
     /// Reads one data frame off the socket, or returns the frame that ended the stream.
     async fn read(&mut self) -> Result<Value, Option<Message>> {
         self.read_within(RECEIVE_TIMEOUT).await

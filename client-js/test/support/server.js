@@ -26,6 +26,7 @@ export async function startServer() {
       '--bootstrap-admin', `${ADMIN.username}:${ADMIN.password}`,
       '--bank-secret', 's',
       '--bid-rate-limit', '1000',
+      '--account-bid-rate-limit', '1000',
     ],
     { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -11,9 +11,10 @@ use crate::storage::dialect::Dialect;
 use crate::storage::{StoreError, StoreResult};
 
 use super::{
-    ACCOUNT_NUMBER_ATTEMPTS, Account, AccountDetails, AccountRow, CredentialsRow, INSERT_ACCOUNT,
-    INSERT_SESSION, INSERT_WALLET, NewAccount, NewIdentity, SELECT_ACCOUNT, SELECT_CREDENTIALS,
-    SELECT_SESSION_ACCOUNT, UPDATE_IDENTITY, WALLET_CURRENCY, random_account_number,
+    ACCOUNT_NUMBER_ATTEMPTS, Account, AccountDetails, AccountRow, CredentialsRow,
+    DELETE_EXPIRED_SESSIONS, DELETE_SESSION, INSERT_ACCOUNT, INSERT_SESSION, INSERT_WALLET,
+    NewAccount, NewIdentity, SELECT_ACCOUNT, SELECT_CREDENTIALS, SELECT_SESSION_ACCOUNT,
+    SessionAccount, SessionRow, UPDATE_IDENTITY, WALLET_CURRENCY, random_account_number,
     username_taken,
 };
 
@@ -35,13 +36,40 @@ where
         reader: &Pool<DB>,
         token_hash: &str,
         now_ms: i64,
-    ) -> StoreResult<Option<Account>> {
-        let row: Option<AccountRow> = sqlx::query_as(SELECT_SESSION_ACCOUNT)
+    ) -> StoreResult<Option<SessionAccount>>
+    where
+        for<'r> SessionRow: FromRow<'r, DB::Row>,
+    {
+        let row: Option<SessionRow> = sqlx::query_as(SELECT_SESSION_ACCOUNT)
             .bind(token_hash)
             .bind(now_ms)
             .fetch_optional(reader)
             .await?;
-        row.map(AccountRow::into_account).transpose()
+        row.map(SessionRow::into_session).transpose()
+    }
+
+    pub(in crate::storage) async fn delete_session(
+        writer: &Pool<DB>,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let deleted = sqlx::query(DELETE_SESSION)
+            .bind(token_hash)
+            .bind(now_ms)
+            .execute(writer)
+            .await?;
+        Ok(DB::rows_affected(&deleted) == 1)
+    }
+
+    pub(in crate::storage) async fn delete_expired_sessions(
+        writer: &Pool<DB>,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        let deleted = sqlx::query(DELETE_EXPIRED_SESSIONS)
+            .bind(now_ms)
+            .execute(writer)
+            .await?;
+        Ok(DB::rows_affected(&deleted))
     }
 
     pub(in crate::storage) async fn create_account(

@@ -3,13 +3,19 @@ use async_trait::async_trait;
 use crate::auction::AccountId;
 use crate::storage::StoreResult;
 use crate::storage::accounts::ops::Accounts;
-use crate::storage::accounts::{Account, AccountDetails, AccountStore, NewAccount, NewIdentity};
+use crate::storage::accounts::{
+    Account, AccountDetails, AccountStore, NewAccount, NewIdentity, SessionAccount,
+};
 
 use super::PgStore;
 
 #[async_trait]
 impl AccountStore for PgStore {
-    async fn session_account(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<Account>> {
+    async fn session_account(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<SessionAccount>> {
         Accounts::session_account(&self.pool, token_hash, now_ms).await
     }
 
@@ -42,5 +48,13 @@ impl AccountStore for PgStore {
         now_ms: i64,
     ) -> StoreResult<AccountDetails> {
         Accounts::verify_account(&self.pool, id, identity, now_ms).await
+    }
+
+    async fn delete_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<bool> {
+        Accounts::delete_session(&self.pool, token_hash, now_ms).await
+    }
+
+    async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64> {
+        Accounts::delete_expired_sessions(&self.pool, now_ms).await
     }
 }
