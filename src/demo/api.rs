@@ -1,9 +1,12 @@
 //! The REST API called in process, through the same router clients use, so that the demo
 //! seeds and schedules through the real paths (validation, ledger, journal).
 
+use std::net::SocketAddr;
+
 use anyhow::{Context, bail};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -42,7 +45,9 @@ impl Api {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("/api/v1{path}"))
-            .header("content-type", "application/json");
+            .header("content-type", "application/json")
+            // In process, as if from the loopback address (sign-ins are throttled by address).
+            .extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 0))));
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
