@@ -178,6 +178,18 @@ impl Rooms {
         })
     }
 
+    /// A bid sent again once its room has gone (the lot ended before a restart, or long
+    /// enough ago): its acceptance, read from the journal, so that it is answered as the
+    /// first time; `None` if the journal has no such bid.
+    pub async fn accepted_bid(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        req: &Req,
+    ) -> StoreResult<Option<crate::storage::JournalRow>> {
+        self.inner.store.accepted_bid(lot, account, &req.0).await
+    }
+
     /// The snapshot of an ended lot whose room is no longer in memory (it ended before a
     /// restart, or long enough ago), read from the journal. `None` for lots that never
     /// opened a room.

@@ -125,6 +125,15 @@ pub trait JournalStore {
     /// Every (account, req) of the lot's accepted bids with their seq and amount, so that
     /// a restarted room still answers a repeated bid as the first time.
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>>;
+
+    /// The lot's accepted bid by `account` with this `req`, if there is one: a bid sent
+    /// again once its room has gone is answered as the first time.
+    async fn accepted_bid(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        req: &str,
+    ) -> StoreResult<Option<JournalRow>>;
 }
 
 /// The rows sorted by (lot, seq), the order of `room_events`' primary key: each lot's new
@@ -179,6 +188,12 @@ pub(super) mod sql {
 
     pub const BID_COUNT: &str =
         "SELECT COUNT(*) FROM room_events WHERE lot_id = $1 AND kind = 'bid'";
+
+    pub fn accepted_bid() -> String {
+        format!(
+            "SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND kind = 'bid' AND account_id = $2 AND req = $3"
+        )
+    }
 
     pub fn accepted_requests() -> String {
         format!(
