@@ -10,6 +10,8 @@ mod command;
 mod events;
 mod journal;
 mod settle;
+#[cfg(test)]
+mod simulation;
 mod snapshot;
 
 use std::collections::HashMap;
