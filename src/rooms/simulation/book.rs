@@ -133,10 +133,17 @@ impl Book {
             return;
         };
         let agrees = match (&first, &outcome) {
-            // Rejections are remembered for the room's life, not across restarts.
+            // Rejections are remembered for the room's life, not across restarts; a bid
+            // that was not placed is judged anew.
             (Outcome::Rejected(_), _) if first_life != life => {
                 record.answer = Some((outcome.clone(), life));
                 true
+            }
+            (Outcome::NotPlaced, _) => {
+                record.answer = Some((outcome.clone(), life));
+                self.coverage
+                    .add("a bid not placed, sent again, judged anew");
+                return;
             }
             (first, again) => first == again,
         };

@@ -360,7 +360,9 @@ impl Bidder {
             Some((Outcome::Accepted { .. }, _)) => true,
             // A room remembers its rejections only while it runs.
             Some((Outcome::Rejected(_), answered_in)) => *answered_in == life,
-            _ => false,
+            // One that was not placed may be sent again, to be judged anew.
+            Some((Outcome::NotPlaced, _)) => true,
+            None => false,
         };
         if again {
             let amount = record.amount.clone();

@@ -138,7 +138,7 @@ fn seeds_from_environment() -> (u64, u64) {
 /// Each thing the simulation means to exercise must happen in the default run, or it has
 /// drifted away from what it claims to test.
 fn assert_everything_happened(coverage: &Coverage) {
-    const EXPECTED: [&str; 20] = [
+    const EXPECTED: [&str; 21] = [
         "crash",
         "graceful stop",
         "start failed while the database was down",
@@ -155,6 +155,7 @@ fn assert_everything_happened(coverage: &Coverage) {
         "bid rejected",
         "bid rate limited",
         "bid refused by the journal, not placed",
+        "a bid not placed, sent again, judged anew",
         "journal unavailable",
         "commit landed, answer lost",
         "journal refused a row",
