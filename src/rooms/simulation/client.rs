@@ -283,6 +283,10 @@ impl Bidder {
                 .random_range(shortest.as_millis() as u64..=longest.as_millis() as u64);
             return Action::Slow(Duration::from_millis(millis));
         }
+        if self.plan.auctioneer {
+            self.control(connection);
+            return Action::Continue;
+        }
         match self.rng.random_range(0..100) {
             0..75 => self.bid(connection),
             75..85 => self.send_an_answered_bid_again(connection),
@@ -324,6 +328,40 @@ impl Bidder {
             },
         );
         self.send_bid(connection, &req, &amount);
+    }
+
+    /// The auctioneer's commands; its answers are the events they cause, or errors.
+    fn control(&mut self, connection: &Connection) {
+        let number = {
+            let mut book = self.book();
+            let member = book.member(self.plan.account.id);
+            member.next_req += 1;
+            member.next_req
+        };
+        let text = if self.rng.random_range(0..1000) < self.plan.refused_per_mille {
+            format!("{REFUSED_REQ}notice {number}")
+        } else {
+            format!("notice {number}")
+        };
+        let kind = match self.rng.random_range(0..1000) {
+            0..300 => "pause",
+            300..600 => "resume",
+            600..602 => "cancel",
+            602..900 => "announce",
+            _ => return,
+        };
+        let req = format!("c{number}");
+        self.book().coverage.add(match kind {
+            "pause" => "auctioneer paused",
+            "resume" => "auctioneer resumed",
+            "cancel" => "auctioneer cancelled",
+            _ => "auctioneer announced",
+        });
+        connection.send(if kind == "announce" {
+            json!({"type": kind, "lot": self.plan.lot, "text": text, "req": req})
+        } else {
+            json!({"type": kind, "lot": self.plan.lot, "reason": text, "req": req})
+        });
     }
 
     /// An amount near the price: mostly the next rung, at times one the rules refuse.
@@ -414,6 +452,12 @@ impl Bidder {
                         "account {account} saw seq {last}, then a snapshot at seq {seq}"
                     ));
                 }
+            }
+            // The answer to the auctioneer's own command: the event it caused, which also
+            // comes in its turn among the room's events.
+            "state" | "announcement" if field("req").is_some() => {
+                book.coverage
+                    .add("auctioneer's command answered with its event");
             }
             kind @ ("bid" | "state" | "closed" | "announcement") => {
                 let seq = seq.expect("a room event has a seq");

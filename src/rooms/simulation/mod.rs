@@ -18,9 +18,12 @@
 //! Along the way bidders drop connections (at times right after a bid, losing its answer)
 //! and rejoin with `since_seq`, turn slow (they stop reading, the session's writes wait,
 //! and the room's broadcast ring runs past them until they get a resync snapshot), send
-//! answered bids again, and bid amounts the rules refuse. The database ([`store`]) goes
-//! down for a while (every call fails; a start during an outage fails and is tried
-//! again), loses the answer of commits that landed, and refuses chosen rows.
+//! answered bids again, and bid amounts the rules refuse; in half the seeds the first lot's
+//! auctioneer pauses, resumes and announces (and, rarely, cancels) from the monitor view.
+//! The database ([`store`]) goes down for a while (every call fails; a start during an
+//! outage fails and is tried again), loses the answer of commits that landed, and refuses
+//! chosen rows (bids, reasons and announcements), which makes the writer bisect its batch
+//! and the room rewind.
 //!
 //! Checked during the run: each member's room events come in seq order without gaps (a
 //! snapshot may jump ahead, never back), even across restarts; a bid sent again is
@@ -138,7 +141,7 @@ fn seeds_from_environment() -> (u64, u64) {
 /// Each thing the simulation means to exercise must happen in the default run, or it has
 /// drifted away from what it claims to test.
 fn assert_everything_happened(coverage: &Coverage) {
-    const EXPECTED: [&str; 21] = [
+    const EXPECTED: [&str; 23] = [
         "crash",
         "graceful stop",
         "start failed while the database was down",
@@ -156,6 +159,8 @@ fn assert_everything_happened(coverage: &Coverage) {
         "bid rate limited",
         "bid refused by the journal, not placed",
         "a bid not placed, sent again, judged anew",
+        "auctioneer paused",
+        "auctioneer's command answered with its event",
         "journal unavailable",
         "commit landed, answer lost",
         "journal refused a row",

@@ -36,6 +36,9 @@ pub struct BidderPlan {
     /// Bids only the next rung, and only while another bidder leads (a storm's bidders,
     /// so that nearly every bid is an event).
     pub outbids_only: bool,
+    /// The lot's auctioneer: it pauses, resumes, announces (and, rarely, cancels) instead
+    /// of bidding, and sees the room in the monitor view.
+    pub auctioneer: bool,
     /// The mean pause between two of its actions.
     pub pace: Duration,
     /// The chance in a thousand that a new bid's `req` is one the journal refuses.
@@ -139,6 +142,7 @@ impl Scenario {
                     increment: lot.increment,
                     bidder_number,
                     outbids_only: storm && !laggard,
+                    auctioneer: false,
                     pace,
                     refused_per_mille: if refusing {
                         rng.random_range(5..=40)
@@ -161,6 +165,32 @@ impl Scenario {
         let lives = (0..life_count)
             .map(|_| draw_life(&mut rng, storm))
             .collect();
+        if !storm && rng.random_bool(0.5) {
+            let (lot, _) = &lots[0];
+            bidders.push(BidderPlan {
+                account: Account {
+                    id: AUCTIONEER,
+                    username: "auctioneer".to_owned(),
+                    display_name: "Auctioneer".to_owned(),
+                    role: Role::Auctioneer,
+                    verified: true,
+                    created_at_ms: EPOCH_MS,
+                },
+                token: format!("token-{AUCTIONEER}"),
+                lot: lot.id,
+                start_price: lot.start_price,
+                increment: lot.increment,
+                bidder_number: Arc::from(""),
+                outbids_only: false,
+                auctioneer: true,
+                pace: Duration::from_millis(rng.random_range(500..=3_000)),
+                refused_per_mille: if refusing { 100 } else { 0 },
+                drop_per_mille: 50,
+                slow_per_mille: 30,
+                slow_for: (Duration::from_millis(200), Duration::from_secs(5)),
+                seed: rng.random(),
+            });
+        }
         Scenario {
             lots,
             bidders,

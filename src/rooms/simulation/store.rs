@@ -14,7 +14,7 @@
 //! as PostgreSQL refuses text it cannot store.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rand::rngs::StdRng;
@@ -37,7 +37,8 @@ use crate::storage::{
     LotId, LotStore, MoneyStore, RoomEventKind, RosterEntry, SeedStore, StoreError, StoreResult,
 };
 
-/// A bid whose `req` starts with this is refused by the journal, whatever else it holds.
+/// A bid whose `req`, or an announcement or reason whose text, starts with this is refused
+/// by the journal, whatever else it holds.
 pub const REFUSED_REQ: &str = "refused-";
 
 /// What the simulation's scheduler switches on and off.
@@ -155,11 +156,11 @@ impl JournalStore for SimStore {
     async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
         let mut state = self.reachable()?;
         for row in rows {
-            if row
-                .req
-                .as_deref()
-                .is_some_and(|req| req.starts_with(REFUSED_REQ))
-            {
+            let refused = |text: &Option<Arc<str>>| {
+                text.as_deref()
+                    .is_some_and(|text| text.starts_with(REFUSED_REQ))
+            };
+            if refused(&row.req) || refused(&row.text) {
                 state.counts.refused += 1;
                 return Err(JournalError::Refused(format!(
                     "lot {} seq {}: the simulated database refuses this req",
