@@ -308,7 +308,16 @@ impl Rooms {
         let store = self.inner.store.clone();
         let roster = store.lot_roster(lot.id).await?;
         let restored = match lot.state {
-            LotState::Published => None,
+            // A published lot has events only if it was announced in before it opened: its
+            // room goes on from them (its opening takes the next seq, not one the journal
+            // holds, which it would be refused for ever).
+            LotState::Published => {
+                let summary = store.bid_summary(lot.id).await?;
+                match summary.last_event {
+                    Some(_) => Some(self.restore(&lot).await?),
+                    None => None,
+                }
+            }
             LotState::Open | LotState::Paused => Some(self.restore(&lot).await?),
             _ => return Ok(None),
         };

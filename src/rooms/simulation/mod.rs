@@ -125,6 +125,15 @@ fn a_seed_replays_exactly() {
     }
 }
 
+/// Found by the simulation: an announcement before the lot opened, then a restart. The
+/// room started again from seq 0, so members saw the seq go back, and its opening took seq
+/// 1, which the journal held (the announcement) and refused for ever: the lot never opened.
+#[test]
+fn a_lot_announced_in_before_it_opened_opens_after_a_restart() {
+    let run = run_seed(1_000_548);
+    assert!(run.violations.is_empty(), "{:#?}", run.violations);
+}
+
 fn seeds_from_environment() -> (u64, u64) {
     let number = |name: &str| {
         std::env::var(name).ok().map(|text| {
