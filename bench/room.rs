@@ -188,6 +188,7 @@ impl Bench {
                     outbox: outbox.clone(),
                     encoding: Encoding::Json,
                 },
+                received_at: tokio::time::Instant::now(),
             };
             assert!(self.room.send(command).await, "the room is live");
         }

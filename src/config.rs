@@ -88,9 +88,62 @@ pub struct ServeConfig {
     /// lodged, thousands a second. Off, the route answers 404.
     #[arg(long, env = "BIDROOM_ALLOW_BULK_SEED")]
     pub allow_bulk_seed: bool,
+
+    /// The longest a REST request may take, from its first byte to its answer: a client
+    /// that dribbles its headers is disconnected, and one that stalls in its body or waits
+    /// on a slow answer gets 408 `request_timeout`. An upgraded WebSocket is not bound by it.
+    #[arg(
+        long,
+        env = "BIDROOM_REQUEST_TIMEOUT_SECS",
+        value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Failed sign-ins one username may have within `--sign-in-window-secs` before further
+    /// sign-ins to it are refused with 429 until the window ends.
+    #[arg(
+        long,
+        env = "BIDROOM_SIGN_IN_FAILURES_PER_USERNAME",
+        value_parser = clap::value_parser!(u32).range(1..),
+        default_value_t = 5)]
+    pub sign_in_failures_per_username: u32,
+
+    /// Failed sign-ins one client address may have within `--sign-in-window-secs`, whatever
+    /// the usernames, before its sign-ins are refused with 429 until the window ends.
+    #[arg(
+        long,
+        env = "BIDROOM_SIGN_IN_FAILURES_PER_ADDRESS",
+        value_parser = clap::value_parser!(u32).range(1..),
+        default_value_t = 20)]
+    pub sign_in_failures_per_address: u32,
+
+    /// The window sign-in failures are counted in, from the first failure.
+    #[arg(
+        long,
+        env = "BIDROOM_SIGN_IN_WINDOW_SECS",
+        value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = 5 * 60)]
+    pub sign_in_window_secs: u64,
+
+    /// How log lines are written: `text` for people, `json` (one object a line, with the
+    /// request or connection id of each) for a log pipeline.
+    #[arg(long, env = "BIDROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl ServeConfig {
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs)
+    }
+
     /// The key id numbers are hashed under: configured, or kept beside the SQLite database.
     pub fn resolve_id_number_key(&self) -> anyhow::Result<IdNumberKey> {
         if let Some(key) = &self.id_number_key {
@@ -125,6 +178,11 @@ impl ServeConfig {
             session_ttl_secs: 24 * 60 * 60,
             id_number_key: None,
             allow_bulk_seed: false,
+            request_timeout_secs: 30,
+            sign_in_failures_per_username: 5,
+            sign_in_failures_per_address: 20,
+            sign_in_window_secs: 5 * 60,
+            log_format: LogFormat::Text,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! - [`realtime`]: the WebSocket protocol (SPEC §4).
 //! - [`http`]: the REST API (SPEC §5) and the router.
 //! - [`text`]: what client text may hold, checked at the edge (SPEC §8).
-//! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock.
+//! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock;
+//!   [`logging`]: log lines as text or JSON.
 #![forbid(unsafe_code)]
 
 pub mod auction;
@@ -19,6 +20,7 @@ pub mod demo;
 pub mod http;
 pub mod ledger;
 pub mod limits;
+pub mod logging;
 pub mod money;
 pub mod realtime;
 pub mod rooms;

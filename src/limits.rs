@@ -78,3 +78,27 @@ pub const SEED_BIDDERS_PER_REQUEST: usize = 1_000;
 /// Registrations (application, approval, deposit: about 15 statements each) one
 /// bulk-seed request makes, for the same reason: 5,000 keep the writer a few seconds.
 pub const SEED_REGISTRATIONS_PER_REQUEST: usize = 5_000;
+
+/// The largest REST request body (SPEC §8) unless a route documents more: every body but
+/// a lot's terms and a bulk seed is a few fields of at most a few hundred characters.
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+
+/// The largest body of `POST /lots`: a 20,000-character description written entirely in
+/// JSON escapes of surrogate pairs (12 bytes a character) is 240,000 B, with its 200-character
+/// title and the other terms still under 256 KiB.
+pub const MAX_LOT_BODY_BYTES: usize = 256 * 1024;
+
+/// The largest bulk-seed body: at most [`SEED_REGISTRATIONS_PER_REQUEST`] registrations,
+/// each at worst a lot of its own (`{"lot":123456789,"bidders":[999]},` ≈ 40 B), is
+/// about 200 KiB; 1 MiB leaves room for formatting.
+pub const MAX_SEED_BODY_BYTES: usize = 1024 * 1024;
+
+/// Usernames and addresses whose failed sign-ins are remembered at once: 100,000 × ~100 B
+/// ≈ 10 MiB at worst. Past it, keys whose window has ended are forgotten first; a key that
+/// still finds no room is not counted (and a flood of new usernames from one address
+/// still meets that address's own limit).
+pub const MAX_SIGN_IN_FAILURE_KEYS: usize = 100_000;
+
+/// How long `/readyz` waits for the database's answer before calling it unavailable: a
+/// probe must answer well within a load balancer's own timeout (often 5 s).
+pub const READINESS_QUERY_TIMEOUT: Duration = Duration::from_secs(2);

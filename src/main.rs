@@ -1,25 +1,21 @@
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 use bidroom::config::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => {
+            bidroom::logging::init(config.log_format);
+            serve(config).await
+        }
     }
 }
 
 async fn serve(config: bidroom::config::ServeConfig) -> anyhow::Result<()> {
     raise_open_file_limit();
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    let metrics = bidroom::server::install_metrics_recorder()?;
     let server = bidroom::server::start_with_metrics(config, Some(metrics)).await?;
     let shutdown = server.shutdown_trigger();
     tokio::spawn(async move {

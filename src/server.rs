@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
+use crate::http::throttle::SignInThrottle;
 use crate::http::{AppState, router};
 use crate::rooms::Rooms;
 use crate::storage;
@@ -39,6 +40,43 @@ impl RunningServer {
     }
 }
 
+/// Latencies in seconds, from a fraction of a millisecond (an answer from memory) to many
+/// seconds (a database outage waited out).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    10.0,
+];
+
+/// Journal batch sizes, from one row to the largest batch (`JOURNAL_MAX_BATCH_ROWS`).
+const BATCH_ROW_BUCKETS: &[f64] = &[1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0];
+
+/// Installs the process's Prometheus recorder (once a process): histograms get buckets,
+/// so that quantiles can be computed over many servers and over time.
+pub fn install_metrics_recorder() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    let mut builder = PrometheusBuilder::new();
+    // One matcher a histogram: which of two that match would win is not defined.
+    for latency in [
+        "bidroom_bid_ack_seconds",
+        "bidroom_bid_commit_seconds",
+        "bidroom_journal_commit_seconds",
+    ] {
+        builder =
+            builder.set_buckets_for_metric(Matcher::Full(latency.to_owned()), LATENCY_BUCKETS)?;
+    }
+    let handle = builder
+        .set_buckets_for_metric(
+            Matcher::Full(crate::http::HTTP_DURATION_METRIC.to_owned()),
+            crate::http::HTTP_DURATION_BUCKETS_SECS,
+        )?
+        .set_buckets_for_metric(
+            Matcher::Full("bidroom_journal_batch_rows".to_owned()),
+            BATCH_ROW_BUCKETS,
+        )?
+        .install_recorder()?;
+    Ok(handle)
+}
+
 /// Opens the database, rebuilds the live rooms, binds the listener and starts serving.
 pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     start_with_metrics(config, None).await
@@ -59,7 +97,12 @@ pub async fn start_with_metrics(
     let clock = Clock::start();
     let store = storage::connect(&config.database_url).await?;
     let rooms = Rooms::start(store.clone(), clock).await?;
-    let (shutdown, mut shutdown_requested) = watch::channel(false);
+    let (shutdown, shutdown_requested) = watch::channel(false);
+    let sign_in_throttle = Arc::new(SignInThrottle::new(
+        config.sign_in_failures_per_username,
+        config.sign_in_failures_per_address,
+        std::time::Duration::from_secs(config.sign_in_window_secs),
+    ));
     let state = AppState {
         store,
         rooms,
@@ -68,6 +111,7 @@ pub async fn start_with_metrics(
         metrics,
         shutdown: shutdown_requested.clone(),
         id_number_key,
+        sign_in_throttle,
     };
     storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
 
@@ -86,18 +130,9 @@ pub async fn start_with_metrics(
     };
     let app = router(state.clone());
     let rooms = state.rooms.clone();
+    let header_read_timeout = state.config.request_timeout();
     let task = tokio::spawn(async move {
-        // Nagle's algorithm would hold an `accepted` answer back behind the bidder's own
-        // `bid` event for a delayed ACK (~40 ms): every accepted socket gets TCP_NODELAY.
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = shutdown_requested.wait_for(|stop| *stop).await;
-            })
-            .await
-            .context("the HTTP server failed")?;
+        crate::http::serve::serve(listener, app, header_read_timeout, shutdown_requested).await;
         // The demo's bidders and scheduler end with the same signal.
         if let Some(demo) = demo {
             demo.finished().await;

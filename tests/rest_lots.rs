@@ -171,7 +171,10 @@ async fn drafts_are_private_until_published(db: Db) {
     let (status, _) = app
         .post(&publish_path, Some(&bidder.token), Value::Null)
         .await;
-    assert_eq!(status, 404);
+    assert_eq!(
+        status, 403,
+        "a bidder may publish no lot: refused before the lot is looked up (SPEC §8)"
+    );
     let (status, _) = app.post(&publish_path, None, Value::Null).await;
     assert_eq!(status, 401);
 

@@ -10,9 +10,12 @@
 //!   itself and to admins; the id number is never stored or shown in clear.
 
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,7 +28,8 @@ use crate::storage::{Account, Role, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
 use super::openapi::{ACCOUNTS, ErrorBody};
-use super::{ApiError, AppState, Caller, Json, MaybeCaller};
+use super::throttle::Throttled;
+use super::{Admin, ApiError, AppState, Caller, Json, MaybeCaller};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -236,7 +240,9 @@ struct SessionJson {
     account: AccountJson,
 }
 
-/// Signs in: a session token valid for the server's `--session-ttl-secs`.
+/// Signs in: a session token valid for the server's `--session-ttl-secs`. Failed sign-ins
+/// are counted per username and per client address; over either limit, sign-ins are
+/// refused with 429 until the window that began at the first failure ends.
 #[utoipa::path(
     post,
     path = "/sessions",
@@ -247,12 +253,34 @@ struct SessionJson {
         (status = 200, description = "A new session", body = SessionJson),
         (status = 400, description = "`invalid_input`: not a sign-in body", body = ErrorBody),
         (status = 401, description = "`invalid_credentials`: wrong username or password", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many failed sign-ins to this username, or from this address, within `--sign-in-window-secs`; `Retry-After` says when to try again",
+            headers(("Retry-After" = u64, description = "Seconds until a sign-in is taken again")),
+            body = ErrorBody),
     )
 )]
 async fn sign_in(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<SignIn>,
 ) -> Result<Json<SessionJson>, ApiError> {
+    let address = peer.ip();
+    let throttle = &state.sign_in_throttle;
+    throttle
+        .check(&request.username, address, Instant::now())
+        .map_err(|throttled| {
+            metrics::counter!("bidroom_sign_in_refusals_total", "by" => throttled.by())
+                .increment(1);
+            ApiError::rate_limited(
+                format!(
+                    "too many failed sign-ins {}: try again later",
+                    match throttled {
+                        Throttled::Username { .. } => "to this username",
+                        Throttled::Address { .. } => "from this address",
+                    }
+                ),
+                throttled.retry_after().as_secs_f64().ceil() as u64,
+            )
+        })?;
     let credentials = state.store.account_credentials(&request.username).await?;
     let (account, stored_hash) = credentials.unzip();
     let password = request.password;
@@ -260,13 +288,15 @@ async fn sign_in(
     let matches = security::verify_password_in_pool(password, stored_hash)
         .await
         .map_err(ApiError::internal)?;
-    let account = account.filter(|_| matches).ok_or_else(|| {
-        ApiError::new(
+    let Some(account) = account.filter(|_| matches) else {
+        throttle.record_failure(&request.username, address, Instant::now());
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             "wrong username or password",
-        )
-    })?;
+        ));
+    };
+    throttle.record_success(&request.username);
     Ok(Json(new_session(&state, account).await?))
 }
 
@@ -382,7 +412,7 @@ const RESIDENT_ID: &str = "resident_id";
     path = "/accounts/{id}/verification",
     operation_id = "verify_account",
     tag = ACCOUNTS,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The account's id")),
     request_body = Verification,
     responses(
@@ -395,11 +425,10 @@ const RESIDENT_ID: &str = "resident_id";
 )]
 async fn verify(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    _admin: Admin,
     Path(id): Path<String>,
     Json(request): Json<Verification>,
 ) -> Result<Json<AccountJson>, ApiError> {
-    require_admin(&caller)?;
     let id = parse_id(&id, "account")?;
     let identity = new_identity(request, &state.id_number_key)?;
     let details = state
@@ -454,14 +483,6 @@ pub(super) fn not_found_as(error: crate::storage::StoreError, what: &str) -> Api
     match error {
         crate::storage::StoreError::NotFound => ApiError::not_found(what),
         other => other.into(),
-    }
-}
-
-pub(super) fn require_admin(caller: &Account) -> Result<(), ApiError> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only an admin may do this"))
     }
 }
 

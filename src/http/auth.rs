@@ -1,6 +1,15 @@
 //! Who is calling: the `Authorization: Bearer TOKEN` of a REST request.
+//!
+//! Authorization comes before validation (SPEC §8): a route that needs a role takes it as
+//! an extractor ([`Admin`], [`Auctioneer`], [`Bidder`], [`BankOrAdmin`]) placed before its
+//! path, query and body, so that a caller without the role gets 401 or 403 whatever the
+//! rest of its request holds. What depends on the record (the lot's own auctioneer, the
+//! application's bidder) is judged in the handler, once the record is found. Each route's
+//! roles are also in its OpenAPI `security` (`("bearer" = ["admin"])`), which
+//! `tests/hostile_rest.rs` walks.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -17,26 +26,28 @@ pub struct Caller(pub Account);
 #[derive(Clone, Debug)]
 pub struct MaybeCaller(pub Option<Account>);
 
-impl Caller {
-    pub fn require_role(&self, role: Role) -> Result<(), ApiError> {
-        if self.0.role == role || self.0.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "only a {} may do this",
-                role.as_str()
-            )))
-        }
-    }
+/// An admin; 401 without a session, 403 for any other account.
+#[derive(Clone, Debug)]
+pub struct Admin(pub Account);
 
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.0.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("only an admin may do this"))
-        }
-    }
+/// An auctioneer or an admin (who may do whatever an auctioneer may).
+#[derive(Clone, Debug)]
+pub struct Auctioneer(pub Account);
+
+/// A bidder account: the only kind that applies, lodges deposits and wins.
+#[derive(Clone, Debug)]
+pub struct Bidder(pub Account);
+
+/// The bank integration, which signs the raw body with `X-Signature` (checked once the
+/// body is read, in `money::bank`), or else an admin's bearer token.
+#[derive(Clone, Debug)]
+pub enum BankOrAdmin {
+    Bank { signature: HeaderValue },
+    Admin(Account),
 }
+
+/// The header the bank integration signs its requests with.
+pub const SIGNATURE_HEADER: &str = "x-signature";
 
 /// The account behind a session token, if the session is valid now.
 pub async fn account_for_token(state: &AppState, token: &str) -> Result<Option<Account>, ApiError> {
@@ -85,5 +96,87 @@ impl FromRequestParts<AppState> for MaybeCaller {
             ))),
             None => Ok(MaybeCaller(None)),
         }
+    }
+}
+
+/// The signed-in caller, if it has one of `roles`: 401 without a session, 403 otherwise.
+async fn caller_with_role(
+    parts: &mut Parts,
+    state: &AppState,
+    roles: &[Role],
+    refusal: &str,
+) -> Result<Account, ApiError> {
+    let Caller(account) = Caller::from_request_parts(parts, state).await?;
+    if roles.contains(&account.role) {
+        Ok(account)
+    } else {
+        Err(ApiError::forbidden(refusal))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
+        caller_with_role(parts, state, &[Role::Admin], "only an admin may do this")
+            .await
+            .map(Admin)
+    }
+}
+
+impl FromRequestParts<AppState> for Auctioneer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Auctioneer, ApiError> {
+        caller_with_role(
+            parts,
+            state,
+            &[Role::Auctioneer, Role::Admin],
+            "only an auctioneer or an admin may do this",
+        )
+        .await
+        .map(Auctioneer)
+    }
+}
+
+impl FromRequestParts<AppState> for Bidder {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Bidder, ApiError> {
+        caller_with_role(
+            parts,
+            state,
+            &[Role::Bidder],
+            "only a bidder account may do this",
+        )
+        .await
+        .map(Bidder)
+    }
+}
+
+impl FromRequestParts<AppState> for BankOrAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<BankOrAdmin, ApiError> {
+        // A request with a signature is judged by it alone.
+        if let Some(signature) = parts.headers.get(SIGNATURE_HEADER) {
+            return Ok(BankOrAdmin::Bank {
+                signature: signature.clone(),
+            });
+        }
+        caller_with_role(
+            parts,
+            state,
+            &[Role::Admin],
+            "only the bank (signed) or an admin may do this",
+        )
+        .await
+        .map(BankOrAdmin::Admin)
     }
 }

@@ -3,8 +3,11 @@
 //! Split by who is at fault: a client's mistake is a 4xx with a useful message; our own
 //! fault is a 500 that reveals nothing and is logged with its cause chain.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -17,6 +20,8 @@ pub struct ApiError {
     message: String,
     /// Our own fault: logged, never shown.
     cause: Option<anyhow::Error>,
+    /// Sent as `Retry-After` (a refusal by a limit that lifts by itself).
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +31,7 @@ impl ApiError {
             code,
             message: message.into(),
             cause: None,
+            retry_after_secs: None,
         }
     }
 
@@ -69,6 +75,33 @@ impl ApiError {
             code: "internal",
             message: "internal error".to_owned(),
             cause: Some(cause.into()),
+            retry_after_secs: None,
+        }
+    }
+
+    /// 413: the body is over the route's limit (SPEC §8).
+    pub fn payload_too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is over this route's limit (64 KiB unless the route documents more)",
+        )
+    }
+
+    /// 408: the request took longer than the server's request timeout (SPEC §8).
+    pub fn request_timeout(timeout_secs: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("the request was not done within {timeout_secs} s"),
+        )
+    }
+
+    /// 429 with `Retry-After`: a limit refuses the request for now (SPEC §8).
+    pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> ApiError {
+        ApiError {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
         }
     }
 
@@ -96,7 +129,19 @@ impl From<StoreError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
-        ApiError::invalid(rejection.body_text())
+        match rejection {
+            JsonRejection::BytesRejection(rejection) => rejection.into(),
+            rejection => ApiError::invalid(rejection.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
+            _ => ApiError::invalid(rejection.body_text()),
+        }
     }
 }
 
@@ -106,7 +151,24 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?cause, "request failed");
         }
         let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(RETRY_AFTER, secs.into());
+        }
+        response
+    }
+}
+
+/// The raw body, within the route's limit (413 `payload_too_large` over it), for routes
+/// that read it themselves (a signature over its bytes, an optional body).
+#[derive(Debug, Clone, Default)]
+pub struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Body, ApiError> {
+        Ok(Body(Bytes::from_request(request, state).await?))
     }
 }
 

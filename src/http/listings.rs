@@ -37,7 +37,7 @@ use super::lots::ApplicationJson;
 use super::lots::DepositJson as DepositTermsJson;
 use super::money::SettlementJson;
 use super::openapi::{ACCOUNTS, APPLICATIONS, ErrorBody, MONEY};
-use super::{ApiError, AppState, Caller, Json, paging};
+use super::{Admin, ApiError, AppState, Caller, Json, paging};
 use crate::time_format::Rfc3339;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -349,7 +349,7 @@ async fn my_settlements(
     path = "/settlements",
     operation_id = "list_settlements",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(SettlementQuery),
     responses(
         (status = 200, description = "The settlements", body = Vec<SettlementListingJson>),
@@ -360,10 +360,9 @@ async fn my_settlements(
 )]
 async fn settlements(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     settlement_query: Result<Query<SettlementQuery>, QueryRejection>,
 ) -> Result<Json<Vec<SettlementListingJson>>, ApiError> {
-    caller.require_admin()?;
     let settlement_query = query(settlement_query)?;
     listed_settlements(&state, SettlementFilter::default(), settlement_query).await
 }
@@ -459,7 +458,7 @@ struct AccountQuery {
     path = "/accounts",
     operation_id = "list_accounts",
     tag = ACCOUNTS,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(AccountQuery),
     responses(
         (status = 200, description = "The accounts", body = Vec<AccountJson>),
@@ -470,10 +469,9 @@ struct AccountQuery {
 )]
 async fn accounts(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     account_query: Result<Query<AccountQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AccountJson>>, ApiError> {
-    caller.require_admin()?;
     let account_query = query(account_query)?;
     let verification = match account_query.verification.as_deref() {
         None => None,

@@ -17,7 +17,7 @@ pub(super) use applications::ApplicationJson;
 mod bidding;
 mod terms;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auction::LotState;
+use crate::limits::MAX_LOT_BODY_BYTES;
 use crate::money::Money;
 use crate::rooms::LotView;
 use crate::storage::lots::{DraftVisibility, LotFilter};
@@ -33,11 +34,15 @@ use crate::time_format::{self, Rfc3339};
 
 use super::accounts::parse_id;
 use super::openapi::{ErrorBody, LOTS};
-use super::{ApiError, AppState, Caller, Json, MaybeCaller, paging};
+use super::{ApiError, AppState, Auctioneer, Bidder, Body, Caller, Json, MaybeCaller, paging};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    // A lot's terms may hold a long description: this path has a body limit of its own.
+    let terms = OpenApiRouter::new()
         .routes(routes!(create, list))
+        .layer(DefaultBodyLimit::max(MAX_LOT_BODY_BYTES));
+    OpenApiRouter::new()
+        .merge(terms)
         .routes(routes!(show))
         .routes(routes!(publish))
         .merge(applications::routes())
@@ -216,8 +221,8 @@ async fn lot_json(
     path = "/lots",
     operation_id = "create_lot",
     tag = LOTS,
-    security(("bearer" = [])),
-    request_body = terms::CreateLot,
+    security(("bearer" = ["auctioneer", "admin"])),
+    request_body(content = terms::CreateLot, description = "At most 256 KiB (this route's own body limit: a long description)"),
     responses(
         (status = 201, description = "The new draft lot", body = LotJson),
         (status = 400, description = "`invalid_input`: a term breaks its rule, an unknown field, or an amount sent as a number", body = ErrorBody),
@@ -227,14 +232,9 @@ async fn lot_json(
 )]
 async fn create(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Auctioneer(caller): Auctioneer,
     Json(request): Json<terms::CreateLot>,
 ) -> Result<(StatusCode, Json<LotJson>), ApiError> {
-    if caller.role == Role::Bidder {
-        return Err(ApiError::forbidden(
-            "only an auctioneer or an admin may create lots",
-        ));
-    }
     let new_lot = request.validate(caller.id)?;
     let lot = state
         .store
@@ -299,11 +299,14 @@ async fn list(
         drafts,
         limit: paging::limit(query.limit.as_deref(), DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?,
     };
-    let mut lots = Vec::new();
-    for lot in state.store.list_lots(&filter).await? {
-        lots.push(lot_json(&state, lot, caller.as_ref()).await?);
-    }
-    Ok(Json(lots))
+    let lots = state.store.list_lots(&filter).await?;
+    let views = state.rooms.lot_views(&lots).await?;
+    Ok(Json(
+        lots.into_iter()
+            .zip(views)
+            .map(|(lot, view)| LotJson::new(lot, view, caller.as_ref()))
+            .collect(),
+    ))
 }
 
 /// A lot, with its live state, price, leader, deadline and bid count.
@@ -335,7 +338,7 @@ async fn show(
     path = "/lots/{id}/publish",
     operation_id = "publish_lot",
     tag = LOTS,
-    security(("bearer" = [])),
+    security(("bearer" = ["auctioneer", "admin"])),
     params(("id" = i64, Path, description = "The lot's id")),
     responses(
         (status = 200, description = "The published lot", body = LotJson),
@@ -347,7 +350,7 @@ async fn show(
 )]
 async fn publish(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Auctioneer(caller): Auctioneer,
     Path(id): Path<String>,
 ) -> Result<Json<LotJson>, ApiError> {
     let lot = run_lot(&state, &caller, &id).await?;

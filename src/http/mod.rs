@@ -8,13 +8,17 @@
 mod accounts;
 mod auth;
 mod error;
+mod layers;
 mod listings;
 mod lots;
 mod money;
 mod openapi;
 mod pages;
 mod paging;
+mod readiness;
 mod seed;
+pub mod serve;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -27,8 +31,9 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{Caller, MaybeCaller, account_for_token};
-pub use error::{ApiError, Json};
+pub use auth::{Admin, Auctioneer, BankOrAdmin, Bidder, Caller, MaybeCaller, account_for_token};
+pub use error::{ApiError, Body, Json};
+pub use layers::{HTTP_DURATION_BUCKETS_SECS, HTTP_DURATION_METRIC, REQUEST_ID_HEADER, RequestId};
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
@@ -47,27 +52,45 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// What id numbers are hashed under (see [`crate::security::IdNumberKey`]).
     pub id_number_key: crate::security::IdNumberKey,
+    /// Failed sign-ins by username and address (SPEC §8).
+    pub sign_in_throttle: Arc<throttle::SignInThrottle>,
 }
 
 pub fn router(state: AppState) -> Router {
-    let (router, document) = routes();
+    let (api, document) = api_and_document();
     let document = document.to_json().expect("the OpenAPI document serializes");
-    router
+    let api = match layers::cors(&state.config) {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
+    let router = api
+        .merge(outside_the_api())
         .layer(Extension(openapi::Document(document.into())))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state.clone());
+    layers::around_every_request(router, &state.config)
 }
 
 /// Every route the server mounts, and the OpenAPI document of those under `/api/v1`.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (api, document) = api_and_document();
+    (api.merge(outside_the_api()), document)
+}
+
+fn api_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api_routes())
         .split_for_parts();
-    let router = api
+    openapi::add_limit_answers(&mut document);
+    (api, document)
+}
+
+/// The probes at the root, the WebSocket, and the pages.
+fn outside_the_api() -> Router<AppState> {
+    Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readiness::readyz))
         .route("/ws", get(crate::realtime::upgrade))
-        .merge(pages::routes());
-    (router, document)
+        .merge(pages::routes())
 }
 
 /// The REST API, relative to `/api/v1`.
@@ -79,6 +102,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(money::routes())
         .merge(seed::routes())
         .routes(routes!(healthz))
+        .routes(routes!(readiness::readyz))
         .routes(routes!(metrics))
         .routes(routes!(openapi::document))
 }
@@ -112,6 +136,7 @@ async fn healthz() -> Json<Health> {
         content_type = "text/plain", body = String))
 )]
 async fn metrics(State(state): State<AppState>) -> String {
+    state.rooms.record_room_states();
     state
         .metrics
         .as_ref()

@@ -13,7 +13,8 @@ use axum::Extension;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use serde::Serialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 /// Tags group the operations in the document, one per part of the API.
@@ -23,8 +24,14 @@ pub(super) const APPLICATIONS: &str = "applications";
 pub(super) const MONEY: &str = "money";
 pub(super) const OPERATIONS: &str = "operations";
 
-/// The name of the bearer scheme, as operations cite it: `security(("bearer" = []))`.
+/// The name of the bearer scheme, as operations cite it: `security(("bearer" = []))` for
+/// any signed-in account, or with the roles that may call it, any one of which will do:
+/// `security(("bearer" = ["auctioneer", "admin"]))` (OpenAPI 3.1 lets a requirement of a
+/// scheme other than OAuth list "role names which are required for the execution").
 pub(super) const BEARER: &str = "bearer";
+
+/// The bank integration's signature, `X-Signature`, the HMAC-SHA256 of the raw body.
+pub(super) const BANK_SIGNATURE: &str = "bank_signature";
 
 /// The document's frame: title, version, the bearer scheme and the tags. The paths and
 /// their schemas are added by the router, route by route.
@@ -51,7 +58,8 @@ pub(super) const BEARER: &str = "bearer";
 )]
 pub(super) struct ApiDoc;
 
-/// `Authorization: Bearer TOKEN`, the token from `POST /api/v1/sessions`.
+/// `Authorization: Bearer TOKEN`, the token from `POST /api/v1/sessions`; and the bank's
+/// `X-Signature`.
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -69,7 +77,62 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            BANK_SIGNATURE,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Signature",
+                "The bank integration's hex HMAC-SHA256 of the raw body under the bank secret \
+                 (`--bank-secret`).",
+            ))),
+        );
     }
+}
+
+/// The answers every route may give whatever it does (SPEC §8), added to each operation of
+/// the built document: 408 past the request timeout, 413 over a body limit.
+pub(super) fn add_limit_answers(document: &mut utoipa::openapi::OpenApi) {
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let answers = &mut operation.responses.responses;
+            answers.insert(
+                "408".to_owned(),
+                error_answer(
+                    "`request_timeout`: the request was not done within the server's \
+                     `--request-timeout-secs` (30 s unless configured)",
+                ),
+            );
+            if operation.request_body.is_some() {
+                answers.insert(
+                    "413".to_owned(),
+                    error_answer(
+                        "`payload_too_large`: a body over 64 KiB, unless the request body's \
+                         description gives this route's own limit",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn error_answer(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 /// Every error the API answers: `{"error":{"code","message"}}` (see [`super::ApiError`]).
@@ -82,8 +145,9 @@ pub(super) struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub(super) struct ErrorDetail {
     /// A stable code: `invalid_input` (400), `not_authenticated` (401), `forbidden` (403),
-    /// `not_found` (404), a conflict's own code (409), `internal` (500), or the code a
-    /// route documents.
+    /// `not_found` (404), `request_timeout` (408), a conflict's own code (409),
+    /// `payload_too_large` (413), `rate_limited` (429, with `Retry-After`), `internal`
+    /// (500), or the code a route documents.
     code: String,
     /// A sentence for people; not for programs to match on.
     message: String,

@@ -20,7 +20,8 @@
 //! one database transaction: all of it happens, or (on any refusal) none of it. The
 //! lots' rooms take the new roster before their next command.
 //!
-//! Refusals: 404 when off; 401/403 for anyone but an admin; 400 for a malformed request
+//! Refusals: 404 when off; 401/403 for anyone but an admin; 413 over a 1 MiB body
+//! ([`MAX_SEED_BODY_BYTES`], this route's own limit); 400 for a malformed request
 //! (over [`SEED_BIDDERS_PER_REQUEST`] bidders or [`SEED_REGISTRATIONS_PER_REQUEST`]
 //! registrations, an index outside `0..count`, a username or password the sign-up rules
 //! refuse); 404 for an unknown or draft lot; 409 `applications_closed`, `username_taken`,
@@ -29,9 +30,9 @@
 
 use std::collections::BTreeSet;
 
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use utoipa::ToSchema;
@@ -39,7 +40,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auction::LotState;
-use crate::limits::{SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST};
+use crate::limits::{
+    MAX_SEED_BODY_BYTES, SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST,
+};
 use crate::money::Money;
 use crate::security;
 use crate::security::IdNumberKey;
@@ -50,10 +53,31 @@ use crate::time_format::{self, Rfc3339};
 
 use super::accounts::{session_expires_at_ms, validate_password, validate_username};
 use super::openapi::{ErrorBody, OPERATIONS};
-use super::{ApiError, AppState, Json, MaybeCaller};
+use super::{Admin, ApiError, AppState, Body, Json};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(seed_bidders))
+    OpenApiRouter::new()
+        .routes(routes!(seed_bidders))
+        .layer(DefaultBodyLimit::max(MAX_SEED_BODY_BYTES))
+}
+
+/// The server runs with `--allow-bulk-seed`; without it the route answers 404 to anyone,
+/// as if it did not exist.
+struct BulkSeedAllowed;
+
+impl FromRequestParts<AppState> for BulkSeedAllowed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<BulkSeedAllowed, ApiError> {
+        if state.config.allow_bulk_seed {
+            Ok(BulkSeedAllowed)
+        } else {
+            Err(ApiError::not_found("route"))
+        }
+    }
 }
 
 /// The identity type seeded accounts are verified with: anyone reading the account sees
@@ -130,8 +154,8 @@ static SEEDING: Mutex<()> = Mutex::const_new(());
     path = "/admin/seed/bidders",
     operation_id = "seed_bidders",
     tag = OPERATIONS,
-    security(("bearer" = [])),
-    request_body = SeedRequest,
+    security(("bearer" = ["admin"])),
+    request_body(content = SeedRequest, description = "At most 1 MiB (this route's own body limit)"),
     responses(
         (status = 201, description = "The seeded bidders with their session tokens and registrations", body = SeededJson),
         (status = 400, description = "`invalid_input`: a malformed request, too many bidders or registrations, a bad username or password", body = ErrorBody),
@@ -143,16 +167,10 @@ static SEEDING: Mutex<()> = Mutex::const_new(());
 )]
 async fn seed_bidders(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
-    body: Bytes,
+    _on: BulkSeedAllowed,
+    _admin: Admin,
+    Body(body): Body,
 ) -> Result<(StatusCode, Json<SeededJson>), ApiError> {
-    if !state.config.allow_bulk_seed {
-        return Err(ApiError::not_found("route"));
-    }
-    let caller = caller.ok_or_else(ApiError::unauthenticated)?;
-    if caller.role != Role::Admin {
-        return Err(ApiError::forbidden("only an admin may seed bidders"));
-    }
     let request: SeedRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::invalid(format!("not a seed request: {error}")))?;
     let registrations = registrations(&request)?;

@@ -13,6 +13,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
 
 use crate::http::AppState;
 use crate::limits::{
@@ -44,7 +45,10 @@ pub async fn upgrade(
         Some(protocol) if protocol == MSGPACK_SUBPROTOCOL => Encoding::MessagePack,
         _ => Encoding::Json,
     };
-    upgrade.on_upgrade(move |socket| session::run(socket, state, encoding))
+    // The session runs on a task of its own: it carries the upgrade's span (its request id)
+    // as the parent of its own.
+    let request_span = tracing::Span::current();
+    upgrade.on_upgrade(move |socket| session::run(socket, state, encoding).instrument(request_span))
 }
 
 /// Browsers may open `/ws` only from the server's own origin or an `--allowed-origin`;

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tracing::Instrument;
 
 use crate::http::{AppState, account_for_token};
 use crate::limits::{AUTH_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH, MAX_REASON_CHARS};
@@ -33,7 +34,19 @@ type SocketError = axum::Error;
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
 /// Runs a connection until the client leaves, breaks the protocol, or the server stops.
+/// Every line it logs carries its `connection_id` (the id rooms know it by).
 pub async fn run<S>(socket: S, state: AppState, encoding: Encoding)
+where
+    S: Sink<Message, Error = SocketError> + Stream<Item = Result<Message, SocketError>> + Unpin,
+{
+    let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    let span = tracing::info_span!("websocket", connection_id = connection);
+    run_connection(socket, state, encoding, connection)
+        .instrument(span)
+        .await
+}
+
+async fn run_connection<S>(socket: S, state: AppState, encoding: Encoding, connection: ConnectionId)
 where
     S: Sink<Message, Error = SocketError> + Stream<Item = Result<Message, SocketError>> + Unpin,
 {
@@ -42,7 +55,7 @@ where
     if let Some(account) = authenticate(&mut socket, &state, encoding).await {
         let (outbox, answers) = mpsc::unbounded_channel();
         let session = Session {
-            connection: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+            connection,
             account,
             replier: Replier { outbox, encoding },
             bid_rate_limit: RateLimit::new(state.config.bid_rate_limit),
@@ -88,6 +101,7 @@ where
         Ok(Some(account)) => account,
         _ => return close_with(socket, close::NOT_AUTHENTICATED, "invalid or expired token").await,
     };
+    tracing::debug!(account = account.id, "authenticated");
     let welcome = Answer::Welcome {
         account_id: account.id,
         role: account.role,
@@ -439,6 +453,7 @@ impl Session {
             amount,
             req: req.clone(),
             reply: self.replier.clone(),
+            received_at: tokio::time::Instant::now(),
         };
         if !room.send(command).await {
             self.reject(lot, &req, "not_open", "the lot is not open for bidding");

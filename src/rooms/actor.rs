@@ -47,12 +47,16 @@ struct PendingEvent {
     event: Sequenced,
     after: Published,
     waiting: Vec<Waiter>,
+    /// When the engine applied it: its commit latency is measured from here.
+    applied_at: Instant,
 }
 
 enum Waiter {
     Bid {
         req: Req,
         reply: Replier,
+        /// When the session read the bid.
+        received_at: Instant,
     },
     Control {
         req: Option<Req>,
@@ -292,7 +296,8 @@ impl RoomTask {
                 amount,
                 req,
                 reply,
-            } => self.bid(account, verified, amount, req, reply),
+                received_at,
+            } => self.bid(account, verified, amount, req, reply, received_at),
             RoomCommand::Control {
                 action,
                 account,
@@ -317,6 +322,7 @@ impl RoomTask {
         amount: Result<Money, AmountError>,
         req: Req,
         reply: Replier,
+        received_at: Instant,
     ) {
         let key = (account, req.clone());
         match self.answers.get(&key).cloned() {
@@ -324,7 +330,7 @@ impl RoomTask {
                 return self.answer_rejected(&reply, &req, rejection);
             }
             Some(BidAnswer::Accepted { seq }) => {
-                return self.answer_accepted_again(seq, req, reply);
+                return self.answer_accepted_again(seq, req, reply, received_at);
             }
             None => {}
         }
@@ -332,26 +338,36 @@ impl RoomTask {
         match self.engine.place_bid(account, verified, amount, now_ms) {
             Ok(event) => {
                 self.remember_answer(account, req.clone(), BidAnswer::Accepted { seq: event.seq });
-                self.applied(event, Some(req.0.clone()), vec![Waiter::Bid { req, reply }]);
+                let waiter = Waiter::Bid {
+                    req: req.clone(),
+                    reply,
+                    received_at,
+                };
+                self.applied(event, Some(req.0), vec![waiter]);
             }
             Err(rejection) => {
                 metrics::counter!("bidroom_bids_rejected_total", "code" => rejection.code())
                     .increment(1);
                 self.remember_answer(account, req.clone(), BidAnswer::Rejected(rejection));
                 self.answer_rejected(&reply, &req, rejection);
+                record_bid_answer("rejected", received_at);
             }
         }
     }
 
     /// A repeated bid: answered as the first time, once its event is durable.
-    fn answer_accepted_again(&mut self, seq: u64, req: Req, reply: Replier) {
+    fn answer_accepted_again(&mut self, seq: u64, req: Req, reply: Replier, received_at: Instant) {
         if seq > self.published.seq {
             if let Some(pending) = self
                 .pending
                 .iter_mut()
                 .find(|pending| pending.event.seq == seq)
             {
-                pending.waiting.push(Waiter::Bid { req, reply });
+                pending.waiting.push(Waiter::Bid {
+                    req,
+                    reply,
+                    received_at,
+                });
             }
             return;
         }
@@ -484,6 +500,7 @@ impl RoomTask {
             event,
             after,
             waiting,
+            applied_at: Instant::now(),
         });
     }
 
@@ -498,7 +515,7 @@ impl RoomTask {
             debug_assert!(pending.event.seq >= from_seq, "earlier events committed");
             for waiter in pending.waiting {
                 match waiter {
-                    Waiter::Bid { req, reply } => reply.send(&Answer::Error {
+                    Waiter::Bid { req, reply, .. } => reply.send(&Answer::Error {
                         code: "internal",
                         message: "the bid could not be recorded and was not placed",
                         req: Some(&req),
@@ -541,6 +558,7 @@ impl RoomTask {
             event,
             mut after,
             waiting,
+            applied_at,
         } = pending;
         let body = events::event_body(&self.event_context(), &event);
         if let RoomEvent::Closed(closed) = &event.event {
@@ -558,8 +576,16 @@ impl RoomTask {
         let _ = self.events.send(frame);
         for waiter in waiting {
             match (waiter, &body) {
-                (Waiter::Bid { req, reply }, EventBody::Bid(bid)) => {
-                    self.answer_accepted(&reply, &req, bid)
+                (
+                    Waiter::Bid {
+                        req,
+                        reply,
+                        received_at,
+                    },
+                    EventBody::Bid(bid),
+                ) => {
+                    self.answer_accepted(&reply, &req, bid);
+                    record_bid_answer("accepted", received_at);
                 }
                 (Waiter::Control { req, reply }, body) => reply.send_event(body, req),
                 (Waiter::Durable(durable), _) => {
@@ -569,7 +595,11 @@ impl RoomTask {
             }
         }
         match &event.event {
-            RoomEvent::Bid { .. } => metrics::counter!("bidroom_bids_accepted_total").increment(1),
+            RoomEvent::Bid { .. } => {
+                metrics::counter!("bidroom_bids_accepted_total").increment(1);
+                metrics::histogram!("bidroom_bid_commit_seconds")
+                    .record(applied_at.elapsed().as_secs_f64());
+            }
             RoomEvent::Closed(closed) => {
                 self.ended_at_ms = Some(event.at_ms);
                 self.settle(closed.clone());
@@ -724,6 +754,13 @@ impl RoomTask {
     fn release_deposits(&self) {
         settle::spawn(self.store.clone(), self.clock, self.lot, LotEnd::Cancelled);
     }
+}
+
+/// A bid's first answer, timed from when its session read it (`bidroom_bid_ack_seconds`:
+/// an accepted bid's includes its journal commit).
+fn record_bid_answer(outcome: &'static str, received_at: Instant) {
+    metrics::histogram!("bidroom_bid_ack_seconds", "outcome" => outcome)
+        .record(received_at.elapsed().as_secs_f64());
 }
 
 fn far_future() -> Instant {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::ws::Message;
 use tokio::sync::mpsc;
 use tokio::sync::{broadcast, oneshot};
+use tokio::time::Instant;
 
 use crate::auction::AccountId;
 use crate::money::{AmountError, Money};
@@ -75,6 +76,8 @@ pub enum RoomCommand {
         amount: Result<Money, AmountError>,
         req: Req,
         reply: Replier,
+        /// When the session read the bid: its answer's latency is measured from here.
+        received_at: Instant,
     },
     Control {
         action: ControlAction,

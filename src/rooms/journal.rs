@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -45,6 +46,25 @@ pub enum Durability {
 #[derive(Clone)]
 pub struct Journal {
     queue: mpsc::Sender<JournalBatch>,
+    health: JournalHealth,
+}
+
+/// Whether the journal's commits are failing now (`/readyz`): set when a commit fails
+/// because the database is unavailable, cleared by the next commit that lands. A row the
+/// database refuses does not count: the writer commits the rest without it.
+#[derive(Clone, Debug, Default)]
+pub struct JournalHealth(Arc<AtomicBool>);
+
+impl JournalHealth {
+    pub fn commits_failing(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set_failing(&self, failing: bool) {
+        if self.0.swap(failing, Ordering::Relaxed) != failing {
+            metrics::gauge!("bidroom_journal_commits_failing").set(f64::from(u8::from(failing)));
+        }
+    }
 }
 
 /// The journal writer stopped: nothing more can be made durable.
@@ -55,8 +75,13 @@ pub struct JournalStopped;
 impl Journal {
     pub fn start(store: Arc<dyn Store>) -> (Journal, JoinHandle<()>) {
         let (queue, batches) = mpsc::channel(JOURNAL_QUEUE_CAPACITY);
-        let writer = tokio::spawn(write_batches(store, batches));
-        (Journal { queue }, writer)
+        let health = JournalHealth::default();
+        let writer = tokio::spawn(write_batches(store, batches, health.clone()));
+        (Journal { queue, health }, writer)
+    }
+
+    pub fn health(&self) -> JournalHealth {
+        self.health.clone()
     }
 
     /// Queues rows for the next group commit; waits while the queue is full.
@@ -65,7 +90,11 @@ impl Journal {
     }
 }
 
-async fn write_batches(store: Arc<dyn Store>, mut batches: mpsc::Receiver<JournalBatch>) {
+async fn write_batches(
+    store: Arc<dyn Store>,
+    mut batches: mpsc::Receiver<JournalBatch>,
+    health: JournalHealth,
+) {
     let mut taken = Vec::new();
     // The epoch at which each room's rows were last refused.
     let mut refused_epochs: HashMap<LotId, u64> = HashMap::new();
@@ -93,7 +122,12 @@ async fn write_batches(store: Arc<dyn Store>, mut batches: mpsc::Receiver<Journa
         let rows: Vec<JournalRow> = live.iter().flat_map(|batch| batch.rows.clone()).collect();
         metrics::counter!("bidroom_journal_rows_total").increment(rows.len() as u64);
         metrics::histogram!("bidroom_journal_batch_rows").record(rows.len() as f64);
-        let refused = commit(store.as_ref(), rows).await;
+        // What queued up behind this batch while the last commit was in flight.
+        metrics::gauge!("bidroom_journal_queue_batches").set(batches.len() as f64);
+        let started = tokio::time::Instant::now();
+        let refused = commit(store.as_ref(), &health, rows).await;
+        metrics::histogram!("bidroom_journal_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
         for batch in &live {
             let Some(lot) = batch.rows.first().map(|row| row.lot_id) else {
                 continue;
@@ -134,8 +168,12 @@ fn notify(batch: &JournalBatch, refused_from: Option<u64>) {
 
 /// Commits the rows and answers, for each lot with a row the database refuses, the first
 /// refused seq (none of that lot's rows from it on are stored; every other row is).
-async fn commit(store: &dyn Store, rows: Vec<JournalRow>) -> HashMap<LotId, u64> {
-    if rows.is_empty() || commit_whole(store, &rows).await.is_ok() {
+async fn commit(
+    store: &dyn Store,
+    health: &JournalHealth,
+    rows: Vec<JournalRow>,
+) -> HashMap<LotId, u64> {
+    if rows.is_empty() || commit_whole(store, health, &rows).await.is_ok() {
         return HashMap::new();
     }
     metrics::counter!("bidroom_journal_refused_batches_total").increment(1);
@@ -149,7 +187,7 @@ async fn commit(store: &dyn Store, rows: Vec<JournalRow>) -> HashMap<LotId, u64>
     while let Some(mut lots) = failing.pop() {
         if lots.len() == 1 {
             let rows = lots.pop().expect("one lot");
-            let seq = first_refused_seq(store, &rows).await;
+            let seq = first_refused_seq(store, health, &rows).await;
             tracing::error!(
                 lot = rows[0].lot_id,
                 seq,
@@ -162,7 +200,7 @@ async fn commit(store: &dyn Store, rows: Vec<JournalRow>) -> HashMap<LotId, u64>
         let second = lots.split_off(lots.len() / 2);
         for half in [lots, second] {
             let rows: Vec<JournalRow> = half.iter().flatten().cloned().collect();
-            if commit_whole(store, &rows).await.is_err() {
+            if commit_whole(store, health, &rows).await.is_err() {
                 failing.push(half);
             }
         }
@@ -174,13 +212,13 @@ async fn commit(store: &dyn Store, rows: Vec<JournalRow>) -> HashMap<LotId, u64>
 /// the longest prefix it takes and answers the seq of the first row it refuses. (What the
 /// database refuses is a row for what it holds, so of two halves that fail together, the
 /// first that fails alone holds it, or else the second does.)
-async fn first_refused_seq(store: &dyn Store, rows: &[JournalRow]) -> u64 {
+async fn first_refused_seq(store: &dyn Store, health: &JournalHealth, rows: &[JournalRow]) -> u64 {
     // rows[..committed] are stored; rows[committed..failing] fail when written together.
     let mut committed = 0;
     let mut failing = rows.len();
     while failing - committed > 1 {
         let middle = committed + (failing - committed) / 2;
-        match commit_whole(store, &rows[committed..middle]).await {
+        match commit_whole(store, health, &rows[committed..middle]).await {
             Ok(()) => committed = middle,
             Err(Refused) => failing = middle,
         }
@@ -195,18 +233,28 @@ struct Refused;
 /// a row: an event that was applied in a room must become durable before anyone hears of
 /// it, so the writer waits out a database outage (rooms meanwhile queue up behind it)
 /// rather than drop anything.
-async fn commit_whole(store: &dyn Store, rows: &[JournalRow]) -> Result<(), Refused> {
+async fn commit_whole(
+    store: &dyn Store,
+    health: &JournalHealth,
+    rows: &[JournalRow],
+) -> Result<(), Refused> {
     let mut backoff = Duration::from_millis(10);
     loop {
         match store.append_room_events(rows).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                health.set_failing(false);
+                return Ok(());
+            }
             Err(JournalError::Refused(reason)) => {
+                // The database answered: it is the row that is at fault.
+                health.set_failing(false);
                 tracing::warn!(%reason, rows = rows.len(), "the database refuses a journal row");
                 return Err(Refused);
             }
             Err(JournalError::Unavailable(error)) => {
                 tracing::error!(error = ?error, rows = rows.len(), "failed to journal room events; retrying");
                 metrics::counter!("bidroom_journal_failures_total").increment(1);
+                health.set_failing(true);
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }

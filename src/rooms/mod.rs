@@ -29,11 +29,12 @@ use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
 use crate::limits::{RECENT_BIDS, REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
 use crate::realtime::protocol::{EventBody, Req, Snapshot, You};
+use crate::storage::journal::{BidSummary, MAX_SUMMARY_LOTS};
 use crate::storage::{Account, Lot, LotId, Role, Store, StoreResult};
 
 use actor::{RoomStart, RoomTask};
 use events::EventContext;
-use journal::Journal;
+use journal::{Journal, JournalHealth};
 use snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 /// What REST shows of a lot's bidding (`GET /lots/{id}`, `/result`).
@@ -50,6 +51,23 @@ pub struct LotView {
 }
 
 use crate::money::Money;
+
+/// What the journal says of a lot whose room is not in memory.
+fn stored_view(lot: &Lot, summary: &BidSummary) -> LotView {
+    let last_bid = summary.last_bid.as_ref();
+    LotView {
+        state: lot.state,
+        price: last_bid.and_then(|bid| bid.amount),
+        leader: last_bid.and_then(|bid| bid.bidder_number.clone()),
+        leader_account: last_bid.and_then(|bid| bid.account_id),
+        deadline_ms: summary
+            .last_event
+            .as_ref()
+            .map_or(lot.ends_at_ms, |event| event.deadline_ms),
+        bid_count: summary.bid_count,
+        result: lot.result,
+    }
+}
 
 /// A live room, as sessions and REST reach it.
 #[derive(Clone)]
@@ -82,6 +100,7 @@ struct Inner {
     clock: Clock,
     journal: Mutex<Option<Journal>>,
     journal_writer: Mutex<Option<JoinHandle<()>>>,
+    journal_health: JournalHealth,
     rooms: DashMap<LotId, RoomHandle>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
@@ -92,12 +111,14 @@ impl Rooms {
     /// paused rooms from the journal (with SPEC §2's recovery extension).
     pub async fn start(store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Rooms> {
         let (journal, writer) = Journal::start(store.clone());
+        let journal_health = journal.health();
         let rooms = Rooms {
             inner: Arc::new(Inner {
                 store: store.clone(),
                 clock,
                 journal: Mutex::new(Some(journal)),
                 journal_writer: Mutex::new(Some(writer)),
+                journal_health,
                 rooms: DashMap::new(),
                 tasks: Mutex::new(Vec::new()),
                 stopping: AtomicBool::new(false),
@@ -116,6 +137,11 @@ impl Rooms {
         }
         settle::settle_unsettled(store.clone(), clock).await?;
         Ok(rooms)
+    }
+
+    /// Whether the journal's commits are failing now (the database unavailable).
+    pub fn journal_commits_failing(&self) -> bool {
+        self.inner.journal_health.commits_failing()
     }
 
     /// The lot's live room, if it has one (an ended room's task goes away after a while).
@@ -159,25 +185,61 @@ impl Rooms {
         Ok(())
     }
 
+    /// Sets the `bidroom_rooms{state}` gauge: the rooms in memory by their lot's state
+    /// (ended rooms linger a while for late joiners).
+    pub fn record_room_states(&self) {
+        let mut counts: HashMap<LotState, usize> = HashMap::new();
+        for room in self.inner.rooms.iter() {
+            if !room.inbox.is_closed() {
+                *counts.entry(room.view.borrow().state).or_default() += 1;
+            }
+        }
+        for state in [
+            LotState::Published,
+            LotState::Open,
+            LotState::Paused,
+            LotState::Closed,
+            LotState::Cancelled,
+        ] {
+            let count = counts.get(&state).copied().unwrap_or(0);
+            metrics::gauge!("bidroom_rooms", "state" => state.as_str()).set(count as f64);
+        }
+    }
+
     /// The lot's bidding as it stands: from its live room, or from the journal.
     pub async fn lot_view(&self, lot: &Lot) -> StoreResult<LotView> {
         if let Some(room) = self.room(lot.id) {
             return Ok(room.view());
         }
         let summary = self.inner.store.bid_summary(lot.id).await?;
-        let last_bid = summary.last_bid.as_ref();
-        Ok(LotView {
-            state: lot.state,
-            price: last_bid.and_then(|bid| bid.amount),
-            leader: last_bid.and_then(|bid| bid.bidder_number.clone()),
-            leader_account: last_bid.and_then(|bid| bid.account_id),
-            deadline_ms: summary
-                .last_event
-                .as_ref()
-                .map_or(lot.ends_at_ms, |event| event.deadline_ms),
-            bid_count: summary.bid_count,
-            result: lot.result,
-        })
+        Ok(stored_view(lot, &summary))
+    }
+
+    /// Each lot's bidding as it stands, in the given order: live rooms answer from memory,
+    /// the others share one journal read.
+    pub async fn lot_views(&self, lots: &[Lot]) -> StoreResult<Vec<LotView>> {
+        let live: Vec<Option<LotView>> = lots
+            .iter()
+            .map(|lot| self.room(lot.id).map(|room| room.view()))
+            .collect();
+        let stored: Vec<LotId> = lots
+            .iter()
+            .zip(&live)
+            .filter(|(_, view)| view.is_none())
+            .map(|(lot, _)| lot.id)
+            .collect();
+        let mut summaries = HashMap::new();
+        for chunk in stored.chunks(MAX_SUMMARY_LOTS) {
+            summaries.extend(self.inner.store.bid_summaries(chunk).await?);
+        }
+        let empty = BidSummary::default();
+        Ok(lots
+            .iter()
+            .zip(live)
+            .map(|(lot, view)| {
+                view.unwrap_or_else(|| stored_view(lot, summaries.get(&lot.id).unwrap_or(&empty)))
+            })
+            .collect())
     }
 
     /// A bid sent again once its room has gone (the lot ended before a restart, or long

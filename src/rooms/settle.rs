@@ -34,6 +34,7 @@ async fn settle_until_done(store: &dyn Store, clock: Clock, lot: LotId, end: &Lo
         match settle(store, clock, lot, end).await {
             Ok(()) => return,
             Err(error) => {
+                metrics::counter!("bidroom_settlement_retries_total").increment(1);
                 tracing::error!(lot, error = ?error, ?wait, "failed to settle an ended lot; retrying");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_RETRY_WAIT);
@@ -71,6 +72,7 @@ pub(super) async fn settle_unsettled(store: Arc<dyn Store>, clock: Clock) -> any
         };
         tracing::info!(lot, "settling a lot whose end was not settled");
         if let Err(error) = settle(store.as_ref(), clock, *lot, &end).await {
+            metrics::counter!("bidroom_settlement_retries_total").increment(1);
             tracing::error!(lot, error = ?error, "failed to settle an ended lot at start; retrying");
             spawn(store.clone(), clock, *lot, end);
         }

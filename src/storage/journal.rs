@@ -1,5 +1,6 @@
 //! The room journal: every room event with its seq, written in group commits.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -72,6 +73,10 @@ impl JournalRow {
     }
 }
 
+/// The most lots one [`JournalStore::bid_summaries`] reads (a list's longest page): both
+/// databases bind this many values in one statement with room to spare.
+pub const MAX_SUMMARY_LOTS: usize = 1000;
+
 /// How many bids a lot has, its last bid, and its last event of any kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BidSummary {
@@ -120,7 +125,15 @@ pub trait JournalStore {
         limit: u32,
     ) -> StoreResult<Vec<JournalRow>>;
 
-    async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary>;
+    /// The bid summary of each of `lots` that has any event, in one query (a list of lots
+    /// costs one read, not one per lot). At most [`MAX_SUMMARY_LOTS`] lots.
+    async fn bid_summaries(&self, lots: &[LotId]) -> StoreResult<HashMap<LotId, BidSummary>>;
+
+    /// One lot's bid summary (empty when it has no event).
+    async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary> {
+        let mut summaries = self.bid_summaries(&[lot]).await?;
+        Ok(summaries.remove(&lot).unwrap_or_default())
+    }
 
     /// Every (account, req) of the lot's accepted bids with their seq and amount, so that
     /// a restarted room still answers a repeated bid as the first time.
@@ -172,22 +185,26 @@ pub(super) mod sql {
         )
     }
 
-    pub fn last_bid() -> String {
-        format!(
-            "SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND kind = 'bid' ORDER BY seq DESC LIMIT 1"
-        )
-    }
-
-    pub fn last_event() -> String {
-        format!("SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 ORDER BY seq DESC LIMIT 1")
-    }
-
     pub fn stored_event() -> String {
         format!("SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND seq = $2")
     }
 
-    pub const BID_COUNT: &str =
-        "SELECT COUNT(*) FROM room_events WHERE lot_id = $1 AND kind = 'bid'";
+    /// Each listed lot's last event and last bid (one row when they are the same), with
+    /// its bid count beside them: `lots` placeholders `$1..$lots`.
+    pub fn bid_summaries(lots: usize) -> String {
+        let placeholders = (1..=lots)
+            .map(|index| format!("${index}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT {COLUMNS}, bid_count FROM room_events JOIN (\
+                SELECT lot_id AS summary_lot, MAX(seq) AS last_seq, \
+                    MAX(CASE WHEN kind = 'bid' THEN seq END) AS last_bid_seq, \
+                    COUNT(CASE WHEN kind = 'bid' THEN 1 END) AS bid_count \
+                FROM room_events WHERE lot_id IN ({placeholders}) GROUP BY lot_id\
+            ) AS summary ON lot_id = summary_lot AND (seq = last_seq OR seq = last_bid_seq)"
+        )
+    }
 
     pub fn accepted_bid() -> String {
         format!(

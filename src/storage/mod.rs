@@ -64,9 +64,17 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Whether the database answers (`/readyz`).
+#[async_trait::async_trait]
+pub trait ProbeStore {
+    /// A cheap query that reads the database itself.
+    async fn probe(&self) -> StoreResult<()>;
+}
+
 /// Everything bidroom stores.
 pub trait Store:
-    AccountStore
+    ProbeStore
+    + AccountStore
     + LotStore
     + MoneyStore
     + JournalStore
@@ -79,7 +87,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: AccountStore
+    T: ProbeStore
+        + AccountStore
         + LotStore
         + MoneyStore
         + JournalStore

@@ -11,7 +11,6 @@
 //!   admins.
 
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -21,12 +20,14 @@ use utoipa_axum::routes;
 
 use crate::auction::LotState;
 use crate::storage::lots::{Application, ApplicationListing};
-use crate::storage::{Account, Lot, Role};
+use crate::storage::{Account, Lot};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::accounts::{not_found_as, parse_id};
 use super::super::openapi::{APPLICATIONS, ErrorBody};
-use super::{ApiError, AppState, Caller, Json, run_lot, runs_lot, visible_lot};
+use super::{
+    ApiError, AppState, Auctioneer, Bidder, Body, Caller, Json, run_lot, runs_lot, visible_lot,
+};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -107,7 +108,7 @@ impl From<ApplicationListing> for ApplicationListingJson {
     path = "/lots/{id}/applications",
     operation_id = "apply_for_lot",
     tag = APPLICATIONS,
-    security(("bearer" = [])),
+    security(("bearer" = ["bidder"])),
     params(("id" = i64, Path, description = "The lot's id")),
     responses(
         (status = 201, description = "The application, `pending`", body = ApplicationJson),
@@ -119,7 +120,7 @@ impl From<ApplicationListing> for ApplicationListingJson {
 )]
 async fn apply(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Bidder(caller): Bidder,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ApplicationJson>), ApiError> {
     let lot = visible_lot(&state, Some(&caller), &id).await?;
@@ -143,13 +144,8 @@ async fn apply(
     Ok((StatusCode::CREATED, Json(application.into())))
 }
 
-/// Bidders apply, once real-name verified (实名认证).
+/// A bidder applies once real-name verified (实名认证).
 fn may_apply(caller: &Account) -> Result<(), ApiError> {
-    if caller.role != Role::Bidder {
-        return Err(ApiError::forbidden(
-            "only a bidder account may apply for a lot",
-        ));
-    }
     if !caller.verified {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -167,7 +163,7 @@ fn may_apply(caller: &Account) -> Result<(), ApiError> {
     path = "/lots/{id}/applications",
     operation_id = "list_lot_applications",
     tag = APPLICATIONS,
-    security(("bearer" = [])),
+    security(("bearer" = ["auctioneer", "admin"])),
     params(("id" = i64, Path, description = "The lot's id")),
     responses(
         (status = 200, description = "The applications", body = Vec<ApplicationListingJson>),
@@ -178,7 +174,7 @@ fn may_apply(caller: &Account) -> Result<(), ApiError> {
 )]
 async fn list(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Auctioneer(caller): Auctioneer,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ApplicationListingJson>>, ApiError> {
     let lot = run_lot(&state, &caller, &id).await?;
@@ -264,7 +260,7 @@ struct Approval {
     path = "/applications/{id}/approve",
     operation_id = "approve_application",
     tag = APPLICATIONS,
-    security(("bearer" = [])),
+    security(("bearer" = ["auctioneer", "admin"])),
     params(("id" = i64, Path, description = "The application's id")),
     request_body(content = Option<Approval>, description = "Optional: `{}`, `null` or no body approve without a priority right"),
     responses(
@@ -278,9 +274,9 @@ struct Approval {
 )]
 async fn approve(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Auctioneer(caller): Auctioneer,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<ApplicationJson>, ApiError> {
     let approval: Approval = optional_json(&body)?;
     let priority_rank = approval
@@ -325,7 +321,7 @@ const REASON_CHARS: usize = 500;
     path = "/applications/{id}/reject",
     operation_id = "reject_application",
     tag = APPLICATIONS,
-    security(("bearer" = [])),
+    security(("bearer" = ["auctioneer", "admin"])),
     params(("id" = i64, Path, description = "The application's id")),
     request_body = Rejection,
     responses(
@@ -339,7 +335,7 @@ const REASON_CHARS: usize = 500;
 )]
 async fn reject(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Auctioneer(caller): Auctioneer,
     Path(id): Path<String>,
     Json(request): Json<Rejection>,
 ) -> Result<Json<ApplicationJson>, ApiError> {

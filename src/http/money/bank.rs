@@ -5,9 +5,8 @@
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -15,8 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auction::AccountId;
 use crate::money::Money;
-use crate::storage::Account;
-use crate::storage::Role;
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
     Resolution, ResolutionRefusal, StoredNotification,
@@ -24,11 +21,10 @@ use crate::storage::money::{
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller, Json, MaybeCaller};
+use super::super::{Admin, ApiError, AppState, BankOrAdmin, Body, Json};
 use super::wallet::page_limit;
 use super::{not_found_as, stored_json};
 
-const SIGNATURE_HEADER: &str = "x-signature";
 /// Transfer ids and account numbers longer than this are not a bank's.
 const MAX_REFERENCE_CHARS: usize = 128;
 
@@ -87,7 +83,7 @@ fn render(receipt: &BankReceipt) -> String {
     path = "/bank/notifications",
     operation_id = "notify_bank_transfer",
     tag = MONEY,
-    security((), ("bearer" = [])),
+    security(("bank_signature" = []), ("bearer" = ["admin"])),
     params(("X-Signature" = Option<String>, Header, description = "Hex HMAC-SHA256 of the raw body under the bank secret (a `sha256=` prefix is allowed); a request with it is judged by it alone")),
     request_body = NotificationJson,
     responses(
@@ -101,11 +97,10 @@ fn render(receipt: &BankReceipt) -> String {
 )]
 pub(super) async fn notify(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
-    headers: HeaderMap,
-    body: Bytes,
+    authority: BankOrAdmin,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
-    require_bank_or_admin(&state, caller.as_ref(), &headers, &body)?;
+    authority.check_signature(&state, &body)?;
     let notification = parse(&body)?;
     let recorded = state
         .store
@@ -200,7 +195,7 @@ pub(super) struct ListQuery {
     path = "/bank/notifications",
     operation_id = "list_bank_notifications",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(ListQuery),
     responses(
         (status = 200, description = "The notifications", body = Vec<StoredNotificationJson>),
@@ -211,10 +206,9 @@ pub(super) struct ListQuery {
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<StoredNotificationJson>>, ApiError> {
-    caller.require_admin()?;
     let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
     let status = query
         .status
@@ -264,7 +258,7 @@ const MAX_NOTE_CHARS: usize = 500;
     path = "/bank/notifications/{transfer_id}/resolve",
     operation_id = "resolve_bank_notification",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("transfer_id" = String, Path, description = "The unmatched notification's transfer id")),
     request_body = ResolveJson,
     responses(
@@ -278,11 +272,10 @@ const MAX_NOTE_CHARS: usize = 500;
 )]
 pub(super) async fn resolve(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(admin): Admin,
     Path(transfer_id): Path<String>,
     Json(body): Json<ResolveJson>,
 ) -> Result<Json<StoredNotificationJson>, ApiError> {
-    caller.require_admin()?;
     let note = body.note.trim().to_owned();
     if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
         return Err(ApiError::invalid(format!(
@@ -313,7 +306,7 @@ pub(super) async fn resolve(
         _ => return Err(ApiError::invalid("action is credit or return")),
     };
     let resolution = Resolution {
-        resolved_by: caller.0.id,
+        resolved_by: admin.id,
         note,
         resolved_at_ms: state.clock.now_ms(),
     };
@@ -337,36 +330,30 @@ pub(super) async fn resolve(
     Ok(Json(StoredNotificationJson::new(resolved)))
 }
 
-/// A request from the bank integration (an `X-Signature` that is the HMAC of the raw body)
-/// or from an admin; a request with a signature is judged by it alone.
-pub(super) fn require_bank_or_admin(
-    state: &AppState,
-    caller: Option<&Account>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), ApiError> {
-    match headers.get(SIGNATURE_HEADER) {
-        Some(signature) => {
-            let secret = state.config.bank_secret.as_deref();
-            if !signature_is_valid(secret, signature.as_bytes(), body) {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "bad_signature",
-                    "X-Signature is not the HMAC-SHA256 of this body",
-                ));
+impl BankOrAdmin {
+    /// For the bank: whether its signature is the HMAC-SHA256 of the raw `body` under the
+    /// bank secret (401 `bad_signature` otherwise). An admin needs none.
+    pub(in crate::http) fn check_signature(
+        &self,
+        state: &AppState,
+        body: &[u8],
+    ) -> Result<(), ApiError> {
+        match self {
+            BankOrAdmin::Admin(_) => Ok(()),
+            BankOrAdmin::Bank { signature } => {
+                let secret = state.config.bank_secret.as_deref();
+                if signature_is_valid(secret, signature.as_bytes(), body) {
+                    Ok(())
+                } else {
+                    Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "bad_signature",
+                        "X-Signature is not the HMAC-SHA256 of this body",
+                    ))
+                }
             }
         }
-        None => match caller {
-            None => return Err(ApiError::unauthenticated()),
-            Some(account) if account.role != Role::Admin => {
-                return Err(ApiError::forbidden(
-                    "only the bank (signed) or an admin may do this",
-                ));
-            }
-            Some(_) => {}
-        },
     }
-    Ok(())
 }
 
 /// Whether `signature` (hex, optionally `sha256=`-prefixed) is the HMAC-SHA256 of `body`

@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,7 +12,7 @@ use crate::security::sha256_hex;
 use crate::storage::money::{Deposit, IdempotencyKey, StoredAnswer};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller};
+use super::super::{ApiError, AppState, Bidder, Body};
 use super::{path_id, stored_json};
 
 const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
@@ -64,7 +63,7 @@ fn render(deposit: &Deposit) -> StoredAnswer {
     path = "/applications/{id}/deposit",
     operation_id = "lodge_deposit",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["bidder"])),
     params(
         ("id" = i64, Path, description = "The application's id"),
         ("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters; a success is replayed for the same key"),
@@ -81,10 +80,10 @@ fn render(deposit: &Deposit) -> StoredAnswer {
 )]
 pub(super) async fn lodge(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Bidder(caller): Bidder,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
     let application = path_id(&id, "application")?;
     let key = idempotency_key(&headers)?;

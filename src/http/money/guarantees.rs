@@ -18,7 +18,7 @@ use crate::storage::money::{
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller, Json};
+use super::super::{Admin, ApiError, AppState, Bidder, Caller, Json};
 use super::wallet::page_limit;
 use super::{deposits::refused, not_found_as, path_id};
 use crate::http::paging::positive;
@@ -116,7 +116,7 @@ fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, A
     path = "/applications/{id}/guarantee",
     operation_id = "submit_guarantee",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["bidder"])),
     params(("id" = i64, Path, description = "The application's id")),
     request_body = GuaranteeRequest,
     responses(
@@ -130,7 +130,7 @@ fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, A
 )]
 pub(super) async fn submit(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Bidder(caller): Bidder,
     Path(id): Path<String>,
     Json(request): Json<GuaranteeRequest>,
 ) -> Result<(StatusCode, Json<GuaranteeJson>), ApiError> {
@@ -165,7 +165,7 @@ pub(super) async fn submit(
     path = "/guarantees/{id}/accept",
     operation_id = "accept_guarantee",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The guarantee's id")),
     responses(
         (status = 200, description = "The accepted guarantee", body = GuaranteeJson),
@@ -177,10 +177,9 @@ pub(super) async fn submit(
 )]
 pub(super) async fn accept(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<GuaranteeJson>, ApiError> {
-    caller.require_admin()?;
     let accepted = decide(&state, &id, GuaranteeDecision::Accept).await?;
     state
         .rooms
@@ -195,7 +194,7 @@ pub(super) async fn accept(
     path = "/guarantees/{id}/reject",
     operation_id = "reject_guarantee",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The guarantee's id")),
     request_body = RejectRequest,
     responses(
@@ -209,11 +208,10 @@ pub(super) async fn accept(
 )]
 pub(super) async fn reject(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     Path(id): Path<String>,
     Json(request): Json<RejectRequest>,
 ) -> Result<Json<GuaranteeJson>, ApiError> {
-    caller.require_admin()?;
     let reason = text("reason", &request.reason, TextKind::Long, MAX_REASON_CHARS)?;
     let rejected = decide(&state, &id, GuaranteeDecision::Reject { reason }).await?;
     Ok(Json(GuaranteeJson::new(rejected)))
@@ -291,7 +289,7 @@ pub(super) struct ListQuery {
     path = "/guarantees",
     operation_id = "list_guarantees",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(ListQuery),
     responses(
         (status = 200, description = "The guarantees", body = Vec<GuaranteeJson>),
@@ -302,10 +300,9 @@ pub(super) struct ListQuery {
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<GuaranteeJson>>, ApiError> {
-    caller.require_admin()?;
     let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
     let status = query
         .status

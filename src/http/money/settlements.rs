@@ -10,7 +10,7 @@ use crate::storage::{Account, Role};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller, Json};
+use super::super::{Admin, ApiError, AppState, Bidder, Caller, Json};
 use super::{not_found_as, path_id};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,7 +108,7 @@ pub(super) async fn show(
     path = "/lots/{id}/settlement/pay",
     operation_id = "pay_settlement",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["bidder"])),
     params(("id" = i64, Path, description = "The lot's id")),
     responses(
         (status = 200, description = "The paid settlement", body = SettlementJson),
@@ -120,7 +120,7 @@ pub(super) async fn show(
 )]
 pub(super) async fn pay(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Bidder(caller): Bidder,
     Path(id): Path<String>,
 ) -> Result<Json<SettlementJson>, ApiError> {
     let settlement = existing(&state, &id).await?;
@@ -141,7 +141,7 @@ pub(super) async fn pay(
     path = "/lots/{id}/settlement/default",
     operation_id = "default_settlement",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "The lot's id")),
     responses(
         (status = 200, description = "The defaulted settlement", body = SettlementJson),
@@ -153,10 +153,9 @@ pub(super) async fn pay(
 )]
 pub(super) async fn default(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<SettlementJson>, ApiError> {
-    caller.require_admin()?;
     let lot = path_id(&id, SETTLEMENT)?;
     let defaulted = state
         .store

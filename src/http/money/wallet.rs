@@ -15,7 +15,7 @@ use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller, Json, paging};
+use super::super::{Admin, ApiError, AppState, Caller, Json, paging};
 use super::not_found_as;
 
 /// Entries (or guarantees) per page unless `?limit=` says otherwise.
@@ -250,7 +250,7 @@ impl ReconciliationJson {
     path = "/ledger/reconciliation",
     operation_id = "get_ledger_reconciliation",
     tag = MONEY,
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "The reconciliation report", body = ReconciliationJson),
         (status = 401, description = "`not_authenticated`", body = ErrorBody),
@@ -259,9 +259,8 @@ impl ReconciliationJson {
 )]
 pub(super) async fn reconciliation(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
 ) -> Result<Json<ReconciliationJson>, ApiError> {
-    caller.require_admin()?;
     let report = state.store.reconcile_ledger().await?;
     Ok(Json(ReconciliationJson::new(report)))
 }

@@ -5,7 +5,6 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,8 +14,7 @@ use crate::storage::money::{IdempotencyKey, StoredAnswer, Withdrawal};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller, MaybeCaller};
-use super::bank::require_bank_or_admin;
+use super::super::{ApiError, AppState, BankOrAdmin, Body, Caller};
 use super::deposits::idempotency_key;
 use super::{not_found_as, path_id, stored_json};
 
@@ -81,7 +79,7 @@ pub(super) async fn withdraw(
     State(state): State<AppState>,
     Caller(caller): Caller,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let request: WithdrawalRequest = serde_json::from_slice(&body)
@@ -109,7 +107,7 @@ pub(super) async fn withdraw(
     path = "/withdrawals/{id}/paid",
     operation_id = "mark_withdrawal_paid",
     tag = MONEY,
-    security((), ("bearer" = [])),
+    security(("bank_signature" = []), ("bearer" = ["admin"])),
     params(
         ("id" = i64, Path, description = "The withdrawal's id"),
         ("X-Signature" = Option<String>, Header, description = "The bank integration's hex HMAC-SHA256 of the raw body (which may be empty); without it, an admin's bearer token"),
@@ -125,12 +123,11 @@ pub(super) async fn withdraw(
 )]
 pub(super) async fn paid(
     State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
+    authority: BankOrAdmin,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
-    require_bank_or_admin(&state, caller.as_ref(), &headers, &body)?;
+    authority.check_signature(&state, &body)?;
     let id = path_id(&id, "withdrawal")?;
     let withdrawal = state
         .store

@@ -3,6 +3,7 @@
 //! SQLite, one `UNNEST` INSERT on PostgreSQL), and calls [`Journal::update_lot_states`] in
 //! the same transaction.
 
+use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Row};
@@ -11,7 +12,7 @@ use crate::auction::AccountId;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::{LotId, StoreResult};
 
-use super::{BidSummary, JournalError, JournalRow, sql};
+use super::{BidSummary, JournalError, JournalRow, MAX_SUMMARY_LOTS, RoomEventKind, sql};
 
 /// The journal on database `DB`.
 pub(in crate::storage) struct Journal<DB>(PhantomData<DB>);
@@ -99,27 +100,47 @@ where
         rows.iter().map(Self::decode).collect()
     }
 
-    pub(in crate::storage) async fn bid_summary(
+    pub(in crate::storage) async fn bid_summaries(
         reader: &Pool<DB>,
-        lot: LotId,
-    ) -> StoreResult<BidSummary> {
-        let bid_count: i64 = sqlx::query_scalar(sql::BID_COUNT)
-            .bind(lot)
-            .fetch_one(reader)
-            .await?;
-        let last_bid = sqlx::query(&sql::last_bid())
-            .bind(lot)
-            .fetch_optional(reader)
-            .await?;
-        let last_event = sqlx::query(&sql::last_event())
-            .bind(lot)
-            .fetch_optional(reader)
-            .await?;
-        Ok(BidSummary {
-            bid_count: bid_count as u64,
-            last_bid: last_bid.as_ref().map(Self::decode).transpose()?,
-            last_event: last_event.as_ref().map(Self::decode).transpose()?,
-        })
+        lots: &[LotId],
+    ) -> StoreResult<HashMap<LotId, BidSummary>> {
+        assert!(
+            lots.len() <= MAX_SUMMARY_LOTS,
+            "at most {MAX_SUMMARY_LOTS} lots a summary read"
+        );
+        let mut summaries = HashMap::new();
+        if lots.is_empty() {
+            return Ok(summaries);
+        }
+        let query = sql::bid_summaries(lots.len());
+        let mut statement = sqlx::query(&query);
+        for lot in lots {
+            statement = statement.bind(*lot);
+        }
+        for row in statement.fetch_all(reader).await? {
+            let bid_count: i64 = row.try_get("bid_count")?;
+            let event = Self::decode(&row)?;
+            let summary: &mut BidSummary = summaries.entry(event.lot_id).or_default();
+            summary.bid_count = bid_count as u64;
+            // The last event is the row of highest seq; the last bid the bid of highest seq
+            // (the same row when the last event is a bid).
+            if event.kind == RoomEventKind::Bid
+                && summary
+                    .last_bid
+                    .as_ref()
+                    .is_none_or(|bid| bid.seq < event.seq)
+            {
+                summary.last_bid = Some(event.clone());
+            }
+            if summary
+                .last_event
+                .as_ref()
+                .is_none_or(|last| last.seq < event.seq)
+            {
+                summary.last_event = Some(event);
+            }
+        }
+        Ok(summaries)
     }
 
     pub(in crate::storage) async fn accepted_bid_requests(

@@ -116,6 +116,41 @@ async fn check_another_writers_row_is_not_taken_for_ours(store: &dyn Store) {
     );
 }
 
+/// A list's summaries in one read equal what each lot's own rows say.
+async fn check_summaries_of_many_lots(store: &dyn Store) {
+    let mut rows = vec![bid(1, 1), bid(1, 2), announcement(1, 3)];
+    rows.extend([bid(2, 1), announcement(2, 2), bid(2, 3)]);
+    rows.push(announcement(4, 1));
+    store
+        .append_room_events(&rows)
+        .await
+        .expect("a batch commits");
+
+    let summaries = store.bid_summaries(&[1, 2, 3, 4]).await.unwrap();
+    let lot_1 = &summaries[&1];
+    assert_eq!(lot_1.bid_count, 2);
+    assert_eq!(
+        lot_1.last_bid,
+        Some(bid(1, 2)),
+        "the last bid, not the last event"
+    );
+    assert_eq!(lot_1.last_event, Some(announcement(1, 3)));
+    let lot_2 = &summaries[&2];
+    assert_eq!(lot_2.bid_count, 2);
+    assert_eq!(lot_2.last_bid, Some(bid(2, 3)));
+    assert_eq!(lot_2.last_event, Some(bid(2, 3)), "one row is both");
+    assert!(
+        !summaries.contains_key(&3),
+        "a lot without events has no summary"
+    );
+    let lot_4 = &summaries[&4];
+    assert_eq!((lot_4.bid_count, lot_4.last_bid.clone()), (0, None));
+    assert_eq!(lot_4.last_event, Some(announcement(4, 1)));
+    assert_eq!(store.bid_summary(3).await.unwrap(), Default::default());
+    assert_eq!(&store.bid_summary(1).await.unwrap(), lot_1);
+    assert!(store.bid_summaries(&[]).await.unwrap().is_empty());
+}
+
 async fn check_each_database(check: impl AsyncFn(&dyn Store)) {
     for test_store in [TestStore::sqlite().await, TestStore::postgres().await] {
         check(test_store.store.as_ref()).await;
@@ -131,6 +166,11 @@ async fn a_retried_batch_is_stored_once() {
 #[tokio::test]
 async fn another_writers_row_is_never_taken_for_ours() {
     check_each_database(check_another_writers_row_is_not_taken_for_ours).await;
+}
+
+#[tokio::test]
+async fn many_lots_are_summarised_in_one_read() {
+    check_each_database(check_summaries_of_many_lots).await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! of a batch whose commit did land falls back to an `INSERT ... SELECT FROM UNNEST(arrays)
 //! ON CONFLICT DO NOTHING`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
@@ -53,8 +54,8 @@ impl JournalStore for PgStore {
         Journal::lot_bids(&self.pool, lot, after_seq, limit).await
     }
 
-    async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary> {
-        Journal::bid_summary(&self.pool, lot).await
+    async fn bid_summaries(&self, lots: &[LotId]) -> StoreResult<HashMap<LotId, BidSummary>> {
+        Journal::bid_summaries(&self.pool, lots).await
     }
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {

@@ -45,6 +45,14 @@ impl PgStore {
     }
 }
 
+#[async_trait::async_trait]
+impl super::ProbeStore for PgStore {
+    async fn probe(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
 impl Dialect for Postgres {
     type Money = Decimal;
 

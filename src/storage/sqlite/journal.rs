@@ -2,6 +2,7 @@
 //! (sqlx hands every statement to a worker thread, so one statement per row would cap the
 //! journal near 18k rows/s).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use async_trait::async_trait;
@@ -65,8 +66,8 @@ impl JournalStore for SqliteStore {
         Journal::lot_bids(&self.reader, lot, after_seq, limit).await
     }
 
-    async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary> {
-        Journal::bid_summary(&self.reader, lot).await
+    async fn bid_summaries(&self, lots: &[LotId]) -> StoreResult<HashMap<LotId, BidSummary>> {
+        Journal::bid_summaries(&self.reader, lots).await
     }
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {

@@ -59,6 +59,19 @@ impl SqliteStore {
     }
 }
 
+#[async_trait::async_trait]
+impl super::ProbeStore for SqliteStore {
+    /// Reads the schema from the file (a bare `SELECT 1` would not touch it), on a read
+    /// connection: a probe never waits behind the writer's transactions, whose failures
+    /// the journal reports itself.
+    async fn probe(&self) -> StoreResult<()> {
+        sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&self.reader)
+            .await?;
+        Ok(())
+    }
+}
+
 /// Reads a money column (canonical decimal TEXT).
 fn money_from_text(text: &str) -> StoreResult<Money> {
     Money::parse(text).map_err(|error| {
