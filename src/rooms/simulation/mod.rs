@@ -64,6 +64,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::http::AppState;
+use crate::http::throttle::SignInThrottle;
 use crate::rooms::Rooms;
 use crate::security::IdNumberKey;
 use crate::storage::{JournalRow, LotId, RoomEventKind, Store};
@@ -373,14 +374,21 @@ async fn live(world: &mut World, life: &LifeRun<'_>) -> bool {
     check_recovered(world, &rooms).await;
 
     let (shutdown, shutdown_seen) = watch::channel(false);
+    let config = ServeConfig::for_tests("sqlite::memory:");
+    let sign_in_throttle = Arc::new(SignInThrottle::new(
+        config.sign_in_failures_per_username,
+        config.sign_in_failures_per_address,
+        Duration::from_secs(config.sign_in_window_secs),
+    ));
     let state = AppState {
         store,
         rooms: rooms.clone(),
-        config: Arc::new(ServeConfig::for_tests("sqlite::memory:")),
+        config: Arc::new(config),
         clock,
         metrics: None,
         shutdown: shutdown_seen,
         id_number_key: IdNumberKey::ephemeral(),
+        sign_in_throttle,
     };
     let life_state = Arc::new(Life {
         index,

@@ -34,7 +34,8 @@ use crate::storage::money::{
 use crate::storage::seed::{SeedBatch, SeededBidder};
 use crate::storage::{
     Account, AccountStore, ApplicationId, BidSummary, JournalError, JournalRow, JournalStore, Lot,
-    LotId, LotStore, MoneyStore, RoomEventKind, RosterEntry, SeedStore, StoreError, StoreResult,
+    LotId, LotStore, MoneyStore, ProbeStore, RoomEventKind, RosterEntry, SeedStore, StoreError,
+    StoreResult,
 };
 
 /// A bid whose `req`, or an announcement or reason whose text, starts with this is refused
@@ -233,18 +234,28 @@ impl JournalStore for SimStore {
             .collect())
     }
 
-    async fn bid_summary(&self, lot: LotId) -> StoreResult<BidSummary> {
+    async fn bid_summaries(&self, lots: &[LotId]) -> StoreResult<HashMap<LotId, BidSummary>> {
         let state = self.reachable()?;
-        let bids = || {
-            state
-                .lot_events(lot)
-                .filter(|row| row.kind == RoomEventKind::Bid)
-        };
-        Ok(BidSummary {
-            bid_count: bids().count() as u64,
-            last_bid: bids().next_back().cloned(),
-            last_event: state.lot_events(lot).next_back().cloned(),
-        })
+        let mut summaries = HashMap::new();
+        for &lot in lots {
+            let Some(last_event) = state.lot_events(lot).next_back().cloned() else {
+                continue;
+            };
+            let bids = || {
+                state
+                    .lot_events(lot)
+                    .filter(|row| row.kind == RoomEventKind::Bid)
+            };
+            summaries.insert(
+                lot,
+                BidSummary {
+                    bid_count: bids().count() as u64,
+                    last_bid: bids().next_back().cloned(),
+                    last_event: Some(last_event),
+                },
+            );
+        }
+        Ok(summaries)
     }
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
@@ -271,6 +282,13 @@ impl JournalStore for SimStore {
                     && row.req.as_deref() == Some(req)
             })
             .cloned())
+    }
+}
+
+#[async_trait]
+impl ProbeStore for SimStore {
+    async fn probe(&self) -> StoreResult<()> {
+        self.reachable().map(|_| ())
     }
 }
 
