@@ -26,6 +26,16 @@ impl Clock {
         }
     }
 
+    /// A clock that reads `at_ms` now, whatever the system clock says: the room
+    /// simulation's, so that a seed replays with the same times.
+    #[cfg(test)]
+    pub fn starting_at(at_ms: i64) -> Clock {
+        Clock {
+            anchor_instant: Instant::now(),
+            anchor_ms: at_ms,
+        }
+    }
+
     /// Milliseconds since the Unix epoch.
     pub fn now_ms(&self) -> i64 {
         self.anchor_ms + self.anchor_instant.elapsed().as_millis() as i64

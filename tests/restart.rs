@@ -173,3 +173,36 @@ on_both_databases!(
     sigterm_flushes_and_exits_zero,
     super::sigterm_flushes_and_exits_zero
 );
+
+/// A bid whose answer was lost, sent again once its lot has closed and its room has gone
+/// (here across a restart, which recovers no room for a closed lot), gets its first answer
+/// from the journal rather than `not_open`: it may well be the winning bid.
+async fn a_bid_sent_again_after_its_room_has_gone_gets_its_first_answer(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let overrides = json!({"extension_window_secs": 1});
+    let lot = app.live_lot("gone", overrides, &[None], Some(2_000)).await;
+    app.wait_until_open(&lot).await;
+    let mut bidder = app.bidder_client(&lot.bidders[0], Wire::Json).await;
+    bidder.join(lot.id).await;
+    let first = bidder.bid(lot.id, "1000.00", "g1").await;
+    assert_eq!(first["type"], "accepted", "{first}");
+    let closed = bidder.next_of_type("closed").await;
+    assert_eq!(closed["result"], "sold", "{closed}");
+
+    let app = TestApp::spawn_on(app.stop_keeping_database().await, |config| config).await;
+    let mut again = app.bidder_client(&lot.bidders[0], Wire::Json).await;
+    let answer = again.bid(lot.id, "1000.00", "g1").await;
+    assert_eq!(answer["type"], "accepted", "{answer}");
+    for field in ["seq", "amount", "bidder", "at_ms", "deadline_ms"] {
+        assert_eq!(answer[field], first[field], "{field}: {answer} vs {first}");
+    }
+    // A bid the journal does not hold is still refused as before.
+    let unknown = again.bid(lot.id, "2000.00", "g2").await;
+    assert_eq!(unknown["type"], "rejected", "{unknown}");
+    assert_eq!(unknown["code"], "not_open", "{unknown}");
+    app.stop().await;
+}
+on_both_databases!(
+    a_bid_sent_again_after_its_room_has_gone_gets_its_first_answer,
+    super::a_bid_sent_again_after_its_room_has_gone_gets_its_first_answer
+);

@@ -64,12 +64,16 @@ impl Room {
         room
     }
 
-    /// Rebuilds a room from the journal (state `Open` or `Paused`). Its bidders are added
+    /// Rebuilds a room from the journal (state `Open` or `Paused`, or `Published` with the
+    /// announcements made before it opened). Its bidders are added
     /// afterwards with [`Room::upsert_bidder`]; the leader's priority rank is looked up among
     /// them whenever a match needs it, so the order of the two does not matter.
     pub fn restore(rules: LotRules, restore: RoomRestore) -> Room {
         debug_assert!(
-            matches!(restore.state, LotState::Open | LotState::Paused),
+            matches!(
+                restore.state,
+                LotState::Published | LotState::Open | LotState::Paused
+            ),
             "only a live room is restored, not one in {:?}",
             restore.state
         );

@@ -625,14 +625,39 @@ impl Session {
     }
 
     async fn room_for_bid(&self, lot: LotId, req: &Req) -> Option<RoomHandle> {
-        match self.state.rooms.room(lot) {
-            Some(room) => Some(room),
-            None => {
+        if let Some(room) = self.state.rooms.room(lot) {
+            return Some(room);
+        }
+        // A bid sent again once its room has gone is answered as the first time.
+        match self
+            .state
+            .rooms
+            .accepted_bid(lot, self.account.id, req)
+            .await
+        {
+            Ok(Some(row)) => self.answer(&Answer::Accepted {
+                req,
+                lot,
+                seq: row.seq,
+                amount: row.amount.unwrap_or_default(),
+                bidder: row.bidder_number.as_deref().unwrap_or_default(),
+                at_ms: row.at_ms,
+                deadline_ms: row.deadline_ms,
+            }),
+            Ok(None) => {
                 let (code, message) = self.why_no_room(lot).await;
                 self.reject(lot, req, code, message);
-                None
+            }
+            Err(error) => {
+                tracing::error!(lot, error = ?error, "failed to read an earlier bid");
+                self.error(
+                    "internal",
+                    "the earlier answer could not be read",
+                    Some(req),
+                );
             }
         }
+        None
     }
 
     async fn why_no_room(&self, lot: LotId) -> (&'static str, &'static str) {

@@ -11,6 +11,8 @@ mod ended;
 mod events;
 mod journal;
 mod settle;
+#[cfg(test)]
+mod simulation;
 mod snapshot;
 
 use std::collections::HashMap;
@@ -242,6 +244,18 @@ impl Rooms {
             .collect())
     }
 
+    /// A bid sent again once its room has gone (the lot ended before a restart, or long
+    /// enough ago): its acceptance, read from the journal, so that it is answered as the
+    /// first time; `None` if the journal has no such bid.
+    pub async fn accepted_bid(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        req: &Req,
+    ) -> StoreResult<Option<crate::storage::JournalRow>> {
+        self.inner.store.accepted_bid(lot, account, &req.0).await
+    }
+
     /// What a join of a lot whose room is no longer in memory (it ended before a restart,
     /// or long enough ago) finds: the ended lot's final snapshot, kept after its first read
     /// (see [`ended`]).
@@ -294,7 +308,16 @@ impl Rooms {
         let store = self.inner.store.clone();
         let roster = store.lot_roster(lot.id).await?;
         let restored = match lot.state {
-            LotState::Published => None,
+            // A published lot has events only if it was announced in before it opened: its
+            // room goes on from them (its opening takes the next seq, not one the journal
+            // holds, which it would be refused for ever).
+            LotState::Published => {
+                let summary = store.bid_summary(lot.id).await?;
+                match summary.last_event {
+                    Some(_) => Some(self.restore(&lot).await?),
+                    None => None,
+                }
+            }
             LotState::Open | LotState::Paused => Some(self.restore(&lot).await?),
             _ => return Ok(None),
         };

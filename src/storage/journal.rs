@@ -138,6 +138,15 @@ pub trait JournalStore {
     /// Every (account, req) of the lot's accepted bids with their seq and amount, so that
     /// a restarted room still answers a repeated bid as the first time.
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>>;
+
+    /// The lot's accepted bid by `account` with this `req`, if there is one: a bid sent
+    /// again once its room has gone is answered as the first time.
+    async fn accepted_bid(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        req: &str,
+    ) -> StoreResult<Option<JournalRow>>;
 }
 
 /// The rows sorted by (lot, seq), the order of `room_events`' primary key: each lot's new
@@ -194,6 +203,12 @@ pub(super) mod sql {
                     COUNT(CASE WHEN kind = 'bid' THEN 1 END) AS bid_count \
                 FROM room_events WHERE lot_id IN ({placeholders}) GROUP BY lot_id\
             ) AS summary ON lot_id = summary_lot AND (seq = last_seq OR seq = last_bid_seq)"
+        )
+    }
+
+    pub fn accepted_bid() -> String {
+        format!(
+            "SELECT {COLUMNS} FROM room_events WHERE lot_id = $1 AND kind = 'bid' AND account_id = $2 AND req = $3"
         )
     }
 

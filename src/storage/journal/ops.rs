@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Row};
 
+use crate::auction::AccountId;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::{LotId, StoreResult};
 
@@ -151,6 +152,21 @@ where
             .fetch_all(reader)
             .await?;
         rows.iter().map(Self::decode).collect()
+    }
+
+    pub(in crate::storage) async fn accepted_bid(
+        reader: &Pool<DB>,
+        lot: LotId,
+        account: AccountId,
+        req: &str,
+    ) -> StoreResult<Option<JournalRow>> {
+        let row = sqlx::query(&sql::accepted_bid())
+            .bind(lot)
+            .bind(account)
+            .bind(req)
+            .fetch_optional(reader)
+            .await?;
+        row.as_ref().map(Self::decode).transpose()
     }
 
     fn decode(row: &DB::Row) -> StoreResult<JournalRow> {

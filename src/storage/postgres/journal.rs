@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
+use crate::auction::AccountId;
 use crate::money::Money;
 use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{
@@ -59,6 +60,15 @@ impl JournalStore for PgStore {
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
         Journal::accepted_bid_requests(&self.pool, lot).await
+    }
+
+    async fn accepted_bid(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        req: &str,
+    ) -> StoreResult<Option<JournalRow>> {
+        Journal::accepted_bid(&self.pool, lot, account, req).await
     }
 }
 

@@ -10,6 +10,7 @@ use sqlx::Sqlite;
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 
+use crate::auction::AccountId;
 use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{
     BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
@@ -71,6 +72,15 @@ impl JournalStore for SqliteStore {
 
     async fn accepted_bid_requests(&self, lot: LotId) -> StoreResult<Vec<JournalRow>> {
         Journal::accepted_bid_requests(&self.reader, lot).await
+    }
+
+    async fn accepted_bid(
+        &self,
+        lot: LotId,
+        account: AccountId,
+        req: &str,
+    ) -> StoreResult<Option<JournalRow>> {
+        Journal::accepted_bid(&self.reader, lot, account, req).await
     }
 }
 
