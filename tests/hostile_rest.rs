@@ -92,6 +92,7 @@ const OPEN_TO_ANYONE: &[&str] = &[
 /// The operations any signed-in account may call: what each shows depends on the record
 /// (the caller's own, or one it takes part in), judged once the record is found.
 const ANY_SIGNED_IN: &[&str] = &[
+    "DELETE /api/v1/sessions/current",
     "GET /api/v1/applications/{id}",
     "GET /api/v1/guarantees/{id}",
     "GET /api/v1/lots/{id}/bids",

@@ -375,7 +375,11 @@ async fn live(world: &mut World, life: &LifeRun<'_>) -> bool {
     check_recovered(world, &rooms).await;
 
     let (shutdown, shutdown_seen) = watch::channel(false);
-    let config = ServeConfig::for_tests("sqlite::memory:");
+    let mut config = ServeConfig::for_tests("sqlite::memory:");
+    // A slow member here stalls for a while and reads again: it lags and is resynchronised.
+    // With the default write timeout it would be closed with 4408 first, which
+    // tests/slow_readers.rs proves against the real binary.
+    config.ws_write_timeout_secs = 24 * 60 * 60;
     let sign_in_throttle = Arc::new(SignInThrottle::new(
         config.sign_in_failures_per_username,
         config.sign_in_failures_per_address,
