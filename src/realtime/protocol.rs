@@ -11,6 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
 use crate::auction::AccountId;
+use crate::limits::{MAX_ANNOUNCEMENT_CHARS, MAX_REASON_CHARS};
 use crate::money::{AmountError, Money};
 use crate::storage::{LotId, Role};
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
@@ -97,6 +98,63 @@ pub enum ClientMessage {
         #[serde(default)]
         req: Option<Req>,
     },
+}
+
+impl ClientMessage {
+    /// The `req` the message carries, to echo in the answer to it.
+    pub fn req(&self) -> Option<&Req> {
+        match self {
+            ClientMessage::Auth { req, .. }
+            | ClientMessage::Join { req, .. }
+            | ClientMessage::Leave { req, .. }
+            | ClientMessage::Ping { req, .. }
+            | ClientMessage::Announce { req, .. } => req.as_ref(),
+            ClientMessage::Pause(control)
+            | ClientMessage::Resume(control)
+            | ClientMessage::Cancel(control) => control.req.as_ref(),
+            ClientMessage::Bid { req, .. } => Some(req),
+        }
+    }
+
+    /// SPEC §8 for the free texts a message carries (a `req` is checked as it is read): an
+    /// announcement is 1 to 2000 characters and not blank, a reason at most 500, and
+    /// neither holds a control character other than newline and tab.
+    pub fn check_text(&self) -> Result<(), String> {
+        match self {
+            ClientMessage::Announce { text, .. } => {
+                if text.trim().is_empty() || text.chars().count() > MAX_ANNOUNCEMENT_CHARS {
+                    return Err("an announcement is 1 to 2000 characters".to_owned());
+                }
+                if has_forbidden_character(text, TextKind::Long) {
+                    return Err(forbidden_character_message("text", TextKind::Long));
+                }
+                // An announcement goes to the room as the command's text, which is checked
+                // as a reason.
+                check_reason(text)
+            }
+            ClientMessage::Pause(control)
+            | ClientMessage::Resume(control)
+            | ClientMessage::Cancel(control) => match &control.reason {
+                Some(reason) => check_reason(reason),
+                None => Ok(()),
+            },
+            ClientMessage::Auth { .. }
+            | ClientMessage::Join { .. }
+            | ClientMessage::Leave { .. }
+            | ClientMessage::Bid { .. }
+            | ClientMessage::Ping { .. } => Ok(()),
+        }
+    }
+}
+
+fn check_reason(reason: &str) -> Result<(), String> {
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(format!("a reason is at most {MAX_REASON_CHARS} characters"));
+    }
+    if has_forbidden_character(reason, TextKind::Long) {
+        return Err(forbidden_character_message("reason", TextKind::Long));
+    }
+    Ok(())
 }
 
 /// `pause`, `resume` and `cancel`.
