@@ -168,11 +168,12 @@ pub struct Control {
     pub req: Option<Req>,
 }
 
-/// What can still be read of a message that is not a valid `ClientMessage`, to echo `req`.
+/// What can still be read of a message that is not a valid `ClientMessage`, to echo `req`:
+/// only a `req` a client may send (a refused one is not sent back, NUL and all).
 #[derive(Debug, Default, Deserialize)]
 pub struct Envelope {
     #[serde(default)]
-    pub req: Option<IgnoredOr<String>>,
+    pub req: Option<IgnoredOr<Req>>,
 }
 
 /// A field that may be of the wrong type: kept if it has the right one.
@@ -537,7 +538,29 @@ mod tests {
         let envelope: Envelope = Encoding::Json
             .decode(br#"{"type":"dance","req":"r9"}"#)
             .unwrap();
-        assert_eq!(envelope.req.and_then(|req| req.0).as_deref(), Some("r9"));
+        let req = envelope.req.and_then(|req| req.0);
+        assert_eq!(req.map(|req| req.0), Some(Arc::from("r9")));
+    }
+
+    /// Found by the `ws_json` and `ws_msgpack` fuzz targets: the error for a message whose
+    /// `req` itself was refused echoed that `req`, NUL and all.
+    #[test]
+    fn a_req_no_client_may_send_is_not_echoed_with_the_error() {
+        let overlong = format!(r#"{{"type":"ping","req":"{}"}}"#, "r".repeat(65));
+        for frame in [
+            r#"{"type":"bid","lot":7,"amount":"1000.00","req":"nul\u0000req"}"#,
+            r#"{"type":"ping","req":"bell\u0007"}"#,
+            &overlong,
+        ] {
+            let message = Message::Text(frame.into());
+            let (_, req) = crate::realtime::session::decode(&message).expect_err("refused");
+            assert_eq!(req, None, "{frame}");
+        }
+        let (_, req) = crate::realtime::session::decode(&Message::Text(
+            r#"{"type":"dance","req":"r9"}"#.into(),
+        ))
+        .expect_err("refused");
+        assert_eq!(req.map(|req| req.0), Some(Arc::from("r9")));
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub fn decode(frame: &Message) -> Result<ClientMessage, (String, Option<Req>)> {
             .ok()
             .and_then(|envelope| envelope.req)
             .and_then(|req| req.0);
-        (error, req.map(|req| Req(Arc::from(req))))
+        (error, req)
     })?;
     match message.check_text() {
         Ok(()) => Ok(message),
