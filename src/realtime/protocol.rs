@@ -44,8 +44,17 @@ impl Encoding {
     pub fn decode<'a, T: Deserialize<'a>>(self, bytes: &'a [u8]) -> Result<T, String> {
         match self {
             Encoding::Json => serde_json::from_slice(bytes).map_err(|error| error.to_string()),
+            // One message per frame, as in JSON: rmp-serde's `from_slice` would ignore bytes
+            // after the first value.
             Encoding::MessagePack => {
-                rmp_serde::from_slice(bytes).map_err(|error| error.to_string())
+                let mut rest = bytes;
+                let value = T::deserialize(&mut rmp_serde::Deserializer::new(&mut rest))
+                    .map_err(|error| error.to_string())?;
+                if rest.is_empty() {
+                    Ok(value)
+                } else {
+                    Err(format!("{} bytes after the message", rest.len()))
+                }
             }
         }
     }
@@ -101,6 +110,25 @@ pub enum ClientMessage {
 }
 
 impl ClientMessage {
+    /// Reads a client message. `type` is the message's name in both encodings: rmp-serde
+    /// would also take a variant's number for it (`"type": 3` a bid), which JSON never
+    /// does, so a MessagePack `type` that is not a string is refused first.
+    pub fn decode(encoding: Encoding, bytes: &[u8]) -> Result<ClientMessage, String> {
+        #[derive(Deserialize)]
+        struct Tag {
+            #[serde(rename = "type")]
+            kind: IgnoredOr<String>,
+        }
+        if encoding == Encoding::MessagePack
+            && let Ok(Tag {
+                kind: IgnoredOr(None),
+            }) = encoding.decode::<Tag>(bytes)
+        {
+            return Err("type is the message's name, a string".to_owned());
+        }
+        encoding.decode(bytes)
+    }
+
     /// The `req` the message carries, to echo in the answer to it.
     pub fn req(&self) -> Option<&Req> {
         match self {
@@ -561,6 +589,29 @@ mod tests {
         ))
         .expect_err("refused");
         assert_eq!(req.map(|req| req.0), Some(Arc::from("r9")));
+    }
+
+    /// Found by the `ws_msgpack` fuzz target: over MessagePack `"type": 4` read as a ping
+    /// (the variant's number) and bytes after the message were ignored; JSON refuses both.
+    #[test]
+    fn a_messagepack_type_is_a_name_and_a_frame_holds_one_message() {
+        #[derive(Serialize)]
+        struct Numbered {
+            r#type: u8,
+            req: &'static str,
+        }
+        let numbered = rmp_serde::to_vec_named(&Numbered {
+            r#type: 4,
+            req: "p",
+        })
+        .unwrap();
+        assert!(ClientMessage::decode(Encoding::MessagePack, &numbered).is_err());
+        assert!(ClientMessage::decode(Encoding::Json, br#"{"type":4,"req":"p"}"#).is_err());
+        let mut ping = rmp_serde::to_vec_named(&serde_json::json!({"type": "ping"})).unwrap();
+        assert!(ClientMessage::decode(Encoding::MessagePack, &ping).is_ok());
+        ping.extend_from_slice(b"cancel");
+        assert!(ClientMessage::decode(Encoding::MessagePack, &ping).is_err());
+        assert!(ClientMessage::decode(Encoding::Json, br#"{"type":"ping"}x"#).is_err());
     }
 
     #[test]

@@ -132,7 +132,7 @@ pub fn decode(frame: &Message) -> Result<ClientMessage, (String, Option<Req>)> {
         Message::Binary(bytes) => (Encoding::MessagePack, bytes),
         _ => return Err(("expected a text or binary frame".to_owned(), None)),
     };
-    let message = encoding.decode::<ClientMessage>(bytes).map_err(|error| {
+    let message = ClientMessage::decode(encoding, bytes).map_err(|error| {
         let req = encoding
             .decode::<Envelope>(bytes)
             .ok()
