@@ -112,19 +112,25 @@ pub enum ClientMessage {
 impl ClientMessage {
     /// Reads a client message. `type` is the message's name in both encodings: rmp-serde
     /// would also take a variant's number for it (`"type": 3` a bid), which JSON never
-    /// does, so a MessagePack `type` that is not a string is refused first.
+    /// does, and an array for a map, so a MessagePack message that is not a map, or whose
+    /// `type` is not a string, is refused first.
     pub fn decode(encoding: Encoding, bytes: &[u8]) -> Result<ClientMessage, String> {
         #[derive(Deserialize)]
         struct Tag {
             #[serde(rename = "type")]
             kind: IgnoredOr<String>,
         }
-        if encoding == Encoding::MessagePack
-            && let Ok(Tag {
+        if encoding == Encoding::MessagePack {
+            // A fixmap, map 16 or map 32: serde would also read a struct from an array.
+            if !matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
+                return Err("a message is a map with named fields".to_owned());
+            }
+            if let Ok(Tag {
                 kind: IgnoredOr(None),
             }) = encoding.decode::<Tag>(bytes)
-        {
-            return Err("type is the message's name, a string".to_owned());
+            {
+                return Err("type is the message's name, a string".to_owned());
+            }
         }
         encoding.decode(bytes)
     }
@@ -156,9 +162,7 @@ impl ClientMessage {
                 if has_forbidden_character(text, TextKind::Long) {
                     return Err(forbidden_character_message("text", TextKind::Long));
                 }
-                // An announcement goes to the room as the command's text, which is checked
-                // as a reason.
-                check_reason(text)
+                Ok(())
             }
             ClientMessage::Pause(control)
             | ClientMessage::Resume(control)
@@ -609,9 +613,26 @@ mod tests {
         assert!(ClientMessage::decode(Encoding::Json, br#"{"type":4,"req":"p"}"#).is_err());
         let mut ping = rmp_serde::to_vec_named(&serde_json::json!({"type": "ping"})).unwrap();
         assert!(ClientMessage::decode(Encoding::MessagePack, &ping).is_ok());
+        let array = rmp_serde::to_vec(&(4, "t")).unwrap();
+        assert!(ClientMessage::decode(Encoding::MessagePack, &array).is_err());
         ping.extend_from_slice(b"cancel");
         assert!(ClientMessage::decode(Encoding::MessagePack, &ping).is_err());
         assert!(ClientMessage::decode(Encoding::Json, br#"{"type":"ping"}x"#).is_err());
+    }
+
+    /// Found by the `ws_json` fuzz target: an announcement went on to be checked as a
+    /// reason too, so one of 501 to 2000 characters was refused as "a reason is at most
+    /// 500 characters".
+    #[test]
+    fn an_announcement_may_be_2000_characters_and_no_more() {
+        let announce = |text: String| {
+            let frame = serde_json::json!({"type": "announce", "lot": 7, "text": text});
+            let message = ClientMessage::decode(Encoding::Json, frame.to_string().as_bytes());
+            message.unwrap().check_text()
+        };
+        assert_eq!(announce("a".repeat(501)), Ok(()));
+        assert_eq!(announce("拍".repeat(2000)), Ok(()));
+        assert!(announce("a".repeat(2001)).is_err());
     }
 
     #[test]
