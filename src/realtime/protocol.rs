@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
 use crate::auction::AccountId;
-use crate::limits::{MAX_ANNOUNCEMENT_CHARS, MAX_REASON_CHARS};
+use crate::limits::{MAX_ANNOUNCEMENT_CHARS, MAX_MESSAGE_NESTING, MAX_REASON_CHARS};
 use crate::money::{AmountError, Money};
 use crate::storage::{LotId, Role};
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
@@ -48,8 +48,9 @@ impl Encoding {
             // after the first value.
             Encoding::MessagePack => {
                 let mut rest = bytes;
-                let value = T::deserialize(&mut rmp_serde::Deserializer::new(&mut rest))
-                    .map_err(|error| error.to_string())?;
+                let mut deserializer = rmp_serde::Deserializer::new(&mut rest);
+                deserializer.set_max_depth(MAX_MESSAGE_NESTING);
+                let value = T::deserialize(&mut deserializer).map_err(|error| error.to_string())?;
                 if rest.is_empty() {
                     Ok(value)
                 } else {
@@ -633,6 +634,23 @@ mod tests {
         assert_eq!(announce("a".repeat(501)), Ok(()));
         assert_eq!(announce("拍".repeat(2000)), Ok(()));
         assert!(announce("a".repeat(2001)).is_err());
+    }
+
+    /// Found by the `ws_msgpack` fuzz target: a value nested 200 deep in an unknown field
+    /// was read over MessagePack and refused over JSON (its recursion limit is 128).
+    #[test]
+    fn both_encodings_refuse_the_same_nesting() {
+        for depth in [100, 126, 127, 128, 129, 200] {
+            let mut value = serde_json::json!(1);
+            for _ in 0..depth {
+                value = serde_json::json!([value]);
+            }
+            let frame = serde_json::json!({"type": "ping", "extra": value});
+            let json = ClientMessage::decode(Encoding::Json, frame.to_string().as_bytes());
+            let msgpack = rmp_serde::to_vec_named(&frame).unwrap();
+            let msgpack = ClientMessage::decode(Encoding::MessagePack, &msgpack);
+            assert_eq!(json.is_ok(), msgpack.is_ok(), "nested {depth} deep");
+        }
     }
 
     #[test]
