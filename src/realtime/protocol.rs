@@ -653,6 +653,24 @@ mod tests {
         }
     }
 
+    /// Found by the `ws_msgpack` fuzz target: serde_json's default float parsing may miss
+    /// the last bit, so a `ping`'s `t` sent as this number was not echoed as sent.
+    #[test]
+    fn a_float_t_reads_back_exactly() {
+        let t = f64::from_bits(0xcfd0_01a2_076b_2c7b);
+        let frame = serde_json::json!({"type": "ping", "t": t}).to_string();
+        let ClientMessage::Ping { t: Some(read), .. } =
+            ClientMessage::decode(Encoding::Json, frame.as_bytes()).unwrap()
+        else {
+            panic!("not a ping with t")
+        };
+        assert_eq!(
+            read.as_f64().map(f64::to_bits),
+            Some(t.to_bits()),
+            "{frame}"
+        );
+    }
+
     #[test]
     fn messagepack_messages_are_maps_with_named_fields() {
         #[derive(Serialize)]
