@@ -11,12 +11,15 @@
 //! - [`text`]: what client text may hold, checked at the edge (SPEC §8).
 //! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock;
 //!   [`logging`]: log lines as text or JSON.
+//! - `fuzzing`: the entry points of the fuzz targets in `fuzz/` (hidden; not an API).
 #![forbid(unsafe_code)]
 
 pub mod auction;
 pub mod clock;
 pub mod config;
 pub mod demo;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod ledger;
 pub mod limits;

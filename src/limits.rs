@@ -59,6 +59,11 @@ pub const JOURNAL_QUEUE_CAPACITY: usize = 65_536;
 /// How often the auctioneer's monitor view gets `presence`.
 pub const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How deeply a client message's values may nest: serde_json's own recursion limit, which
+/// the MessagePack reader is held to as well (rmp-serde would allow 1024), so that both
+/// encodings read the same messages.
+pub const MAX_MESSAGE_NESTING: usize = 128;
+
 /// The longest `req` a client may send (SPEC §4).
 pub const MAX_REQ_CHARS: usize = 64;
 

@@ -38,9 +38,13 @@ impl Money {
 
     /// Wraps a decimal that is already known to be a valid amount (from the database or
     /// from arithmetic on valid amounts). Rounds to two places if arithmetic left more.
+    /// Zero has no sign: a decimal keeps one (`-0`), which would print as "-0.00".
     pub fn from_decimal(value: Decimal) -> Money {
         let mut value = value.round_dp(MONEY_SCALE);
         value.rescale(MONEY_SCALE);
+        if value.is_zero() {
+            value.set_sign_positive(true);
+        }
         Money(value)
     }
 
@@ -218,6 +222,17 @@ mod tests {
     fn positive_amounts_refuse_zero_and_negatives() {
         assert_eq!(Money::parse_positive("0"), Err(AmountError::NotPositive));
         assert_eq!(Money::parse_positive("-1"), Err(AmountError::NotPositive));
+    }
+
+    /// Found by the `money` fuzz target: the negation of zero printed as "-0.00".
+    #[test]
+    fn zero_prints_without_a_sign() {
+        assert_eq!((-Money::ZERO).to_string(), "0.00");
+        assert_eq!(Money::parse("-0").unwrap().to_string(), "0.00");
+        assert_eq!(Money::parse("-0.00").unwrap().to_string(), "0.00");
+        let ten = Money::parse("-10").unwrap();
+        assert_eq!((ten - ten).to_string(), "0.00");
+        assert!(!(-Money::ZERO).is_negative());
     }
 
     #[test]

@@ -12,6 +12,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::text::{TextKind, has_forbidden_character};
+
 /// 32 random bytes, hex: 256 bits, far beyond guessing.
 const TOKEN_BYTES: usize = 32;
 
@@ -206,6 +208,8 @@ pub enum IdNumberError {
     Empty,
     #[error("the id number is too long")]
     TooLong,
+    #[error("the id number must not contain control characters")]
+    ControlCharacter,
 }
 
 /// The longest id number of any type (passports ~9, business licence codes 18).
@@ -247,6 +251,9 @@ pub fn normalize_other_id(text: &str) -> Result<String, IdNumberError> {
     if text.chars().count() > MAX_ID_NUMBER_CHARS {
         return Err(IdNumberError::TooLong);
     }
+    if has_forbidden_character(&text, TextKind::Line) {
+        return Err(IdNumberError::ControlCharacter);
+    }
     Ok(text)
 }
 
@@ -276,6 +283,20 @@ pub fn mask_id_number(id_number: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `rest_body` fuzz target: a passport number holding DEL (or any control
+    /// character) was kept, masked and hashed, against SPEC §8.
+    #[test]
+    fn an_id_number_with_a_control_character_is_refused() {
+        for text in ["E2469135*6\u{7f}", "E1234\u{0}5678", "E12\u{7}345678"] {
+            assert_eq!(
+                normalize_other_id(text),
+                Err(IdNumberError::ControlCharacter),
+                "{text:?}"
+            );
+        }
+        assert_eq!(normalize_other_id(" e12345678 ").unwrap(), "E12345678");
+    }
 
     #[test]
     fn a_resident_id_with_the_right_check_digit_is_accepted() {

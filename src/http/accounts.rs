@@ -101,7 +101,7 @@ impl AccountJson {
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
-struct SignUp {
+pub(super) struct SignUp {
     /// 3 to 64 characters of letters, digits, `_`, `.` and `-`.
     #[schema(
         example = "alice",
@@ -142,12 +142,7 @@ async fn sign_up(
     MaybeCaller(caller): MaybeCaller,
     Json(request): Json<SignUp>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
-    let role = match request.role.as_deref() {
-        None => Role::Bidder,
-        Some(text) => Role::parse(text).ok_or_else(|| {
-            ApiError::invalid("role must be \"bidder\", \"auctioneer\" or \"admin\"")
-        })?,
-    };
+    let role = request.requested_role()?;
     let caller_is_admin = caller.is_some_and(|caller| caller.role == Role::Admin);
     if role != Role::Bidder && !caller_is_admin {
         return Err(ApiError::forbidden(format!(
@@ -155,9 +150,7 @@ async fn sign_up(
             role.as_str()
         )));
     }
-    validate_username(&request.username)?;
-    validate_password(&request.password)?;
-    let display_name = validated_name("display_name", &request.display_name)?;
+    let display_name = request.checked_fields()?;
     let new_account = NewAccount {
         username: request.username,
         password_hash: hash_password(request.password).await?,
@@ -169,6 +162,25 @@ async fn sign_up(
         .create_account(&new_account, state.clock.now_ms())
         .await?;
     Ok((StatusCode::CREATED, Json(AccountJson::public(account))))
+}
+
+impl SignUp {
+    /// The role asked for (`bidder` unless given).
+    pub(super) fn requested_role(&self) -> Result<Role, ApiError> {
+        match self.role.as_deref() {
+            None => Ok(Role::Bidder),
+            Some(text) => Role::parse(text).ok_or_else(|| {
+                ApiError::invalid("role must be \"bidder\", \"auctioneer\" or \"admin\"")
+            }),
+        }
+    }
+
+    /// The username and password checked, and the display name as it is kept.
+    pub(super) fn checked_fields(&self) -> Result<String, ApiError> {
+        validate_username(&self.username)?;
+        validate_password(&self.password)?;
+        validated_name("display_name", &self.display_name)
+    }
 }
 
 const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
@@ -223,7 +235,7 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
-struct SignIn {
+pub(super) struct SignIn {
     #[schema(example = "alice")]
     username: String,
     password: String,
@@ -391,7 +403,7 @@ async fn me(
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema)]
-struct Verification {
+pub(super) struct Verification {
     /// 1 to 100 characters after trimming.
     #[schema(example = "张三")]
     real_name: String,
@@ -440,7 +452,10 @@ async fn verify(
 }
 
 /// Checks the id number (a resident id's check digit) and keeps only its mask and hash.
-fn new_identity(request: Verification, key: &IdNumberKey) -> Result<NewIdentity, ApiError> {
+pub(super) fn new_identity(
+    request: Verification,
+    key: &IdNumberKey,
+) -> Result<NewIdentity, ApiError> {
     let real_name = validated_name("real_name", &request.real_name)?;
     let id_type = request.id_type.unwrap_or_else(|| RESIDENT_ID.to_owned());
     let valid_type = (1..=32).contains(&id_type.len())

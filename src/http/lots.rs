@@ -11,11 +11,11 @@
 //! - `settlement_due_at`, when given, is after `ends_at`;
 //! - `GET /lots` is newest first, at most `limit` (default 100, at most 1000) lots.
 
-mod applications;
+pub(super) mod applications;
 
 pub(super) use applications::ApplicationJson;
 mod bidding;
-mod terms;
+pub(super) mod terms;
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;

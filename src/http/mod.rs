@@ -8,6 +8,7 @@
 mod accounts;
 mod auth;
 mod error;
+pub(crate) mod fuzzing;
 mod layers;
 mod listings;
 mod lots;

@@ -45,13 +45,13 @@
 //!   as one printable HTML page (A4, self-contained, no JavaScript), for whoever may see
 //!   the settlement; a defaulted settlement still renders, marked void (违约).
 
-mod bank;
+pub(super) mod bank;
 mod confirmation;
-mod deposits;
-mod guarantees;
+pub(super) mod deposits;
+pub(super) mod guarantees;
 mod settlements;
 mod wallet;
-mod withdrawals;
+pub(super) mod withdrawals;
 
 pub(super) use confirmation::style_source as confirmation_style_source;
 pub(super) use settlements::SettlementJson;

@@ -11,6 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
 use crate::auction::AccountId;
+use crate::limits::{MAX_ANNOUNCEMENT_CHARS, MAX_MESSAGE_NESTING, MAX_REASON_CHARS};
 use crate::money::{AmountError, Money};
 use crate::storage::{LotId, Role};
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
@@ -43,8 +44,18 @@ impl Encoding {
     pub fn decode<'a, T: Deserialize<'a>>(self, bytes: &'a [u8]) -> Result<T, String> {
         match self {
             Encoding::Json => serde_json::from_slice(bytes).map_err(|error| error.to_string()),
+            // One message per frame, as in JSON: rmp-serde's `from_slice` would ignore bytes
+            // after the first value.
             Encoding::MessagePack => {
-                rmp_serde::from_slice(bytes).map_err(|error| error.to_string())
+                let mut rest = bytes;
+                let mut deserializer = rmp_serde::Deserializer::new(&mut rest);
+                deserializer.set_max_depth(MAX_MESSAGE_NESTING);
+                let value = T::deserialize(&mut deserializer).map_err(|error| error.to_string())?;
+                if rest.is_empty() {
+                    Ok(value)
+                } else {
+                    Err(format!("{} bytes after the message", rest.len()))
+                }
             }
         }
     }
@@ -99,6 +110,86 @@ pub enum ClientMessage {
     },
 }
 
+impl ClientMessage {
+    /// Reads a client message. `type` is the message's name in both encodings: rmp-serde
+    /// would also take a variant's number for it (`"type": 3` a bid), which JSON never
+    /// does, and an array for a map, so a MessagePack message that is not a map, or whose
+    /// `type` is not a string, is refused first.
+    pub fn decode(encoding: Encoding, bytes: &[u8]) -> Result<ClientMessage, String> {
+        #[derive(Deserialize)]
+        struct Tag {
+            #[serde(rename = "type")]
+            kind: IgnoredOr<String>,
+        }
+        if encoding == Encoding::MessagePack {
+            // A fixmap, map 16 or map 32: serde would also read a struct from an array.
+            if !matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
+                return Err("a message is a map with named fields".to_owned());
+            }
+            if let Ok(Tag {
+                kind: IgnoredOr(None),
+            }) = encoding.decode::<Tag>(bytes)
+            {
+                return Err("type is the message's name, a string".to_owned());
+            }
+        }
+        encoding.decode(bytes)
+    }
+
+    /// The `req` the message carries, to echo in the answer to it.
+    pub fn req(&self) -> Option<&Req> {
+        match self {
+            ClientMessage::Auth { req, .. }
+            | ClientMessage::Join { req, .. }
+            | ClientMessage::Leave { req, .. }
+            | ClientMessage::Ping { req, .. }
+            | ClientMessage::Announce { req, .. } => req.as_ref(),
+            ClientMessage::Pause(control)
+            | ClientMessage::Resume(control)
+            | ClientMessage::Cancel(control) => control.req.as_ref(),
+            ClientMessage::Bid { req, .. } => Some(req),
+        }
+    }
+
+    /// SPEC §8 for the free texts a message carries (a `req` is checked as it is read): an
+    /// announcement is 1 to 2000 characters and not blank, a reason at most 500, and
+    /// neither holds a control character other than newline and tab.
+    pub fn check_text(&self) -> Result<(), String> {
+        match self {
+            ClientMessage::Announce { text, .. } => {
+                if text.trim().is_empty() || text.chars().count() > MAX_ANNOUNCEMENT_CHARS {
+                    return Err("an announcement is 1 to 2000 characters".to_owned());
+                }
+                if has_forbidden_character(text, TextKind::Long) {
+                    return Err(forbidden_character_message("text", TextKind::Long));
+                }
+                Ok(())
+            }
+            ClientMessage::Pause(control)
+            | ClientMessage::Resume(control)
+            | ClientMessage::Cancel(control) => match &control.reason {
+                Some(reason) => check_reason(reason),
+                None => Ok(()),
+            },
+            ClientMessage::Auth { .. }
+            | ClientMessage::Join { .. }
+            | ClientMessage::Leave { .. }
+            | ClientMessage::Bid { .. }
+            | ClientMessage::Ping { .. } => Ok(()),
+        }
+    }
+}
+
+fn check_reason(reason: &str) -> Result<(), String> {
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(format!("a reason is at most {MAX_REASON_CHARS} characters"));
+    }
+    if has_forbidden_character(reason, TextKind::Long) {
+        return Err(forbidden_character_message("reason", TextKind::Long));
+    }
+    Ok(())
+}
+
 /// `pause`, `resume` and `cancel`.
 #[derive(Debug, Deserialize)]
 pub struct Control {
@@ -110,11 +201,12 @@ pub struct Control {
     pub req: Option<Req>,
 }
 
-/// What can still be read of a message that is not a valid `ClientMessage`, to echo `req`.
+/// What can still be read of a message that is not a valid `ClientMessage`, to echo `req`:
+/// only a `req` a client may send (a refused one is not sent back, NUL and all).
 #[derive(Debug, Default, Deserialize)]
 pub struct Envelope {
     #[serde(default)]
-    pub req: Option<IgnoredOr<String>>,
+    pub req: Option<IgnoredOr<Req>>,
 }
 
 /// A field that may be of the wrong type: kept if it has the right one.
@@ -479,7 +571,104 @@ mod tests {
         let envelope: Envelope = Encoding::Json
             .decode(br#"{"type":"dance","req":"r9"}"#)
             .unwrap();
-        assert_eq!(envelope.req.and_then(|req| req.0).as_deref(), Some("r9"));
+        let req = envelope.req.and_then(|req| req.0);
+        assert_eq!(req.map(|req| req.0), Some(Arc::from("r9")));
+    }
+
+    /// Found by the `ws_json` and `ws_msgpack` fuzz targets: the error for a message whose
+    /// `req` itself was refused echoed that `req`, NUL and all.
+    #[test]
+    fn a_req_no_client_may_send_is_not_echoed_with_the_error() {
+        let overlong = format!(r#"{{"type":"ping","req":"{}"}}"#, "r".repeat(65));
+        for frame in [
+            r#"{"type":"bid","lot":7,"amount":"1000.00","req":"nul\u0000req"}"#,
+            r#"{"type":"ping","req":"bell\u0007"}"#,
+            &overlong,
+        ] {
+            let message = Message::Text(frame.into());
+            let (_, req) = crate::realtime::session::decode(&message).expect_err("refused");
+            assert_eq!(req, None, "{frame}");
+        }
+        let (_, req) = crate::realtime::session::decode(&Message::Text(
+            r#"{"type":"dance","req":"r9"}"#.into(),
+        ))
+        .expect_err("refused");
+        assert_eq!(req.map(|req| req.0), Some(Arc::from("r9")));
+    }
+
+    /// Found by the `ws_msgpack` fuzz target: over MessagePack `"type": 4` read as a ping
+    /// (the variant's number) and bytes after the message were ignored; JSON refuses both.
+    #[test]
+    fn a_messagepack_type_is_a_name_and_a_frame_holds_one_message() {
+        #[derive(Serialize)]
+        struct Numbered {
+            r#type: u8,
+            req: &'static str,
+        }
+        let numbered = rmp_serde::to_vec_named(&Numbered {
+            r#type: 4,
+            req: "p",
+        })
+        .unwrap();
+        assert!(ClientMessage::decode(Encoding::MessagePack, &numbered).is_err());
+        assert!(ClientMessage::decode(Encoding::Json, br#"{"type":4,"req":"p"}"#).is_err());
+        let mut ping = rmp_serde::to_vec_named(&serde_json::json!({"type": "ping"})).unwrap();
+        assert!(ClientMessage::decode(Encoding::MessagePack, &ping).is_ok());
+        let array = rmp_serde::to_vec(&(4, "t")).unwrap();
+        assert!(ClientMessage::decode(Encoding::MessagePack, &array).is_err());
+        ping.extend_from_slice(b"cancel");
+        assert!(ClientMessage::decode(Encoding::MessagePack, &ping).is_err());
+        assert!(ClientMessage::decode(Encoding::Json, br#"{"type":"ping"}x"#).is_err());
+    }
+
+    /// Found by the `ws_json` fuzz target: an announcement went on to be checked as a
+    /// reason too, so one of 501 to 2000 characters was refused as "a reason is at most
+    /// 500 characters".
+    #[test]
+    fn an_announcement_may_be_2000_characters_and_no_more() {
+        let announce = |text: String| {
+            let frame = serde_json::json!({"type": "announce", "lot": 7, "text": text});
+            let message = ClientMessage::decode(Encoding::Json, frame.to_string().as_bytes());
+            message.unwrap().check_text()
+        };
+        assert_eq!(announce("a".repeat(501)), Ok(()));
+        assert_eq!(announce("拍".repeat(2000)), Ok(()));
+        assert!(announce("a".repeat(2001)).is_err());
+    }
+
+    /// Found by the `ws_msgpack` fuzz target: a value nested 200 deep in an unknown field
+    /// was read over MessagePack and refused over JSON (its recursion limit is 128).
+    #[test]
+    fn both_encodings_refuse_the_same_nesting() {
+        for depth in [100, 126, 127, 128, 129, 200] {
+            let mut value = serde_json::json!(1);
+            for _ in 0..depth {
+                value = serde_json::json!([value]);
+            }
+            let frame = serde_json::json!({"type": "ping", "extra": value});
+            let json = ClientMessage::decode(Encoding::Json, frame.to_string().as_bytes());
+            let msgpack = rmp_serde::to_vec_named(&frame).unwrap();
+            let msgpack = ClientMessage::decode(Encoding::MessagePack, &msgpack);
+            assert_eq!(json.is_ok(), msgpack.is_ok(), "nested {depth} deep");
+        }
+    }
+
+    /// Found by the `ws_msgpack` fuzz target: serde_json's default float parsing may miss
+    /// the last bit, so a `ping`'s `t` sent as this number was not echoed as sent.
+    #[test]
+    fn a_float_t_reads_back_exactly() {
+        let t = f64::from_bits(0xcfd0_01a2_076b_2c7b);
+        let frame = serde_json::json!({"type": "ping", "t": t}).to_string();
+        let ClientMessage::Ping { t: Some(read), .. } =
+            ClientMessage::decode(Encoding::Json, frame.as_bytes()).unwrap()
+        else {
+            panic!("not a ping with t")
+        };
+        assert_eq!(
+            read.as_f64().map(f64::to_bits),
+            Some(t.to_bits()),
+            "{frame}"
+        );
     }
 
     #[test]

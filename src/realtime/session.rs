@@ -23,17 +23,13 @@ use tracing::Instrument;
 
 use crate::auction::AccountId;
 use crate::http::{AppState, session_for_token};
-use crate::limits::{
-    AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_ANNOUNCEMENT_CHARS, MAX_FRAMES_PER_FLUSH,
-    MAX_REASON_CHARS,
-};
+use crate::limits::{AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_FRAMES_PER_FLUSH};
 use crate::rooms::{
     CatchUp, ConnectionId, ControlAction, EndedJoin, Joined, Member, Replier, RoomCommand,
     RoomHandle,
 };
 use crate::security::hash_token;
 use crate::storage::{Account, LotId};
-use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 
 use super::close;
 use super::connections::{SessionWatch, Slot};
@@ -218,20 +214,27 @@ where
     None
 }
 
-fn decode(frame: &Message) -> Result<ClientMessage, (String, Option<Req>)> {
+/// Reads a client's frame as the session does: the message in the frame's encoding, its
+/// texts checked (SPEC §8). A frame that is not a valid message answers with why, and the
+/// `req` it carries when that can still be read.
+pub fn decode(frame: &Message) -> Result<ClientMessage, (String, Option<Req>)> {
     let (encoding, bytes): (Encoding, &[u8]) = match frame {
         Message::Text(text) => (Encoding::Json, text.as_bytes()),
         Message::Binary(bytes) => (Encoding::MessagePack, bytes),
         _ => return Err(("expected a text or binary frame".to_owned(), None)),
     };
-    encoding.decode::<ClientMessage>(bytes).map_err(|error| {
+    let message = ClientMessage::decode(encoding, bytes).map_err(|error| {
         let req = encoding
             .decode::<Envelope>(bytes)
             .ok()
             .and_then(|envelope| envelope.req)
             .and_then(|req| req.0);
-        (error, req.map(|req| Req(Arc::from(req))))
-    })
+        (error, req)
+    })?;
+    match message.check_text() {
+        Ok(()) => Ok(message),
+        Err(error) => Err((error, message.req().cloned())),
+    }
 }
 
 struct Session {
@@ -442,17 +445,6 @@ impl Session {
             ClientMessage::Resume(control) => self.control(ControlAction::Resume, control).await,
             ClientMessage::Cancel(control) => self.control(ControlAction::Cancel, control).await,
             ClientMessage::Announce { lot, text, req } => {
-                if text.trim().is_empty() || text.chars().count() > MAX_ANNOUNCEMENT_CHARS {
-                    return self.error(
-                        "invalid_message",
-                        "an announcement is 1 to 2000 characters",
-                        req.as_ref(),
-                    );
-                }
-                if has_forbidden_character(&text, TextKind::Long) {
-                    let message = forbidden_character_message("text", TextKind::Long);
-                    return self.error("invalid_message", &message, req.as_ref());
-                }
                 self.control(
                     ControlAction::Announce,
                     Control {
@@ -582,20 +574,6 @@ impl Session {
 
     async fn control(&mut self, action: ControlAction, control: Control) {
         let Control { lot, reason, req } = control;
-        // An announcement's text was checked against its own limits (2,000 characters).
-        if let Some(reason) = reason
-            .as_ref()
-            .filter(|_| action != ControlAction::Announce)
-        {
-            if reason.chars().count() > MAX_REASON_CHARS {
-                let message = format!("a reason is at most {MAX_REASON_CHARS} characters");
-                return self.error("invalid_message", &message, req.as_ref());
-            }
-            if has_forbidden_character(reason, TextKind::Long) {
-                let message = forbidden_character_message("reason", TextKind::Long);
-                return self.error("invalid_message", &message, req.as_ref());
-            }
-        }
         let Some(room) = self.room(lot, req.as_ref()).await else {
             return;
         };

@@ -303,7 +303,7 @@ async fn approve(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = ApplicationRejection)]
-struct Rejection {
+pub(in crate::http) struct Rejection {
     /// 1 to 500 characters after trimming.
     #[schema(
         min_length = 1,
@@ -314,6 +314,26 @@ struct Rejection {
 }
 
 const REASON_CHARS: usize = 500;
+
+impl Rejection {
+    /// The reason as it is kept: trimmed, 1 to 500 characters, no control character but
+    /// newline and tab.
+    pub(in crate::http) fn checked_reason(&self) -> Result<&str, ApiError> {
+        let reason = self.reason.trim();
+        if reason.is_empty() || reason.chars().count() > REASON_CHARS {
+            return Err(ApiError::invalid(format!(
+                "reason must be 1 to {REASON_CHARS} characters"
+            )));
+        }
+        if has_forbidden_character(reason, TextKind::Long) {
+            return Err(ApiError::invalid(forbidden_character_message(
+                "reason",
+                TextKind::Long,
+            )));
+        }
+        Ok(reason)
+    }
+}
 
 /// Rejects a pending application, with a reason.
 #[utoipa::path(
@@ -339,18 +359,7 @@ async fn reject(
     Path(id): Path<String>,
     Json(request): Json<Rejection>,
 ) -> Result<Json<ApplicationJson>, ApiError> {
-    let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > REASON_CHARS {
-        return Err(ApiError::invalid(format!(
-            "reason must be 1 to {REASON_CHARS} characters"
-        )));
-    }
-    if has_forbidden_character(reason, TextKind::Long) {
-        return Err(ApiError::invalid(forbidden_character_message(
-            "reason",
-            TextKind::Long,
-        )));
-    }
+    let reason = request.checked_reason()?;
     let (application, _) = decidable(&state, &caller, &id).await?;
     let rejected = state
         .store

@@ -19,7 +19,7 @@ use super::ApiError;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = NewLot)]
-pub(super) struct CreateLot {
+pub(in crate::http) struct CreateLot {
     /// 1 to 200 characters after trimming.
     #[schema(
         example = "Land-use right, parcel 2026-17",
@@ -95,7 +95,7 @@ const FEE_RATE_DECIMALS: u32 = 6;
 
 impl CreateLot {
     /// The lot's terms, checked; owned by `auctioneer`.
-    pub(super) fn validate(self, auctioneer: AccountId) -> Result<NewLot, ApiError> {
+    pub(in crate::http) fn validate(self, auctioneer: AccountId) -> Result<NewLot, ApiError> {
         self.check_times()?;
         Ok(NewLot {
             auctioneer_id: auctioneer,

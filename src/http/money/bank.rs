@@ -230,7 +230,7 @@ pub(super) async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = ResolveNotification)]
-pub(super) struct ResolveJson {
+pub(in crate::http) struct ResolveJson {
     /// `credit` (to `account_number`'s wallet, as a top-up) or `return` (sent back to the
     /// payer).
     #[schema(example = "credit")]
@@ -248,6 +248,42 @@ pub(super) struct ResolveJson {
 
 /// The longest note an admin may leave on a resolution.
 const MAX_NOTE_CHARS: usize = 500;
+
+impl ResolveJson {
+    /// The note as it is kept (trimmed, 1 to 500 characters) and what to do.
+    pub(in crate::http) fn checked(self) -> Result<(String, NotificationAction), ApiError> {
+        let note = self.note.trim().to_owned();
+        if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+            return Err(ApiError::invalid(format!(
+                "note is 1 to {MAX_NOTE_CHARS} characters: why the transfer is resolved so"
+            )));
+        }
+        if has_forbidden_character(&note, TextKind::Long) {
+            return Err(ApiError::invalid(forbidden_character_message(
+                "note",
+                TextKind::Long,
+            )));
+        }
+        let action = match (self.action.as_str(), self.account_number) {
+            ("credit", Some(account_number)) => NotificationAction::Credit {
+                account_number: reference("account_number", account_number)?,
+            },
+            ("credit", None) => {
+                return Err(ApiError::invalid(
+                    "account_number is required to credit a transfer",
+                ));
+            }
+            ("return", None) => NotificationAction::Return,
+            ("return", Some(_)) => {
+                return Err(ApiError::invalid(
+                    "a returned transfer credits no account_number",
+                ));
+            }
+            _ => return Err(ApiError::invalid("action is credit or return")),
+        };
+        Ok((note, action))
+    }
+}
 
 /// `POST /bank/notifications/{transfer_id}/resolve` (admins): `{action: "credit",
 /// account_number, note}` credits an unmatched transfer to that wallet as a top-up;
@@ -276,35 +312,7 @@ pub(super) async fn resolve(
     Path(transfer_id): Path<String>,
     Json(body): Json<ResolveJson>,
 ) -> Result<Json<StoredNotificationJson>, ApiError> {
-    let note = body.note.trim().to_owned();
-    if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
-        return Err(ApiError::invalid(format!(
-            "note is 1 to {MAX_NOTE_CHARS} characters: why the transfer is resolved so"
-        )));
-    }
-    if has_forbidden_character(&note, TextKind::Long) {
-        return Err(ApiError::invalid(forbidden_character_message(
-            "note",
-            TextKind::Long,
-        )));
-    }
-    let action = match (body.action.as_str(), body.account_number) {
-        ("credit", Some(account_number)) => NotificationAction::Credit {
-            account_number: reference("account_number", account_number)?,
-        },
-        ("credit", None) => {
-            return Err(ApiError::invalid(
-                "account_number is required to credit a transfer",
-            ));
-        }
-        ("return", None) => NotificationAction::Return,
-        ("return", Some(_)) => {
-            return Err(ApiError::invalid(
-                "a returned transfer credits no account_number",
-            ));
-        }
-        _ => return Err(ApiError::invalid("action is credit or return")),
-    };
+    let (note, action) = body.checked()?;
     let resolution = Resolution {
         resolved_by: admin.id,
         note,
@@ -373,7 +381,7 @@ fn signature_is_valid(secret: Option<&str>, signature: &[u8], body: &[u8]) -> bo
     mac.verify_slice(&signature).is_ok()
 }
 
-fn parse(body: &[u8]) -> Result<BankNotification, ApiError> {
+pub(in crate::http) fn parse(body: &[u8]) -> Result<BankNotification, ApiError> {
     let json: NotificationJson = serde_json::from_slice(body)
         .map_err(|error| ApiError::invalid(format!("not a transfer notification: {error}")))?;
     let transfer_id = reference("transfer_id", json.transfer_id)?;

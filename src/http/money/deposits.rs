@@ -135,7 +135,7 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// `{amount?}`; an empty body asks for the lot's fixed deposit.
-fn requested_amount(body: &[u8]) -> Result<Option<Money>, ApiError> {
+pub(in crate::http) fn requested_amount(body: &[u8]) -> Result<Option<Money>, ApiError> {
     let json: DepositJson = if body.trim_ascii().is_empty() {
         DepositJson::default()
     } else {

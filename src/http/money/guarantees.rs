@@ -30,7 +30,7 @@ const MAX_REASON_CHARS: usize = 500;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct GuaranteeRequest {
+pub(in crate::http) struct GuaranteeRequest {
     /// The issuing bank's or insurer's name, 1 to 200 characters.
     #[schema(example = "Bank of Example, Haidian branch", max_length = 200)]
     issuer: String,
@@ -44,7 +44,7 @@ pub(super) struct GuaranteeRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = GuaranteeRejection)]
-pub(super) struct RejectRequest {
+pub(in crate::http) struct RejectRequest {
     /// 1 to 500 characters.
     #[schema(
         example = "the issuer could not confirm the guarantee",
@@ -97,6 +97,23 @@ impl GuaranteeJson {
 }
 
 /// A trimmed text of 1 to `max` characters.
+impl GuaranteeRequest {
+    pub(in crate::http) fn checked(&self) -> Result<NewGuarantee, ApiError> {
+        Ok(NewGuarantee {
+            issuer: text("issuer", &self.issuer, TextKind::Line, MAX_ISSUER_CHARS)?,
+            number: text("number", &self.number, TextKind::Line, MAX_NUMBER_CHARS)?,
+            amount: Money::parse_positive(&self.amount)
+                .map_err(|error| ApiError::invalid(format!("amount: {error}")))?,
+        })
+    }
+}
+
+impl RejectRequest {
+    pub(in crate::http) fn checked_reason(&self) -> Result<String, ApiError> {
+        text("reason", &self.reason, TextKind::Long, MAX_REASON_CHARS)
+    }
+}
+
 fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
@@ -135,12 +152,7 @@ pub(super) async fn submit(
     Json(request): Json<GuaranteeRequest>,
 ) -> Result<(StatusCode, Json<GuaranteeJson>), ApiError> {
     let application = path_id(&id, "application")?;
-    let guarantee = NewGuarantee {
-        issuer: text("issuer", &request.issuer, TextKind::Line, MAX_ISSUER_CHARS)?,
-        number: text("number", &request.number, TextKind::Line, MAX_NUMBER_CHARS)?,
-        amount: Money::parse_positive(&request.amount)
-            .map_err(|error| ApiError::invalid(format!("amount: {error}")))?,
-    };
+    let guarantee = request.checked()?;
     let owner = state
         .store
         .application_owner(application)
@@ -212,7 +224,7 @@ pub(super) async fn reject(
     Path(id): Path<String>,
     Json(request): Json<RejectRequest>,
 ) -> Result<Json<GuaranteeJson>, ApiError> {
-    let reason = text("reason", &request.reason, TextKind::Long, MAX_REASON_CHARS)?;
+    let reason = request.checked_reason()?;
     let rejected = decide(&state, &id, GuaranteeDecision::Reject { reason }).await?;
     Ok(Json(GuaranteeJson::new(rejected)))
 }

@@ -82,10 +82,7 @@ pub(super) async fn withdraw(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let request: WithdrawalRequest = serde_json::from_slice(&body)
-        .map_err(|error| ApiError::invalid(format!("not a withdrawal request: {error}")))?;
-    let amount = Money::parse_positive(&request.amount)
-        .map_err(|error| ApiError::invalid(format!("amount: {error}")))?;
+    let amount = requested_amount(&body)?;
     let key = IdempotencyKey {
         account_id: caller.id,
         scope: "withdrawal",
@@ -98,6 +95,14 @@ pub(super) async fn withdraw(
         .await
         .map_err(not_found_as("wallet"))?;
     Ok(stored_json(recorded.answer.status, recorded.answer.body))
+}
+
+/// `{amount}`: greater than zero.
+pub(in crate::http) fn requested_amount(body: &[u8]) -> Result<Money, ApiError> {
+    let request: WithdrawalRequest = serde_json::from_slice(body)
+        .map_err(|error| ApiError::invalid(format!("not a withdrawal request: {error}")))?;
+    Money::parse_positive(&request.amount)
+        .map_err(|error| ApiError::invalid(format!("amount: {error}")))
 }
 
 /// `POST /withdrawals/{id}/paid`: `requested` → `paid`, from the bank (signed over the raw
