@@ -117,10 +117,14 @@ fn is_long_text(text: &str) -> bool {
 
 /// The same bytes read in the other encoding: read too, and as the same message.
 fn assert_same_message(message: &ClientMessage, other: &Decoded, encoding: &str) {
+    // JSON has no NaN or infinity: a `t` that MessagePack sent as one is a null in a JSON
+    // value, and a null optional field reads as an absent one.
+    let shown =
+        |message: &ClientMessage| format!("{message:?}").replace("t: Some(Null)", "t: None");
     match other {
         Ok(other) => assert_eq!(
-            format!("{message:?}"),
-            format!("{other:?}"),
+            shown(message),
+            shown(other),
             "the {encoding} encoding reads another message"
         ),
         Err((error, _)) => panic!("{message:?} is refused in {encoding}: {error}"),
