@@ -94,6 +94,29 @@ pub struct RoomTask {
     stopping: bool,
     /// When the room closed or was cancelled: it ends `ENDED_ROOM_LINGER_MS` later.
     ended_at_ms: Option<i64>,
+    metrics: BidMetrics,
+}
+
+/// The metrics every bid touches, registered once a room so that a bid costs no registry
+/// lookup: `bidroom_bid_ack_seconds{outcome}` times a bid's first answer from when its
+/// session read it (an accepted bid's includes its commit), `bidroom_bid_commit_seconds`
+/// from the room judging it to its commit.
+struct BidMetrics {
+    accepted: metrics::Counter,
+    commit_seconds: metrics::Histogram,
+    ack_accepted_seconds: metrics::Histogram,
+    ack_rejected_seconds: metrics::Histogram,
+}
+
+impl BidMetrics {
+    fn register() -> BidMetrics {
+        BidMetrics {
+            accepted: metrics::counter!("bidroom_bids_accepted_total"),
+            commit_seconds: metrics::histogram!("bidroom_bid_commit_seconds"),
+            ack_accepted_seconds: metrics::histogram!("bidroom_bid_ack_seconds", "outcome" => "accepted"),
+            ack_rejected_seconds: metrics::histogram!("bidroom_bid_ack_seconds", "outcome" => "rejected"),
+        }
+    }
 }
 
 /// What a room starts from: a fresh published lot or one rebuilt from the journal.
@@ -164,6 +187,7 @@ impl RoomTask {
             answer_order: VecDeque::new(),
             stopping: false,
             ended_at_ms: None,
+            metrics: BidMetrics::register(),
         };
         for row in history {
             let frame = RoomFrame::new(events::body_from_row(&task.event_context(), &row));
@@ -350,7 +374,9 @@ impl RoomTask {
                     .increment(1);
                 self.remember_answer(account, req.clone(), BidAnswer::Rejected(rejection));
                 self.answer_rejected(&reply, &req, rejection);
-                record_bid_answer("rejected", received_at);
+                self.metrics
+                    .ack_rejected_seconds
+                    .record(received_at.elapsed().as_secs_f64());
             }
         }
     }
@@ -585,7 +611,9 @@ impl RoomTask {
                     EventBody::Bid(bid),
                 ) => {
                     self.answer_accepted(&reply, &req, bid);
-                    record_bid_answer("accepted", received_at);
+                    self.metrics
+                        .ack_accepted_seconds
+                        .record(received_at.elapsed().as_secs_f64());
                 }
                 (Waiter::Control { req, reply }, body) => reply.send_event(body, req),
                 (Waiter::Durable(durable), _) => {
@@ -596,8 +624,9 @@ impl RoomTask {
         }
         match &event.event {
             RoomEvent::Bid { .. } => {
-                metrics::counter!("bidroom_bids_accepted_total").increment(1);
-                metrics::histogram!("bidroom_bid_commit_seconds")
+                self.metrics.accepted.increment(1);
+                self.metrics
+                    .commit_seconds
                     .record(applied_at.elapsed().as_secs_f64());
             }
             RoomEvent::Closed(closed) => {
@@ -754,13 +783,6 @@ impl RoomTask {
     fn release_deposits(&self) {
         settle::spawn(self.store.clone(), self.clock, self.lot, LotEnd::Cancelled);
     }
-}
-
-/// A bid's first answer, timed from when its session read it (`bidroom_bid_ack_seconds`:
-/// an accepted bid's includes its journal commit).
-fn record_bid_answer(outcome: &'static str, received_at: Instant) {
-    metrics::histogram!("bidroom_bid_ack_seconds", "outcome" => outcome)
-        .record(received_at.elapsed().as_secs_f64());
 }
 
 fn far_future() -> Instant {
