@@ -155,6 +155,34 @@ pub struct ServeConfig {
         default_value_t = 5 * 60)]
     pub sign_in_window_secs: u64,
 
+    /// Runs this server as one node of an exchange (SPEC §10): nodes share the PostgreSQL
+    /// database and a NATS server, any node takes any client, and each open room runs on
+    /// the node that holds its lease. Needs a `postgres://` database and `--node-id`.
+    #[arg(long, env = "BIDROOM_CLUSTER", requires = "node_id")]
+    pub cluster: bool,
+
+    /// This node's name in the cluster: unique among the nodes, kept across restarts
+    /// (`GET /api/v1/cluster` lists nodes by it). Without `--cluster` a server names itself.
+    #[arg(long, env = "BIDROOM_NODE_ID", value_parser = parse_node_id)]
+    pub node_id: Option<String>,
+
+    /// The NATS server the nodes send each other bids and room events through.
+    #[arg(
+        long,
+        env = "BIDROOM_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+
+    /// How long a room's lease lasts unless its owner renews it (every third of it): a node
+    /// that dies has its rooms taken by another within about this long.
+    #[arg(
+        long,
+        env = "BIDROOM_LEASE_TTL_MS",
+        value_parser = clap::value_parser!(u64).range(300..),
+        default_value_t = 3000)]
+    pub lease_ttl_ms: u64,
+
     /// How log lines are written: `text` for people, `json` (one object a line, with the
     /// request or connection id of each) for a log pipeline.
     #[arg(long, env = "BIDROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -217,7 +245,24 @@ impl ServeConfig {
             sign_in_failures_per_address: 20,
             sign_in_window_secs: 5 * 60,
             log_format: LogFormat::Text,
+            cluster: false,
+            node_id: None,
+            nats_url: "nats://127.0.0.1:4222".to_owned(),
+            lease_ttl_ms: 3000,
         }
+    }
+}
+
+/// A node id: 1 to 64 letters, digits, `-`, `_` or `.` (it names NATS subjects and log lines).
+fn parse_node_id(text: &str) -> Result<String, String> {
+    let valid = (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err("expected 1 to 64 letters, digits, '-', '_' or '.'".to_owned())
     }
 }
 
