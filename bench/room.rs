@@ -17,7 +17,7 @@ use bidroom::auction::AccountId;
 use bidroom::clock::Clock;
 use bidroom::money::Money;
 use bidroom::realtime::protocol::{Encoding, Req, View};
-use bidroom::rooms::{Member, Replier, RoomCommand, RoomHandle, Rooms};
+use bidroom::rooms::{LeaseTerms, Member, Replier, RoomCommand, RoomHandle, Rooms};
 use bidroom::storage::accounts::{Identity, NewAccount, NewIdentity};
 use bidroom::storage::lots::NewLot;
 use bidroom::storage::money::{BankNotification, IdempotencyKey, StoredAnswer};
@@ -105,7 +105,9 @@ async fn setup() -> Bench {
         *bidder = created.id;
         lodge_deposit(store.as_ref(), lot.id, created.id, index, now_ms).await;
     }
-    let rooms = Rooms::start(store, clock).await.expect("the rooms");
+    let rooms = Rooms::start(store, clock, LeaseTerms::local("bench"))
+        .await
+        .expect("the rooms");
     let room = rooms.room(lot.id).expect("the lot's room");
     while clock.now_ms() < starts_at_ms + 50 {
         tokio::time::sleep(Duration::from_millis(20)).await;

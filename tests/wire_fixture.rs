@@ -290,6 +290,7 @@ fn fixture() -> Value {
             "GOING_AWAY": close::GOING_AWAY,
             "MESSAGE_TOO_BIG": close::MESSAGE_TOO_BIG,
             "NOT_AUTHENTICATED": close::NOT_AUTHENTICATED,
+            "ROOM_MOVED": close::ROOM_MOVED,
         },
         "messages": server_messages()
             .into_iter()

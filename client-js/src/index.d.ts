@@ -36,7 +36,8 @@ export type RejectCode =
   | 'rate_limited'
   | 'forbidden'
   | 'not_found'
-  | 'invalid_message';
+  | 'invalid_message'
+  | 'unavailable';
 
 export type NotEligibleReason =
   | 'not_verified'
@@ -51,6 +52,8 @@ export interface CloseCodes {
   GOING_AWAY: 1001;
   /** A frame or message over 16 KiB. */
   MESSAGE_TOO_BIG: 1009;
+  /** A joined room moved to another node: the client reconnects and resumes. */
+  ROOM_MOVED: 1012;
   /** No valid `auth` first, an invalid or expired token, or the session was signed out. */
   NOT_AUTHENTICATED: 4401;
   /** The member could not keep up with its room. */

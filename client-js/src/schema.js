@@ -13,6 +13,7 @@
 export const CLOSE_CODES = Object.freeze({
   GOING_AWAY: 1001,
   MESSAGE_TOO_BIG: 1009,
+  ROOM_MOVED: 1012,
   NOT_AUTHENTICATED: 4401,
   TOO_SLOW: 4408,
   TOO_MANY_CONNECTIONS: 4429,
@@ -31,6 +32,7 @@ export const REJECT_CODES = Object.freeze([
   'forbidden',
   'not_found',
   'invalid_message',
+  'unavailable',
 ]);
 
 /** @type {readonly import('./index.js').NotEligibleReason[]} */

@@ -88,6 +88,14 @@ impl LotState {
     pub fn is_final(self) -> bool {
         matches!(self, LotState::Closed | LotState::Cancelled)
     }
+
+    /// Whether the lot needs a live room: published (to open at its start), open or paused.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            LotState::Published | LotState::Open | LotState::Paused
+        )
+    }
 }
 
 /// `free` while more than W remains before the deadline, `timed` after (自由竞价 / 限时竞价).

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod auth;
+mod cluster;
 mod error;
 pub(crate) mod fuzzing;
 mod layers;
@@ -110,6 +111,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(listings::routes())
         .merge(money::routes())
         .merge(seed::routes())
+        .merge(cluster::routes())
         .routes(routes!(healthz))
         .routes(routes!(readiness::readyz))
         .routes(routes!(metrics))

@@ -16,3 +16,8 @@ pub const MESSAGE_TOO_BIG: u16 = 1009;
 
 /// The server is shutting down (RFC 6455 "going away").
 pub const GOING_AWAY: u16 = 1001;
+
+/// The room of a lot the connection had joined moved to another node (this one lost its
+/// lease): reconnect, to any node, and join again with `since_seq` (RFC 6455 "service
+/// restart").
+pub const ROOM_MOVED: u16 = 1012;

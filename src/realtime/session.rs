@@ -83,6 +83,7 @@ where
             write_timeout: Duration::from_secs(state.config.ws_write_timeout_secs.max(1)),
             joined: HashMap::new(),
             events: StreamMap::new(),
+            room_moved: false,
             state,
         };
         session.serve(socket, answers, ends).await;
@@ -249,7 +250,23 @@ struct Session {
     write_timeout: Duration,
     /// The rooms this connection has joined, with the view it has in each.
     joined: HashMap<LotId, (RoomHandle, View)>,
-    events: StreamMap<LotId, BroadcastStream<Arc<RoomFrame>>>,
+    events: StreamMap<LotId, RoomEvents>,
+    /// A joined room moved to another node: the client must reconnect.
+    room_moved: bool,
+}
+
+/// A joined room's events, then `None` once the room's task has ended.
+type RoomEvents = futures_util::stream::Chain<
+    futures_util::stream::Map<BroadcastStream<Arc<RoomFrame>>, fn(RoomItem) -> Option<RoomItem>>,
+    futures_util::stream::Iter<std::array::IntoIter<Option<RoomItem>, 1>>,
+>;
+
+type RoomItem = Result<Arc<RoomFrame>, BroadcastStreamRecvError>;
+
+fn room_events(events: tokio::sync::broadcast::Receiver<Arc<RoomFrame>>) -> RoomEvents {
+    BroadcastStream::new(events)
+        .map(Some as fn(RoomItem) -> Option<RoomItem>)
+        .chain(futures_util::stream::iter([None]))
 }
 
 /// What ends a session.
@@ -296,6 +313,12 @@ impl Session {
                 },
                 Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
                     let Some(message) = self.event_message(lot, event).await else {
+                        if self.room_moved {
+                            break Ending::Close(
+                                close::ROOM_MOVED,
+                                "a room moved to another node: reconnect and join again",
+                            );
+                        }
                         continue;
                     };
                     if let Err(ending) = self.deliver(&mut socket, message, &mut answers, ends.as_mut()).await {
@@ -382,12 +405,14 @@ impl Session {
 
     /// A room event as this member sees it; a member that fell behind is resynchronised
     /// with a fresh snapshot instead.
-    async fn event_message(
-        &mut self,
-        lot: LotId,
-        event: Result<Arc<RoomFrame>, BroadcastStreamRecvError>,
-    ) -> Option<Message> {
+    async fn event_message(&mut self, lot: LotId, event: Option<RoomItem>) -> Option<Message> {
         let view = self.joined.get(&lot).map(|(_, view)| *view)?;
+        let Some(event) = event else {
+            // The room's task ended: its lot ended long enough ago (its members have had
+            // every event), or the room moved to another node.
+            self.room_moved |= self.state.rooms.moved_away(lot);
+            return None;
+        };
         match event {
             Ok(frame) if frame.monitors_only && view != View::Monitor => None,
             Ok(frame) => Some(frame.message(view, self.replier.encoding)),
@@ -509,7 +534,7 @@ impl Session {
                 }
             }
         }
-        self.events.insert(lot, BroadcastStream::new(events));
+        self.events.insert(lot, room_events(events));
         self.joined.insert(lot, (room, view));
     }
 
@@ -520,7 +545,8 @@ impl Session {
         match rooms.ended_snapshot(lot, &self.account, req.clone()).await {
             Ok(EndedJoin::Snapshot(snapshot)) => self.answer(&Answer::Snapshot(&snapshot)),
             Ok(EndedJoin::NoRoom) => {
-                self.error("not_open", NO_LIVE_ROOM, req.as_ref());
+                let (code, message) = self.why_no_room(lot).await;
+                self.error(code, message, req.as_ref());
             }
             Ok(EndedJoin::NotFound) => self.error("not_found", "no such lot", req.as_ref()),
             Err(error) => {
@@ -640,6 +666,12 @@ impl Session {
 
     async fn why_no_room(&self, lot: LotId) -> (&'static str, &'static str) {
         match self.state.store.get_lot(lot).await {
+            // Live, and its room not here: another server holds it, or it is being taken
+            // over from one that died.
+            Ok(Some(lot)) if lot.state.is_live() => (
+                "unavailable",
+                "the lot's room is not on this server now: it runs on another one, or is being taken over (try again in a moment)",
+            ),
             Ok(Some(_)) => ("not_open", NO_LIVE_ROOM),
             _ => ("not_found", "no such lot"),
         }

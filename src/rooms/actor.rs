@@ -29,6 +29,7 @@ use super::LotView;
 use super::command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
 use super::events::{self, EventContext};
 use super::journal::{Durability, Journal, JournalBatch};
+use super::lease::RoomLease;
 use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
@@ -76,7 +77,10 @@ pub struct RoomTask {
     journal: Journal,
     committed_tx: mpsc::UnboundedSender<Durability>,
     /// How many times the journal refused this room's events and it rewound.
-    epoch: u64,
+    rewinds: u64,
+    /// The room's lease: its epoch fences the journal, its validity bounds how long the
+    /// room may act without a renewal.
+    lease: Arc<RoomLease>,
     /// After a rewind, the room's timers wait until then.
     timers_paused_until_ms: i64,
     unjournaled: Vec<JournalRow>,
@@ -92,6 +96,8 @@ pub struct RoomTask {
     answers: HashMap<(AccountId, Req), BidAnswer>,
     answer_order: VecDeque<(AccountId, Req)>,
     stopping: bool,
+    /// Becomes true when the server stops.
+    shutdown: Option<watch::Receiver<bool>>,
     /// When the room closed or was cancelled: it ends `ENDED_ROOM_LINGER_MS` later.
     ended_at_ms: Option<i64>,
     metrics: BidMetrics,
@@ -119,6 +125,19 @@ impl BidMetrics {
     }
 }
 
+/// Why a room's task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoomExit {
+    /// Its lot closed or was cancelled, and late joiners have had their while.
+    Ended,
+    /// The server is stopping; everything the room applied is durable.
+    Stopped,
+    /// Its lease was taken by another node, or ran out unrenewed.
+    Lost,
+    /// The journal writer stopped under it.
+    JournalStopped,
+}
+
 /// What a room starts from: a fresh published lot or one rebuilt from the journal.
 pub struct RoomStart {
     pub lot: Lot,
@@ -137,6 +156,7 @@ impl RoomTask {
         clock: Clock,
         store: Arc<dyn Store>,
         journal: Journal,
+        lease: Arc<RoomLease>,
     ) -> (
         RoomTask,
         mpsc::UnboundedReceiver<Durability>,
@@ -171,7 +191,8 @@ impl RoomTask {
             store,
             journal,
             committed_tx,
-            epoch: 0,
+            rewinds: 0,
+            lease,
             timers_paused_until_ms: 0,
             unjournaled: Vec::new(),
             pending: VecDeque::new(),
@@ -186,6 +207,7 @@ impl RoomTask {
             answers: HashMap::new(),
             answer_order: VecDeque::new(),
             stopping: false,
+            shutdown: None,
             ended_at_ms: None,
             metrics: BidMetrics::register(),
         };
@@ -199,29 +221,57 @@ impl RoomTask {
         (task, committed_rx, view_rx)
     }
 
+    /// The room stops taking commands once `shutdown` turns true (the server stops), and
+    /// ends when what it applied is durable.
+    pub fn stop_on(&mut self, shutdown: watch::Receiver<bool>) {
+        self.shutdown = Some(shutdown);
+    }
+
+    /// Runs the room until it ends. The task lives on after it (its members' subscriptions
+    /// with it) until the caller drops it: what ended it is recorded first.
     pub async fn run(
-        mut self,
+        &mut self,
         mut inbox: mpsc::Receiver<RoomCommand>,
         mut committed: mpsc::UnboundedReceiver<Durability>,
-    ) {
+    ) -> RoomExit {
         let mut presence = tokio::time::interval(PRESENCE_INTERVAL);
         presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut lease_news = self.lease.watch();
+        let mut shutdown = self.shutdown.take();
         loop {
-            if self.stopping && self.pending.is_empty() && self.unjournaled.is_empty() {
-                break;
+            if shutdown.as_ref().is_some_and(|shutdown| *shutdown.borrow()) {
+                self.stopping = true;
             }
-            let wake_at = self.next_wake();
+            if self.stopping && self.pending.is_empty() && self.unjournaled.is_empty() {
+                return match self.ended_at_ms {
+                    Some(_) => RoomExit::Ended,
+                    None => RoomExit::Stopped,
+                };
+            }
+            // A room acts only while its lease is valid: past its validity another node may
+            // hold it, so commands and timers wait for the next renewal (a database outage
+            // is waited out) or for the news that the lease is lost.
+            let standing = self.lease.standing();
+            if standing.lost {
+                return self.lost("another node holds its lease");
+            }
+            let acting = standing.valid_at(self.clock.now_ms());
+            let wake_at = self.next_wake().filter(|_| acting);
             tokio::select! {
                 biased;
                 Some(notice) = committed.recv() => match notice {
                     Durability::Committed(seq) => self.publish_through(seq),
-                    Durability::Refused { epoch, from_seq } if epoch == self.epoch => {
+                    Durability::Refused { rewinds, from_seq } if rewinds == self.rewinds => {
                         self.rewind(from_seq)
                     }
+                    Durability::Fenced => return self.lost("another node has taken its lease"),
                     // Rows applied before the room last rewound: already answered.
                     Durability::Refused { .. } => {}
                 },
-                command = inbox.recv(), if !self.stopping => match command {
+                _ = lease_news.changed(), if !acting => {}
+                _ = changed(&mut shutdown), if !self.stopping => {}
+                () = sleep_until(self.clock.instant_at(standing.valid_until_ms)), if acting => {}
+                command = inbox.recv(), if !self.stopping && acting => match command {
                     Some(command) => {
                         self.handle(command);
                         // Take whatever else is waiting, so one journal batch carries it all.
@@ -241,15 +291,26 @@ impl RoomTask {
                 let rows = std::mem::take(&mut self.unjournaled);
                 let batch = JournalBatch {
                     rows,
-                    epoch: self.epoch,
+                    rewinds: self.rewinds,
+                    lease_epoch: self.lease.epoch,
                     notices: self.committed_tx.clone(),
                 };
                 if self.journal.append(batch).await.is_err() {
                     tracing::error!(lot = self.lot, "the journal has stopped; the room stops");
-                    break;
+                    return RoomExit::JournalStopped;
                 }
             }
         }
+    }
+
+    /// The room no longer holds its lease: nothing it has not published will be, and
+    /// nobody waiting hears from it (a client sends its bid again to the room's new owner).
+    fn lost(&mut self, why: &'static str) -> RoomExit {
+        tracing::warn!(lot = self.lot, why, "the room has lost its lease and stops");
+        metrics::counter!("bidroom_rooms_lost_total").increment(1);
+        self.pending.clear();
+        self.unjournaled.clear();
+        RoomExit::Lost
     }
 
     /// After a restart: SPEC §2's recovery extension, if the deadline passed during the
@@ -335,7 +396,6 @@ impl RoomTask {
                     .insert(entry.bidder.account, Arc::from(entry.display_name.as_str()));
                 self.engine.upsert_bidder(entry.bidder);
             }
-            RoomCommand::Stop => self.stopping = true,
         }
     }
 
@@ -535,7 +595,7 @@ impl RoomTask {
     /// that it was not placed, and the engine goes back to the last durable state, which is
     /// all that members have seen.
     fn rewind(&mut self, from_seq: u64) {
-        self.epoch += 1;
+        self.rewinds += 1;
         self.unjournaled.clear();
         for pending in std::mem::take(&mut self.pending) {
             debug_assert!(pending.event.seq >= from_seq, "earlier events committed");
@@ -783,6 +843,16 @@ impl RoomTask {
     fn release_deposits(&self) {
         settle::spawn(self.store.clone(), self.clock, self.lot, LotEnd::Cancelled);
     }
+}
+
+/// Resolves when the watched value changes (never, without a watch).
+async fn changed(watch: &mut Option<watch::Receiver<bool>>) {
+    if let Some(watch) = watch
+        && watch.changed().await.is_ok()
+    {
+        return;
+    }
+    std::future::pending().await
 }
 
 fn far_future() -> Instant {

@@ -88,7 +88,6 @@ pub enum RoomCommand {
         reply: Replier,
     },
     Roster(RosterEntry),
-    Stop,
 }
 
 /// The answer to a join: either what was missed since `since_seq` or a fresh snapshot, and

@@ -12,7 +12,7 @@
 //! refused. Those events, and every later one of the same room that was applied on top of
 //! them, are never acknowledged; the room rewinds to what is durable (see the actor).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -28,7 +28,10 @@ pub struct JournalBatch {
     pub rows: Vec<JournalRow>,
     /// The room's count of rewinds when it applied these rows: after a refusal, the rows
     /// the room handed over before it rewound are refused too.
-    pub epoch: u64,
+    pub rewinds: u64,
+    /// The epoch of the room's lease: the rows are written only while the database still
+    /// holds it (see [`crate::storage::leases`]).
+    pub lease_epoch: i64,
     pub notices: mpsc::UnboundedSender<Durability>,
 }
 
@@ -37,8 +40,11 @@ pub struct JournalBatch {
 pub enum Durability {
     /// Every row up to this seq has committed.
     Committed(u64),
-    /// The rows from this seq on (of the batches of `epoch`) will never be stored.
-    Refused { epoch: u64, from_seq: u64 },
+    /// The rows from this seq on (of the batches of `rewinds`) will never be stored.
+    Refused { rewinds: u64, from_seq: u64 },
+    /// The room's lease has moved on to another holder: none of these rows, nor any later
+    /// one under the same lease, will be stored.
+    Fenced,
 }
 
 /// The sending side of the journal. Cheap to clone; the writer ends once every clone has
@@ -96,8 +102,10 @@ async fn write_batches(
     health: JournalHealth,
 ) {
     let mut taken = Vec::new();
-    // The epoch at which each room's rows were last refused.
-    let mut refused_epochs: HashMap<LotId, u64> = HashMap::new();
+    // The rewinds at which each room's rows were last refused.
+    let mut refused_rewinds: HashMap<LotId, u64> = HashMap::new();
+    // The lease epoch under which each room's rows were last fenced off.
+    let mut fenced_leases: HashMap<LotId, i64> = HashMap::new();
     while let Some(first) = batches.recv().await {
         taken.push(first);
         let mut row_count = taken[0].rows.len();
@@ -110,35 +118,51 @@ async fn write_batches(
                 Err(_) => break,
             }
         }
-        // A room's rows applied before it rewound from a refusal are refused unwritten.
-        let (stale, live): (Vec<JournalBatch>, Vec<JournalBatch>) =
-            taken.drain(..).partition(|batch| {
-                batch.rows.first().is_some_and(|row| {
-                    refused_epochs
-                        .get(&row.lot_id)
-                        .is_some_and(|&epoch| batch.epoch <= epoch)
-                })
-            });
+        // A room's rows applied before it rewound from a refusal are refused unwritten, and
+        // so are rows under a lease already fenced off.
+        let mut live = Vec::with_capacity(taken.len());
+        for batch in taken.drain(..) {
+            let Some(lot) = batch.rows.first().map(|row| row.lot_id) else {
+                continue;
+            };
+            if fenced_leases
+                .get(&lot)
+                .is_some_and(|&epoch| batch.lease_epoch <= epoch)
+            {
+                let _ = batch.notices.send(Durability::Fenced);
+            } else if refused_rewinds
+                .get(&lot)
+                .is_some_and(|&rewinds| batch.rewinds <= rewinds)
+            {
+                notify(&batch, batch.rows.first().map(|row| row.seq));
+            } else {
+                live.push(batch);
+            }
+        }
         let rows: Vec<JournalRow> = live.iter().flat_map(|batch| batch.rows.clone()).collect();
+        let leases: HashMap<LotId, i64> = live
+            .iter()
+            .map(|batch| (batch.rows[0].lot_id, batch.lease_epoch))
+            .collect();
         metrics::counter!("bidroom_journal_rows_total").increment(rows.len() as u64);
         metrics::histogram!("bidroom_journal_batch_rows").record(rows.len() as f64);
         // What queued up behind this batch while the last commit was in flight.
         metrics::gauge!("bidroom_journal_queue_batches").set(batches.len() as f64);
         let started = tokio::time::Instant::now();
-        let refused = commit(store.as_ref(), &health, rows).await;
+        let outcome = commit(store.as_ref(), &health, rows, &leases).await;
         metrics::histogram!("bidroom_journal_commit_seconds")
             .record(started.elapsed().as_secs_f64());
         for batch in &live {
-            let Some(lot) = batch.rows.first().map(|row| row.lot_id) else {
+            let lot = batch.rows[0].lot_id;
+            if outcome.fenced.contains(&lot) {
+                fenced_leases.insert(lot, batch.lease_epoch);
+                let _ = batch.notices.send(Durability::Fenced);
                 continue;
-            };
-            if refused.contains_key(&lot) {
-                refused_epochs.insert(lot, batch.epoch);
             }
-            notify(batch, refused.get(&lot).copied());
-        }
-        for batch in &stale {
-            notify(batch, batch.rows.first().map(|row| row.seq));
+            if outcome.refused.contains_key(&lot) {
+                refused_rewinds.insert(lot, batch.rewinds);
+            }
+            notify(batch, outcome.refused.get(&lot).copied());
         }
     }
 }
@@ -156,7 +180,7 @@ fn notify(batch: &JournalBatch, refused_from: Option<u64>) {
                 let _ = batch.notices.send(Durability::Committed(from_seq - 1));
             }
             let _ = batch.notices.send(Durability::Refused {
-                epoch: batch.epoch,
+                rewinds: batch.rewinds,
                 from_seq: from_seq.max(first.seq),
             });
         }
@@ -166,15 +190,33 @@ fn notify(batch: &JournalBatch, refused_from: Option<u64>) {
     }
 }
 
-/// Commits the rows and answers, for each lot with a row the database refuses, the first
-/// refused seq (none of that lot's rows from it on are stored; every other row is).
+/// What became of the rows of a group commit.
+#[derive(Default)]
+struct Outcome {
+    /// For each lot with a row the database refuses, the first refused seq (none of that
+    /// lot's rows from it on are stored).
+    refused: HashMap<LotId, u64>,
+    /// The lots whose lease has moved on: none of their rows are stored.
+    fenced: HashSet<LotId>,
+}
+
+/// Commits the rows, each lot's under its lease epoch in `leases`; every row of a lot that
+/// is neither refused nor fenced off is stored.
 async fn commit(
     store: &dyn Store,
     health: &JournalHealth,
     rows: Vec<JournalRow>,
-) -> HashMap<LotId, u64> {
-    if rows.is_empty() || commit_whole(store, health, &rows).await.is_ok() {
-        return HashMap::new();
+    leases: &HashMap<LotId, i64>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut writer = Fenced {
+        store,
+        health,
+        leases,
+        fenced: &mut outcome.fenced,
+    };
+    if rows.is_empty() || writer.commit_whole(&rows).await.is_ok() {
+        return outcome;
     }
     metrics::counter!("bidroom_journal_refused_batches_total").increment(1);
     // Rare: look for the rows at fault, lot by lot, halving the lots that fail together.
@@ -182,85 +224,121 @@ async fn commit(
     for row in rows {
         by_lot.entry(row.lot_id).or_default().push(row);
     }
-    let mut refused = HashMap::new();
     let mut failing: Vec<Vec<Vec<JournalRow>>> = vec![by_lot.into_values().collect()];
     while let Some(mut lots) = failing.pop() {
         if lots.len() == 1 {
             let rows = lots.pop().expect("one lot");
-            let seq = first_refused_seq(store, health, &rows).await;
+            let Some(seq) = writer.first_refused_seq(&rows).await else {
+                continue;
+            };
             tracing::error!(
                 lot = rows[0].lot_id,
                 seq,
                 "the journal refused a room's events"
             );
             metrics::counter!("bidroom_journal_refused_rooms_total").increment(1);
-            refused.insert(rows[0].lot_id, seq);
+            outcome.refused.insert(rows[0].lot_id, seq);
             continue;
         }
         let second = lots.split_off(lots.len() / 2);
         for half in [lots, second] {
             let rows: Vec<JournalRow> = half.iter().flatten().cloned().collect();
-            if commit_whole(store, health, &rows).await.is_err() {
+            if writer.commit_whole(&rows).await.is_err() {
                 failing.push(half);
             }
         }
     }
-    refused
+    outcome
 }
 
-/// One lot's rows, in seq order, that the database refuses when written together: commits
-/// the longest prefix it takes and answers the seq of the first row it refuses. (What the
-/// database refuses is a row for what it holds, so of two halves that fail together, the
-/// first that fails alone holds it, or else the second does.)
-async fn first_refused_seq(store: &dyn Store, health: &JournalHealth, rows: &[JournalRow]) -> u64 {
-    // rows[..committed] are stored; rows[committed..failing] fail when written together.
-    let mut committed = 0;
-    let mut failing = rows.len();
-    while failing - committed > 1 {
-        let middle = committed + (failing - committed) / 2;
-        match commit_whole(store, health, &rows[committed..middle]).await {
-            Ok(()) => committed = middle,
-            Err(Refused) => failing = middle,
+/// Writes rows under their lots' leases, leaving out (and remembering) the lots the
+/// database has fenced off.
+struct Fenced<'a> {
+    store: &'a dyn Store,
+    health: &'a JournalHealth,
+    leases: &'a HashMap<LotId, i64>,
+    fenced: &'a mut HashSet<LotId>,
+}
+
+impl Fenced<'_> {
+    /// One lot's rows, in seq order, that the database refuses when written together:
+    /// commits the longest prefix it takes and answers the seq of the first row it refuses
+    /// (`None` if the lot was fenced off meanwhile). (What the database refuses is a row for
+    /// what it holds, so of two halves that fail together, the first that fails alone holds
+    /// it, or else the second does.)
+    async fn first_refused_seq(&mut self, rows: &[JournalRow]) -> Option<u64> {
+        // rows[..committed] are stored; rows[committed..failing] fail when written together.
+        let mut committed = 0;
+        let mut failing = rows.len();
+        while failing - committed > 1 {
+            let middle = committed + (failing - committed) / 2;
+            match self.commit_whole(&rows[committed..middle]).await {
+                Ok(()) => committed = middle,
+                Err(Refused) => failing = middle,
+            }
+        }
+        (!self.fenced.contains(&rows[committed].lot_id)).then_some(rows[committed].seq)
+    }
+
+    /// Commits the rows as one transaction, retrying until the database takes them or
+    /// refuses a row: an event that was applied in a room must become durable before
+    /// anyone hears of it, so the writer waits out a database outage (rooms meanwhile queue
+    /// up behind it) rather than drop anything. Rows of a lot fenced off are left out.
+    async fn commit_whole(&mut self, rows: &[JournalRow]) -> Result<(), Refused> {
+        let mut backoff = Duration::from_millis(10);
+        let mut rows = std::borrow::Cow::Borrowed(rows);
+        loop {
+            if self
+                .fenced
+                .iter()
+                .any(|lot| rows.iter().any(|row| row.lot_id == *lot))
+            {
+                let fenced = &*self.fenced;
+                rows.to_mut().retain(|row| !fenced.contains(&row.lot_id));
+            }
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut leases: Vec<(LotId, i64)> = rows
+                .iter()
+                .filter_map(|row| Some((row.lot_id, *self.leases.get(&row.lot_id)?)))
+                .collect();
+            leases.dedup();
+            match self.store.append_fenced(&rows, &leases).await {
+                Ok(()) => {
+                    self.health.set_failing(false);
+                    return Ok(());
+                }
+                Err(JournalError::Fenced(lots)) => {
+                    self.health.set_failing(false);
+                    tracing::warn!(
+                        ?lots,
+                        "another node has taken these rooms; their rows are not written"
+                    );
+                    metrics::counter!("bidroom_journal_fenced_rooms_total")
+                        .increment(lots.len() as u64);
+                    self.fenced.extend(lots);
+                }
+                Err(JournalError::Refused(reason)) => {
+                    // The database answered: it is the row that is at fault.
+                    self.health.set_failing(false);
+                    tracing::warn!(%reason, rows = rows.len(), "the database refuses a journal row");
+                    return Err(Refused);
+                }
+                Err(JournalError::Unavailable(error)) => {
+                    tracing::error!(error = ?error, rows = rows.len(), "failed to journal room events; retrying");
+                    metrics::counter!("bidroom_journal_failures_total").increment(1);
+                    self.health.set_failing(true);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            }
         }
     }
-    rows[committed].seq
 }
 
 /// The database refuses a row of the rows written.
 struct Refused;
-
-/// Commits the rows as one transaction, retrying until the database takes them or refuses
-/// a row: an event that was applied in a room must become durable before anyone hears of
-/// it, so the writer waits out a database outage (rooms meanwhile queue up behind it)
-/// rather than drop anything.
-async fn commit_whole(
-    store: &dyn Store,
-    health: &JournalHealth,
-    rows: &[JournalRow],
-) -> Result<(), Refused> {
-    let mut backoff = Duration::from_millis(10);
-    loop {
-        match store.append_room_events(rows).await {
-            Ok(()) => {
-                health.set_failing(false);
-                return Ok(());
-            }
-            Err(JournalError::Refused(reason)) => {
-                // The database answered: it is the row that is at fault.
-                health.set_failing(false);
-                tracing::warn!(%reason, rows = rows.len(), "the database refuses a journal row");
-                return Err(Refused);
-            }
-            Err(JournalError::Unavailable(error)) => {
-                tracing::error!(error = ?error, rows = rows.len(), "failed to journal room events; retrying");
-                metrics::counter!("bidroom_journal_failures_total").increment(1);
-                health.set_failing(true);
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-            }
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -290,17 +368,29 @@ mod tests {
 
     fn batch(
         rows: Vec<JournalRow>,
-        epoch: u64,
+        rewinds: u64,
     ) -> (JournalBatch, mpsc::UnboundedReceiver<Durability>) {
         let (notices, received) = mpsc::unbounded_channel();
         (
             JournalBatch {
                 rows,
-                epoch,
+                rewinds,
+                lease_epoch: 1,
                 notices,
             },
             received,
         )
+    }
+
+    /// Node "test" takes the lots' leases (each its first: epoch 1, the batches' epoch).
+    async fn lease(store: &dyn Store, lots: &[LotId]) {
+        for lot in lots {
+            let epoch = store
+                .acquire_lease(*lot, "test", 0, i64::MAX)
+                .await
+                .expect("the lease");
+            assert_eq!(epoch, Some(1));
+        }
     }
 
     async fn notices(
@@ -318,6 +408,7 @@ mod tests {
     /// from seq 2 (and so is its batch handed over before it rewound), and lot 2 commits
     /// whole.
     async fn check_a_refused_row_stalls_no_other_room(store: Arc<dyn Store>) {
+        lease(&*store, &[1, 2]).await;
         store
             .append_room_events(&[bid(1, 2, 99)])
             .await
@@ -334,7 +425,7 @@ mod tests {
             [
                 Durability::Committed(1),
                 Durability::Refused {
-                    epoch: 0,
+                    rewinds: 0,
                     from_seq: 2
                 }
             ]
@@ -343,7 +434,7 @@ mod tests {
         assert_eq!(
             notices(&mut lot_1_stale, 1).await,
             [Durability::Refused {
-                epoch: 0,
+                rewinds: 0,
                 from_seq: 4
             }]
         );
@@ -354,7 +445,7 @@ mod tests {
         assert_eq!(
             notices(&mut lot_1_rewound, 1).await,
             [Durability::Refused {
-                epoch: 1,
+                rewinds: 1,
                 from_seq: 2
             }]
         );
@@ -397,6 +488,7 @@ mod tests {
     async fn text_postgres_cannot_store_is_refused_and_the_rest_commits() {
         let test_store = TestStore::postgres().await;
         let store = test_store.store.clone();
+        lease(&*store, &[1, 2]).await;
         let (journal, writer) = Journal::start(store.clone());
         let poisoned = JournalRow {
             req: Some(Arc::from("a\0b")),
@@ -411,7 +503,7 @@ mod tests {
             [
                 Durability::Committed(1),
                 Durability::Refused {
-                    epoch: 0,
+                    rewinds: 0,
                     from_seq: 2
                 }
             ]
@@ -422,6 +514,46 @@ mod tests {
         assert_eq!(store.recent_room_events(1, 10).await.unwrap().len(), 1);
         assert_eq!(store.recent_room_events(2, 10).await.unwrap().len(), 1);
         drop(store);
+        test_store.finish().await;
+    }
+
+    /// A room whose lease another node took hears that its rows are fenced off, and so is
+    /// every later batch under that lease; the other rooms of the same commits are stored.
+    async fn check_a_fenced_room_stalls_no_other_room(store: Arc<dyn Store>) {
+        lease(&*store, &[1, 2]).await;
+        // Node "other" takes lot 1 over (the lease is released, as a handover does).
+        store.release_lease(1, "test", 1, false).await.unwrap();
+        assert_eq!(
+            store.acquire_lease(1, "other", 1, i64::MAX).await.unwrap(),
+            Some(2)
+        );
+        let (journal, writer) = Journal::start(store.clone());
+        let (fenced, mut lot_1) = batch(vec![bid(1, 1, 7), bid(1, 2, 7)], 0);
+        let (other_room, mut lot_2) = batch(vec![bid(2, 1, 7)], 0);
+        let (later, mut lot_1_later) = batch(vec![bid(1, 3, 7)], 0);
+        for batch in [fenced, other_room, later] {
+            journal.append(batch).await.expect("the writer runs");
+        }
+        assert_eq!(notices(&mut lot_1, 1).await, [Durability::Fenced]);
+        assert_eq!(notices(&mut lot_2, 1).await, [Durability::Committed(1)]);
+        assert_eq!(notices(&mut lot_1_later, 1).await, [Durability::Fenced]);
+        drop(journal);
+        writer.await.expect("the writer ends");
+        assert!(store.recent_room_events(1, 10).await.unwrap().is_empty());
+        assert_eq!(store.recent_room_events(2, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_fenced_room_stalls_no_other_room_on_sqlite() {
+        let test_store = TestStore::sqlite().await;
+        check_a_fenced_room_stalls_no_other_room(test_store.store.clone()).await;
+        test_store.finish().await;
+    }
+
+    #[tokio::test]
+    async fn a_fenced_room_stalls_no_other_room_on_postgres() {
+        let test_store = TestStore::postgres().await;
+        check_a_fenced_room_stalls_no_other_room(test_store.store.clone()).await;
         test_store.finish().await;
     }
 }

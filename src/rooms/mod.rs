@@ -10,6 +10,7 @@ mod command;
 mod ended;
 mod events;
 mod journal;
+mod lease;
 mod settle;
 #[cfg(test)]
 mod simulation;
@@ -26,6 +27,7 @@ use tokio::task::JoinHandle;
 pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
 pub use ended::EndedJoin;
 pub use events::journal_row;
+pub use lease::LeaseTerms;
 
 use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
@@ -34,8 +36,9 @@ use crate::realtime::protocol::Req;
 use crate::storage::journal::{BidSummary, MAX_SUMMARY_LOTS};
 use crate::storage::{Account, Lot, LotId, Store, StoreResult};
 
-use actor::{RoomStart, RoomTask};
+use actor::{RoomExit, RoomStart, RoomTask};
 use journal::{Journal, JournalHealth};
+use lease::RoomLease;
 
 /// What REST shows of a lot's bidding (`GET /lots/{id}`, `/result`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +79,7 @@ pub struct RoomHandle {
     pub auctioneer: AccountId,
     inbox: mpsc::Sender<RoomCommand>,
     view: watch::Receiver<LotView>,
+    lease: Arc<RoomLease>,
 }
 
 impl RoomHandle {
@@ -105,12 +109,37 @@ struct Inner {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
     ended: ended::EndedRooms,
+    terms: LeaseTerms,
+    /// Lots whose room ran here until it lost its lease: their members reconnect.
+    moved: DashMap<LotId, ()>,
+    /// Lots whose room is being started here: one start at a time (a second would take the
+    /// lease again, fencing off the first).
+    starting: DashMap<LotId, ()>,
+    /// Set once the server stops: every room stops taking commands, even one waiting for
+    /// its lease to be renewed.
+    shutdown: watch::Sender<bool>,
+}
+
+/// What became of a room's start.
+enum Opened {
+    /// The room runs here; the receiver hears once its recovery extension is durable, if it
+    /// needs one (see [`RoomTask::recover`]).
+    Here(Option<oneshot::Receiver<()>>),
+    /// Another node holds the lot's lease.
+    Elsewhere,
+    /// The room runs already, or needs none (its lot is not live), or the server stops.
+    Not,
 }
 
 impl Rooms {
-    /// Starts the journal and a room for every lot that needs one, rebuilding open and
-    /// paused rooms from the journal (with SPEC §2's recovery extension).
-    pub async fn start(store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<Rooms> {
+    /// Starts the journal and a room for every lot that needs one and whose lease this node
+    /// takes, rebuilding open and paused rooms from the journal (with SPEC §2's recovery
+    /// extension); then keeps the leases renewed and takes the rooms nobody holds.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        clock: Clock,
+        terms: LeaseTerms,
+    ) -> anyhow::Result<Rooms> {
         let (journal, writer) = Journal::start(store.clone());
         let journal_health = journal.health();
         let rooms = Rooms {
@@ -124,12 +153,22 @@ impl Rooms {
                 tasks: Mutex::new(Vec::new()),
                 stopping: AtomicBool::new(false),
                 ended: ended::EndedRooms::new(),
+                terms,
+                moved: DashMap::new(),
+                starting: DashMap::new(),
+                shutdown: watch::channel(false).0,
             }),
         };
         let mut recoveries = Vec::new();
+        let mut held = Vec::new();
         for lot in store.live_lots().await? {
-            recoveries.extend(rooms.open_room(lot).await?);
+            match rooms.open_room(lot.clone()).await? {
+                Opened::Here(recovery) => recoveries.extend(recovery),
+                Opened::Elsewhere => held.push(lot),
+                Opened::Not => {}
+            }
         }
+        recoveries.extend(rooms.wait_for_held_leases(held).await?);
         // Ready only once every recovered room's extension is durable: a snapshot never
         // shows a deadline that passed during the outage.
         for recovery in recoveries {
@@ -138,7 +177,76 @@ impl Rooms {
             }
         }
         settle::settle_unsettled(store.clone(), clock).await?;
+        tokio::spawn(lease::keep_leases(rooms.downgrade()));
         Ok(rooms)
+    }
+
+    /// At the start: rooms whose lease another node held. A holder that is alive renews
+    /// it within a third of its term; one that died (this server's previous run, killed)
+    /// lets it run out. Waits until each lease is either renewed or taken here, at most one
+    /// lease term, so that a restarted server is ready with its rooms.
+    async fn wait_for_held_leases(
+        &self,
+        mut held: Vec<Lot>,
+    ) -> StoreResult<Vec<oneshot::Receiver<()>>> {
+        let mut recoveries = Vec::new();
+        if held.is_empty() {
+            return Ok(recoveries);
+        }
+        let first_seen: HashMap<LotId, i64> = self
+            .inner
+            .store
+            .leases()
+            .await?
+            .into_iter()
+            .map(|lease| (lease.lot_id, lease.expires_at_ms))
+            .collect();
+        let give_up_at = self.inner.clock.now_ms() + self.inner.terms.ttl_ms * 2;
+        while !held.is_empty() && self.inner.clock.now_ms() < give_up_at {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let now_ms = self.inner.clock.now_ms();
+            let current: HashMap<LotId, i64> = self
+                .inner
+                .store
+                .leases()
+                .await?
+                .into_iter()
+                .map(|lease| (lease.lot_id, lease.expires_at_ms))
+                .collect();
+            let mut still_held = Vec::new();
+            for lot in held {
+                let expires_at_ms = current.get(&lot.id).copied();
+                if expires_at_ms != first_seen.get(&lot.id).copied() {
+                    continue; // renewed by a live holder, or gone with its room
+                }
+                if expires_at_ms.is_some_and(|expires| expires > now_ms) {
+                    still_held.push(lot);
+                    continue;
+                }
+                match self.open_room(lot.clone()).await? {
+                    Opened::Here(recovery) => recoveries.extend(recovery),
+                    Opened::Elsewhere => still_held.push(lot),
+                    Opened::Not => {}
+                }
+            }
+            held = still_held;
+        }
+        Ok(recoveries)
+    }
+
+    fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// This node's id (in its leases, in `GET /api/v1/cluster`).
+    pub fn node_id(&self) -> &str {
+        &self.inner.terms.node_id
+    }
+
+    /// Whether the lot's room ran here until another node took it: its members here must
+    /// reconnect (and so reach the room where it runs now).
+    pub fn moved_away(&self, lot: LotId) -> bool {
+        self.inner.moved.contains_key(&lot)
     }
 
     /// Whether the journal's commits are failing now (the database unavailable).
@@ -161,6 +269,84 @@ impl Rooms {
     /// A lot was published: its room starts and opens it at `starts_at`.
     pub async fn lot_published(&self, lot: &Lot) -> StoreResult<()> {
         self.open_room(lot.clone()).await.map(|_| ())
+    }
+
+    /// Takes the rooms of live lots that nobody holds (their node died, or handed them
+    /// over): each starts here from the journal.
+    async fn take_unheld_rooms(&self) -> StoreResult<()> {
+        let now_ms = self.inner.clock.now_ms();
+        for lot in self.inner.store.unheld_live_lots(now_ms).await? {
+            if self.inner.rooms.contains_key(&lot) {
+                continue;
+            }
+            let Some(lot) = self.inner.store.get_lot(lot).await? else {
+                continue;
+            };
+            if let Opened::Here(_) = self.open_room(lot.clone()).await? {
+                tracing::info!(lot = lot.id, "took over the room of a lot nobody held");
+                metrics::counter!("bidroom_rooms_taken_over_total").increment(1);
+            }
+        }
+        Ok(())
+    }
+
+    /// Renews the leases of every room running here; a room whose lease was not renewed
+    /// (another node holds it now) stops.
+    async fn renew_leases(&self) -> StoreResult<()> {
+        let held: Vec<RoomHandle> = self
+            .inner
+            .rooms
+            .iter()
+            .filter(|room| !room.inbox.is_closed())
+            .map(|room| room.clone())
+            .collect();
+        let terms = &self.inner.terms;
+        let sent_at_ms = self.inner.clock.now_ms();
+        let leases: Vec<(LotId, i64)> = held
+            .iter()
+            .map(|room| (room.lot, room.lease.epoch))
+            .collect();
+        let renewed = self
+            .inner
+            .store
+            .renew_leases(&terms.node_id, &leases, sent_at_ms + terms.ttl_ms)
+            .await?;
+        let renewed: std::collections::HashSet<LotId> = renewed.into_iter().collect();
+        for room in held {
+            if renewed.contains(&room.lot) {
+                room.lease.renewed(terms.valid_until(sent_at_ms));
+            } else {
+                tracing::warn!(
+                    lot = room.lot,
+                    "the room's lease was not renewed: another node holds it"
+                );
+                room.lease.lose();
+            }
+        }
+        Ok(())
+    }
+
+    /// A room's task has ended: its lease goes (a lot that ended needs none; a room that
+    /// stopped with the server is handed over at once), or, lost, its members reconnect.
+    async fn room_exited(&self, lot: LotId, lease: &RoomLease, exit: RoomExit) {
+        self.inner
+            .rooms
+            .remove_if(&lot, |_, room| room.lease.epoch == lease.epoch);
+        let store = &self.inner.store;
+        let node = &*self.inner.terms.node_id;
+        let released = match exit {
+            RoomExit::Ended => store.release_lease(lot, node, lease.epoch, true).await,
+            RoomExit::Stopped => store.release_lease(lot, node, lease.epoch, false).await,
+            RoomExit::Lost => {
+                self.inner.moved.insert(lot, ());
+                Ok(())
+            }
+            RoomExit::JournalStopped => Ok(()),
+        };
+        if let Err(error) = released {
+            // It runs out by itself.
+            tracing::warn!(lot, error = ?error, "failed to give up a room's lease");
+        }
     }
 
     /// An account's standing in a lot changed (approval, rejection, deposit, guarantee):
@@ -276,10 +462,7 @@ impl Rooms {
     /// waits for the writer to finish.
     pub async fn shutdown(&self) {
         self.inner.stopping.store(true, Ordering::SeqCst);
-        let rooms: Vec<RoomHandle> = self.inner.rooms.iter().map(|room| room.clone()).collect();
-        for room in rooms {
-            room.send(RoomCommand::Stop).await;
-        }
+        self.inner.shutdown.send_replace(true);
         let tasks = std::mem::take(&mut *self.inner.tasks.lock().expect("room task list"));
         for task in tasks {
             let _ = task.await;
@@ -294,18 +477,56 @@ impl Rooms {
         if let Some(writer) = writer {
             let _ = writer.await;
         }
+        if let Err(error) = self
+            .inner
+            .store
+            .node_stopped(&self.inner.terms.node_id)
+            .await
+        {
+            tracing::warn!(error = ?error, "failed to take this node off the list of nodes");
+        }
     }
 
-    /// Starts the lot's room, if it has none; answers the receiver of its recovery
-    /// extension, if it needs one (see [`RoomTask::recover`]).
-    async fn open_room(&self, lot: Lot) -> StoreResult<Option<oneshot::Receiver<()>>> {
-        if self.inner.rooms.contains_key(&lot.id) || self.inner.stopping.load(Ordering::SeqCst) {
-            return Ok(None);
+    /// Starts the lot's room, if it needs one and has none, and this node takes its lease.
+    async fn open_room(&self, lot: Lot) -> StoreResult<Opened> {
+        if !lot.state.is_live()
+            || self.inner.rooms.contains_key(&lot.id)
+            || self.inner.stopping.load(Ordering::SeqCst)
+            || self.inner.starting.insert(lot.id, ()).is_some()
+        {
+            return Ok(Opened::Not);
+        }
+        let opened = self.start_room(lot.clone()).await;
+        self.inner.starting.remove(&lot.id);
+        opened
+    }
+
+    async fn start_room(&self, lot: Lot) -> StoreResult<Opened> {
+        if self.inner.rooms.contains_key(&lot.id) {
+            return Ok(Opened::Not);
         }
         let Some(journal) = self.inner.journal.lock().expect("journal slot").clone() else {
-            return Ok(None);
+            return Ok(Opened::Not);
         };
         let store = self.inner.store.clone();
+        // The lease comes first: once it is taken, the journal holds everything an earlier
+        // holder will ever write (a later write of theirs is fenced off), so the room is
+        // rebuilt from all of it.
+        let terms = &self.inner.terms;
+        let sent_at_ms = self.inner.clock.now_ms();
+        let Some(epoch) = store
+            .acquire_lease(
+                lot.id,
+                &terms.node_id,
+                sent_at_ms,
+                sent_at_ms + terms.ttl_ms,
+            )
+            .await?
+        else {
+            return Ok(Opened::Elsewhere);
+        };
+        let lease = RoomLease::new(epoch, terms.valid_until(sent_at_ms));
+        self.inner.moved.remove(&lot.id);
         let roster = store.lot_roster(lot.id).await?;
         let restored = match lot.state {
             // A published lot has events only if it was announced in before it opened: its
@@ -319,7 +540,7 @@ impl Rooms {
                 }
             }
             LotState::Open | LotState::Paused => Some(self.restore(&lot).await?),
-            _ => return Ok(None),
+            _ => return Ok(Opened::Not),
         };
         let (engine, history, bid_count, accepted_requests) = match restored {
             Some(restored) => restored,
@@ -334,22 +555,31 @@ impl Rooms {
             bid_count,
             accepted_requests,
         };
-        let (mut task, committed, view) =
-            RoomTask::new(start, self.inner.clock, store.clone(), journal);
+        let (mut task, committed, view) = RoomTask::new(
+            start,
+            self.inner.clock,
+            store.clone(),
+            journal,
+            lease.clone(),
+        );
+        task.stop_on(self.inner.shutdown.subscribe());
         let recovery = task.recover();
         let handle = RoomHandle {
             lot: lot.id,
             auctioneer: lot.auctioneer_id,
             inbox: inbox_tx,
             view,
+            lease: lease.clone(),
         };
-        match self.inner.rooms.entry(lot.id) {
-            dashmap::Entry::Occupied(_) => return Ok(None),
-            dashmap::Entry::Vacant(slot) => {
-                slot.insert(handle.clone());
-            }
-        }
-        let running = tokio::spawn(task.run(inbox, committed));
+        self.inner.rooms.insert(lot.id, handle.clone());
+        let rooms = self.clone();
+        let lot_id = lot.id;
+        let running = tokio::spawn(async move {
+            let exit = task.run(inbox, committed).await;
+            // Before the members hear that the room has gone (when `task` is dropped).
+            rooms.room_exited(lot_id, &lease, exit).await;
+            drop(task);
+        });
         // A standing that changed after the roster was read and before the room was
         // registered reached no room: read the roster again now that changes reach it (a
         // roster entry is the whole standing, so one applied twice does no harm).
@@ -360,7 +590,7 @@ impl Rooms {
         // Ended rooms' tasks have finished: keep the list to the rooms still running.
         tasks.retain(|task| !task.is_finished());
         tasks.push(running);
-        Ok(recovery)
+        Ok(Opened::Here(recovery))
     }
 
     /// Rebuilds an open or paused room's engine from the journal.

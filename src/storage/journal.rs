@@ -97,6 +97,11 @@ pub enum JournalError {
     /// The database could not be reached or failed: the same batch may commit later.
     #[error(transparent)]
     Unavailable(#[from] StoreError),
+    /// The database holds a newer lease for these lots than the batch was written under:
+    /// another node has taken their rooms, and nothing was written. The batch's other lots
+    /// may still be written without them.
+    #[error("the rooms of lots {0:?} have been taken by another node")]
+    Fenced(Vec<LotId>),
 }
 
 impl From<sqlx::Error> for JournalError {
@@ -112,7 +117,21 @@ pub trait JournalStore {
     /// on its lot. A row whose key is stored already is skipped only when the stored row
     /// is the same event (a retry of a batch whose commit did land), so a retry is safe and
     /// another writer's row is never taken for ours: that is [`JournalError::Refused`].
-    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError>;
+    ///
+    /// `leases` fences the write: each (lot, epoch) must be the lease the database holds
+    /// for that lot when the transaction commits, else nothing is written and the answer
+    /// is [`JournalError::Fenced`] with the lots whose lease has moved on (see
+    /// [`crate::storage::leases`]). Rooms write every lot's rows under its lease.
+    async fn append_fenced(
+        &self,
+        rows: &[JournalRow],
+        leases: &[(LotId, i64)],
+    ) -> Result<(), JournalError>;
+
+    /// Writes rows under no lease: for tools and tests that build a journal no room runs.
+    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
+        self.append_fenced(rows, &[]).await
+    }
 
     /// The lot's last `limit` events, oldest first.
     async fn recent_room_events(&self, lot: LotId, limit: u32) -> StoreResult<Vec<JournalRow>>;

@@ -14,6 +14,7 @@
 pub mod accounts;
 mod dialect;
 pub mod journal;
+pub mod leases;
 pub mod listings;
 pub mod lots;
 pub mod money;
@@ -29,6 +30,7 @@ use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, Role, SessionAccount};
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
+pub use leases::{Lease, LeaseStore, NodeRecord};
 pub use listings::ListingStore;
 pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
@@ -78,6 +80,7 @@ pub trait Store:
     + LotStore
     + MoneyStore
     + JournalStore
+    + LeaseStore
     + SeedStore
     + ListingStore
     + Send
@@ -92,6 +95,7 @@ impl<T> Store for T where
         + LotStore
         + MoneyStore
         + JournalStore
+        + LeaseStore
         + SeedStore
         + ListingStore
         + Send

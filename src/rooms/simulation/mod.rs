@@ -66,7 +66,7 @@ use crate::config::ServeConfig;
 use crate::http::AppState;
 use crate::http::throttle::SignInThrottle;
 use crate::realtime::connections::{ConnectionLimits, Connections};
-use crate::rooms::Rooms;
+use crate::rooms::{LeaseTerms, Rooms};
 use crate::security::IdNumberKey;
 use crate::storage::{JournalRow, LotId, RoomEventKind, Store};
 
@@ -365,7 +365,7 @@ async fn live(world: &mut World, life: &LifeRun<'_>) -> bool {
         life.outages.clone(),
     ));
     let store: Arc<dyn Store> = world.store.clone();
-    let rooms = match Rooms::start(store.clone(), clock).await {
+    let rooms = match Rooms::start(store.clone(), clock, LeaseTerms::local("sim")).await {
         Ok(rooms) => rooms,
         Err(_) => {
             world.now_ms = clock.now_ms();
@@ -507,7 +507,7 @@ fn verify(world: &mut World) {
         world.store.set_faults(Faults::default());
         let clock = Clock::starting_at(world.now_ms);
         let store: Arc<dyn Store> = world.store.clone();
-        let rooms = match Rooms::start(store.clone(), clock).await {
+        let rooms = match Rooms::start(store.clone(), clock, LeaseTerms::local("sim")).await {
             Ok(rooms) => rooms,
             Err(error) => {
                 return world

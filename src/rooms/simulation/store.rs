@@ -33,9 +33,9 @@ use crate::storage::money::{
 };
 use crate::storage::seed::{SeedBatch, SeededBidder};
 use crate::storage::{
-    Account, AccountStore, ApplicationId, BidSummary, JournalError, JournalRow, JournalStore, Lot,
-    LotId, LotStore, MoneyStore, ProbeStore, RoomEventKind, RosterEntry, SeedStore, StoreError,
-    StoreResult,
+    Account, AccountStore, ApplicationId, BidSummary, JournalError, JournalRow, JournalStore,
+    Lease, LeaseStore, Lot, LotId, LotStore, MoneyStore, NodeRecord, ProbeStore, RoomEventKind,
+    RosterEntry, SeedStore, StoreError, StoreResult,
 };
 
 /// A bid whose `req`, or an announcement or reason whose text, starts with this is refused
@@ -75,6 +75,8 @@ struct State {
     sessions: HashMap<String, Account>,
     events: BTreeMap<(LotId, u64), JournalRow>,
     settled: BTreeSet<LotId>,
+    leases: BTreeMap<LotId, Lease>,
+    nodes: BTreeMap<String, NodeRecord>,
 }
 
 impl SimStore {
@@ -89,6 +91,8 @@ impl SimStore {
                 sessions: HashMap::new(),
                 events: BTreeMap::new(),
                 settled: BTreeSet::new(),
+                leases: BTreeMap::new(),
+                nodes: BTreeMap::new(),
             }),
         }
     }
@@ -154,8 +158,20 @@ impl State {
 
 #[async_trait]
 impl JournalStore for SimStore {
-    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
+    async fn append_fenced(
+        &self,
+        rows: &[JournalRow],
+        leases: &[(LotId, i64)],
+    ) -> Result<(), JournalError> {
         let mut state = self.reachable()?;
+        let fenced: Vec<LotId> = leases
+            .iter()
+            .filter(|(lot, epoch)| state.leases.get(lot).map(|lease| lease.epoch) != Some(*epoch))
+            .map(|(lot, _)| *lot)
+            .collect();
+        if !fenced.is_empty() {
+            return Err(JournalError::Fenced(fenced));
+        }
         for row in rows {
             let refused = |text: &Option<Arc<str>>| {
                 text.as_deref()
@@ -282,6 +298,119 @@ impl JournalStore for SimStore {
                     && row.req.as_deref() == Some(req)
             })
             .cloned())
+    }
+}
+
+/// Leases as the real stores keep them (`storage/leases.rs`' SQL, in memory).
+#[async_trait]
+impl LeaseStore for SimStore {
+    async fn acquire_lease(
+        &self,
+        lot: LotId,
+        node: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StoreResult<Option<i64>> {
+        let mut state = self.reachable()?;
+        let epoch = match state.leases.get(&lot) {
+            None => 1,
+            Some(held) if held.expires_at_ms <= now_ms || held.node_id == node => held.epoch + 1,
+            Some(_) => return Ok(None),
+        };
+        state.leases.insert(
+            lot,
+            Lease {
+                lot_id: lot,
+                node_id: node.to_owned(),
+                epoch,
+                expires_at_ms,
+            },
+        );
+        Ok(Some(epoch))
+    }
+
+    async fn renew_leases(
+        &self,
+        node: &str,
+        leases: &[(LotId, i64)],
+        expires_at_ms: i64,
+    ) -> StoreResult<Vec<LotId>> {
+        let mut state = self.reachable()?;
+        let mut renewed = Vec::new();
+        for (lot, epoch) in leases {
+            if let Some(held) = state.leases.get_mut(lot)
+                && held.node_id == node
+                && held.epoch == *epoch
+            {
+                held.expires_at_ms = expires_at_ms;
+                renewed.push(*lot);
+            }
+        }
+        Ok(renewed)
+    }
+
+    async fn release_lease(
+        &self,
+        lot: LotId,
+        node: &str,
+        epoch: i64,
+        ended: bool,
+    ) -> StoreResult<()> {
+        let mut state = self.reachable()?;
+        let held = state
+            .leases
+            .get(&lot)
+            .is_some_and(|held| held.node_id == node && held.epoch == epoch);
+        if held && ended {
+            state.leases.remove(&lot);
+        } else if let Some(lease) = state.leases.get_mut(&lot).filter(|_| held) {
+            lease.expires_at_ms = 0;
+        }
+        Ok(())
+    }
+
+    async fn leases(&self) -> StoreResult<Vec<Lease>> {
+        Ok(self.reachable()?.leases.values().cloned().collect())
+    }
+
+    async fn lease(&self, lot: LotId) -> StoreResult<Option<Lease>> {
+        Ok(self.reachable()?.leases.get(&lot).cloned())
+    }
+
+    async fn unheld_live_lots(&self, now_ms: i64) -> StoreResult<Vec<LotId>> {
+        let state = self.reachable()?;
+        Ok(state
+            .lots
+            .values()
+            .filter(|lot| {
+                matches!(
+                    lot.state,
+                    LotState::Published | LotState::Open | LotState::Paused
+                )
+            })
+            .filter(|lot| {
+                state
+                    .leases
+                    .get(&lot.id)
+                    .is_none_or(|lease| lease.expires_at_ms <= now_ms)
+            })
+            .map(|lot| lot.id)
+            .collect())
+    }
+
+    async fn node_seen(&self, node: &NodeRecord) -> StoreResult<()> {
+        let mut state = self.reachable()?;
+        state.nodes.insert(node.node_id.clone(), node.clone());
+        Ok(())
+    }
+
+    async fn node_stopped(&self, node: &str) -> StoreResult<()> {
+        self.reachable()?.nodes.remove(node);
+        Ok(())
+    }
+
+    async fn nodes(&self) -> StoreResult<Vec<NodeRecord>> {
+        Ok(self.reachable()?.nodes.values().cloned().collect())
     }
 }
 

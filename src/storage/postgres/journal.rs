@@ -16,13 +16,23 @@ use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{
     BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
 };
+use crate::storage::leases::ops::Leases;
 use crate::storage::{LotId, StoreResult};
 
 use super::PgStore;
 
+/// The fence check's lock on the lease rows: `FOR SHARE` conflicts with the UPDATE that
+/// takes a lease over, so a takeover waits until this batch has committed and then reads
+/// it from the journal (the weaker `FOR KEY SHARE` would let it through).
+const FENCE_LOCK: &str = " FOR SHARE";
+
 #[async_trait]
 impl JournalStore for PgStore {
-    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
+    async fn append_fenced(
+        &self,
+        rows: &[JournalRow],
+        leases: &[(LotId, i64)],
+    ) -> Result<(), JournalError> {
         let rows_in_key_order = in_key_order(rows);
         let mut transaction = self.pool.begin().await?;
         match copy_rows(&mut transaction, &rows_in_key_order).await {
@@ -32,10 +42,13 @@ impl JournalStore for PgStore {
                 // did land, or another writer's rows. The INSERT skips the stored keys and
                 // then proves they hold our own rows.
                 transaction.rollback().await?;
-                return self.insert_skipping_stored(rows, &rows_in_key_order).await;
+                return self
+                    .insert_skipping_stored(rows, &rows_in_key_order, leases)
+                    .await;
             }
             Err(error) => return Err(refusal(error)),
         }
+        Leases::<Postgres>::check_fence(&mut transaction, leases, FENCE_LOCK).await?;
         Journal::<Postgres>::update_lot_states(&mut transaction, rows).await?;
         transaction.commit().await?;
         Ok(())
@@ -78,6 +91,7 @@ impl PgStore {
         &self,
         batch: &[JournalRow],
         rows_in_key_order: &[&JournalRow],
+        leases: &[(LotId, i64)],
     ) -> Result<(), JournalError> {
         let insert = format!(
             "INSERT INTO room_events ({}) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], \
@@ -108,6 +122,7 @@ impl PgStore {
         if inserted < rows.len() as u64 {
             Journal::<Postgres>::check_stored_as_given(&mut transaction, rows).await?;
         }
+        Leases::<Postgres>::check_fence(&mut transaction, leases, FENCE_LOCK).await?;
         Journal::<Postgres>::update_lot_states(&mut transaction, batch).await?;
         transaction.commit().await?;
         Ok(())

@@ -15,6 +15,7 @@ use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{
     BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
 };
+use crate::storage::leases::ops::Leases;
 use crate::storage::{LotId, StoreResult};
 
 use super::SqliteStore;
@@ -30,7 +31,11 @@ const _: () = assert!(LARGEST_INSERT_ROWS * sql::COLUMN_COUNT <= 32_766);
 
 #[async_trait]
 impl JournalStore for SqliteStore {
-    async fn append_room_events(&self, rows: &[JournalRow]) -> Result<(), JournalError> {
+    async fn append_fenced(
+        &self,
+        rows: &[JournalRow],
+        leases: &[(LotId, i64)],
+    ) -> Result<(), JournalError> {
         let rows_in_key_order = in_key_order(rows);
         let mut transaction = self.writer.begin().await?;
         let mut rest = rows_in_key_order.as_slice();
@@ -48,6 +53,9 @@ impl JournalStore for SqliteStore {
             }
             rest = after;
         }
+        // After the inserts, which took the database's write lock: no other writer can move
+        // a lease on until this transaction ends.
+        Leases::<Sqlite>::check_fence(&mut transaction, leases, "").await?;
         Journal::<Sqlite>::update_lot_states(&mut transaction, rows).await?;
         transaction.commit().await?;
         Ok(())

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod journal;
+mod leases;
 mod listings;
 mod lots;
 mod money;
