@@ -1,6 +1,7 @@
 //! bidroom: a real-time auction server for public-resource and property-rights exchanges.
 //!
 //! The map, from the inside out (dependencies point inward):
+//! - [`domain`]: what every layer shares: ids, roles, deposit terms.
 //! - [`money`]: exact amounts (rust_decimal), parsed at the edge, never `f64`.
 //! - [`auction`]: the bidding rules of one lot as a pure state machine (no I/O, no clock).
 //! - [`ledger`]: the double-entry ledger of wallets, deposits and settlements (pure rules).
@@ -18,6 +19,7 @@ pub mod auction;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod domain;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

@@ -20,11 +20,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::domain::Role;
 use crate::money::Money;
 use crate::security;
 use crate::security::IdNumberKey;
 use crate::storage::accounts::{AccountDetails, Identity, NewAccount, NewIdentity};
-use crate::storage::{Account, Role, WalletSummary};
+use crate::storage::{Account, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
 use super::openapi::{ACCOUNTS, ErrorBody};

@@ -13,8 +13,9 @@ use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use crate::domain::Role;
 use crate::security::hash_token;
-use crate::storage::{Account, Role, SessionAccount};
+use crate::storage::{Account, SessionAccount};
 
 use super::{ApiError, AppState};
 

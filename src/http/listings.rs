@@ -23,8 +23,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auction::LotState;
+use crate::domain::Role;
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::listings::{
     AccountFilter, BidderApplication, DepositRecord, GuaranteeRecord, SettlementFilter,
     SettlementListing, Verification,

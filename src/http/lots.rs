@@ -25,11 +25,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auction::LotState;
+use crate::domain::{DepositTerms, LotId, Role};
 use crate::limits::MAX_LOT_BODY_BYTES;
 use crate::money::Money;
 use crate::rooms::LotView;
 use crate::storage::lots::{DraftVisibility, LotFilter};
-use crate::storage::{Account, DepositTerms, Lot, LotId, Role};
+use crate::storage::{Account, Lot};
 use crate::time_format::{self, Rfc3339};
 
 use super::accounts::parse_id;

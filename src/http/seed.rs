@@ -40,6 +40,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auction::LotState;
+use crate::domain::{LotId, Role};
 use crate::limits::{
     MAX_SEED_BODY_BYTES, SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST,
 };
@@ -48,7 +49,6 @@ use crate::security;
 use crate::security::IdNumberKey;
 use crate::storage::accounts::{Identity, NewAccount, NewIdentity};
 use crate::storage::seed::{SeedBatch, SeedBidder, SeedRegistration, SeededBidder};
-use crate::storage::{LotId, Role};
 use crate::time_format::{self, Rfc3339};
 
 use super::accounts::{session_expires_at_ms, validate_password, validate_username};

@@ -21,7 +21,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tracing::Instrument;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
 use crate::http::{AppState, session_for_token};
 use crate::limits::{AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_FRAMES_PER_FLUSH};
 use crate::rooms::{
@@ -29,7 +29,7 @@ use crate::rooms::{
     RoomHandle,
 };
 use crate::security::hash_token;
-use crate::storage::{Account, LotId};
+use crate::storage::Account;
 
 use super::close;
 use super::connections::{SessionWatch, Slot};

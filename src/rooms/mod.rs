@@ -27,12 +27,13 @@ pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier,
 pub use ended::EndedJoin;
 pub use events::journal_row;
 
-use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
+use crate::auction::{LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
+use crate::domain::{AccountId, LotId};
 use crate::limits::{REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
 use crate::realtime::protocol::Req;
 use crate::storage::journal::{BidSummary, MAX_SUMMARY_LOTS};
-use crate::storage::{Account, Lot, LotId, Store, StoreResult};
+use crate::storage::{Account, Lot, Store, StoreResult};
 
 use actor::{RoomStart, RoomTask};
 use journal::{Journal, JournalHealth};

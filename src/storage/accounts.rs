@@ -2,41 +2,13 @@
 
 use async_trait::async_trait;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::auction::AccountId;
 use crate::config::ServeConfig;
+use crate::domain::{AccountId, Role};
 
 use super::{Store, StoreError, StoreResult};
 
 pub(super) mod ops;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Bidder,
-    Auctioneer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Bidder => "bidder",
-            Role::Auctioneer => "auctioneer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "bidder" => Some(Role::Bidder),
-            "auctioneer" => Some(Role::Auctioneer),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// A signed-up account, without its secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,11 +7,12 @@ use rand::Rng;
 use rust_decimal::Decimal;
 
 use crate::auction::{
-    AccountId, Bidder, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules, LotState,
+    Bidder, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules, LotState,
 };
+use crate::domain::{AccountId, ApplicationId, DepositTerms, LotId};
 use crate::money::Money;
 
-use super::{ApplicationId, LotId, StoreResult};
+use super::StoreResult;
 
 pub(super) mod ops;
 pub(super) mod sql;
@@ -57,13 +58,6 @@ impl Lot {
             ends_at_ms: self.ends_at_ms,
         }
     }
-}
-
-/// 保证金: a fixed amount, or for asset packages a range the bidder chooses in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DepositTerms {
-    Fixed(Money),
-    Range { min: Money, max: Money },
 }
 
 /// A registered bidder of a lot with what the auctioneer's monitor view shows of them.

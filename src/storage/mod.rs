@@ -27,16 +27,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-pub use accounts::{Account, AccountStore, Role, SessionAccount};
+pub use accounts::{Account, AccountStore, SessionAccount};
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use listings::ListingStore;
-pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
+pub use lots::{Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 pub use seed::SeedStore;
-
-/// Ids as the databases number rows.
-pub type LotId = i64;
-pub type ApplicationId = i64;
 
 /// What a storage call can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -13,11 +13,12 @@ mod rows;
 
 use async_trait::async_trait;
 
-use crate::auction::{AccountId, ClosedEvent, LotState};
+use crate::auction::{ClosedEvent, LotState};
+use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 
-use super::{ApplicationId, LotId, StoreResult};
+use super::StoreResult;
 
 pub use records::*;
 pub(crate) use rows::*;

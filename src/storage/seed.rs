@@ -13,11 +13,12 @@
 
 use async_trait::async_trait;
 
+use crate::domain::LotId;
 use crate::money::Money;
 
+use super::StoreResult;
 use super::accounts::{Account, NewAccount, NewIdentity};
 use super::lots::Application;
-use super::{LotId, StoreResult};
 
 pub(super) mod ops;
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auction::AccountId;
+use crate::domain::AccountId;
 use crate::money::Money;
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,

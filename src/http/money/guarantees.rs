@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::Role;
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::money::{
     Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
 };

@@ -4,9 +4,10 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::Role;
 use crate::money::Money;
+use crate::storage::Account;
 use crate::storage::money::Settlement;
-use crate::storage::{Account, Role};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};

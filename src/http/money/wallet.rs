@@ -7,10 +7,9 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, Role};
 use crate::ledger::Reconciliation;
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 

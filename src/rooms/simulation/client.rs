@@ -171,7 +171,7 @@ impl Bidder {
         self.book.lock().expect("the book")
     }
 
-    fn account(&self) -> crate::auction::AccountId {
+    fn account(&self) -> crate::domain::AccountId {
         self.plan.account.id
     }
 

@@ -63,12 +63,13 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
+use crate::domain::LotId;
 use crate::http::AppState;
 use crate::http::throttle::SignInThrottle;
 use crate::realtime::connections::{ConnectionLimits, Connections};
 use crate::rooms::Rooms;
 use crate::security::IdNumberKey;
-use crate::storage::{JournalRow, LotId, RoomEventKind, Store};
+use crate::storage::{JournalRow, RoomEventKind, Store};
 
 use book::{Book, Coverage};
 use client::{Bidder, Life};

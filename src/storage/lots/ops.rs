@@ -7,10 +7,10 @@ use std::marker::PhantomData;
 
 use sqlx::{Executor, FromRow, IntoArguments, Pool};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::storage::accounts::is_unique_violation;
 use crate::storage::dialect::{Column, Dialect};
-use crate::storage::{ApplicationId, LotId, StoreError, StoreResult};
+use crate::storage::{StoreError, StoreResult};
 
 use super::sql::{
     APPROVE_APPLICATION, ApplicationListingRow, ApplicationRow, BIDDER_NUMBER_ATTEMPTS,

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::auction::{Bidder, ExtensionMode, LotResult, LotState};
+use crate::domain::DepositTerms;
 use crate::money::Money;
 use crate::storage::{StoreError, StoreResult};
 
 use super::{
-    Application, ApplicationListing, ApplicationStatus, DepositStatus, DepositTerms,
-    DraftVisibility, Lot, LotFilter, NewLot, RosterEntry, eligibility,
+    Application, ApplicationListing, ApplicationStatus, DepositStatus, DraftVisibility, Lot,
+    LotFilter, NewLot, RosterEntry, eligibility,
 };
 
 /// How many times to retry an approval whose bidder number another approval took at the

@@ -1,14 +1,13 @@
 //! What both databases' implementations share: reading stored values back, and the
 //! conflicts a money operation is refused with.
 
-use crate::auction::{AccountId, ClosedEvent};
+use crate::auction::ClosedEvent;
+use crate::domain::{AccountId, ApplicationId, DepositKind, DepositTerms, LotId};
 use crate::ledger::WalletBucket;
 use crate::money::Money;
-use crate::storage::{ApplicationId, DepositTerms, LotId, StoreError, StoreResult};
+use crate::storage::{StoreError, StoreResult};
 
-use super::records::{
-    DepositKind, GuaranteeStatus, Settlement, SettlementStatus, WalletEntry, WalletPage,
-};
+use super::records::{GuaranteeStatus, Settlement, SettlementStatus, WalletEntry, WalletPage};
 
 /// The conflict a transaction that would overdraw a wallet is refused with.
 pub(crate) fn insufficient_funds(overdraft: crate::ledger::Overdraft) -> StoreError {
