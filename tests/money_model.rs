@@ -25,6 +25,7 @@ use std::sync::{Arc, OnceLock};
 
 use bidroom::auction::{ClosedEvent, LotState, Room, RoomEvent, Sequenced};
 use bidroom::domain::{DepositStatus, DepositTerms, Role};
+use bidroom::http::conflict_code;
 use bidroom::ledger::{LedgerAccount, Reconciliation};
 use bidroom::money::{AmountError, Money};
 use bidroom::rooms::journal_row;
@@ -1521,7 +1522,7 @@ fn model_min_next(model: &Model, lot: usize) -> Money {
 fn refused(error: StoreError) -> Outcome {
     match error {
         StoreError::NotFound => Outcome::Refused("not_found"),
-        StoreError::Conflict { code, .. } => Outcome::Refused(code),
+        StoreError::Conflict(conflict) => Outcome::Refused(conflict_code(&conflict)),
         other => panic!("the store failed: {other:?}"),
     }
 }

@@ -37,7 +37,7 @@ pub use auth::{
     Admin, Auctioneer, BankOrAdmin, Bidder, Caller, MaybeCaller, account_for_token,
     session_for_token,
 };
-pub use error::{ApiError, Body, Json};
+pub use error::{ApiError, Body, Json, conflict_code};
 pub use layers::{HTTP_DURATION_BUCKETS_SECS, HTTP_DURATION_METRIC, REQUEST_ID_HEADER, RequestId};
 pub use sessions::sweep_sessions;
 

@@ -6,7 +6,7 @@ use rand::Rng;
 use crate::config::ServeConfig;
 use crate::domain::{AccountId, Role};
 
-use super::{Store, StoreError, StoreResult};
+use super::{Conflict, Store, StoreError, StoreResult};
 
 pub(super) mod ops;
 
@@ -76,7 +76,7 @@ pub trait AccountStore {
     ) -> StoreResult<Option<SessionAccount>>;
 
     /// Creates the account and, in the same transaction, its wallet with a new unique
-    /// virtual account number. A taken username is `Conflict("username_taken")`.
+    /// virtual account number. A taken username is `Conflict::UsernameTaken`.
     async fn create_account(&self, account: &NewAccount, now_ms: i64) -> StoreResult<Account>;
 
     /// The account with this username and its password hash, for signing in.
@@ -136,7 +136,7 @@ pub async fn ensure_bootstrap_admin(
         role: Role::Admin,
     };
     match store.create_account(&admin, now_ms).await {
-        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Ok(_) | Err(StoreError::Conflict(Conflict::UsernameTaken)) => Ok(()),
         Err(error) => {
             Err(anyhow::Error::new(error).context("failed to create the bootstrap admin"))
         }
@@ -311,10 +311,10 @@ pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(error) if error.is_unique_violation())
 }
 
-/// Maps a duplicate username to its 409.
+/// Maps a duplicate username to its conflict.
 pub(super) fn username_taken(error: sqlx::Error) -> StoreError {
     if is_unique_violation(&error) {
-        StoreError::conflict("username_taken", "that username is taken")
+        Conflict::UsernameTaken.into()
     } else {
         StoreError::Database(error)
     }

@@ -92,11 +92,11 @@ pub trait LotStore {
     /// Lots newest first, as the filter allows.
     async fn list_lots(&self, filter: &LotFilter) -> StoreResult<Vec<Lot>>;
 
-    /// `draft` → `published`; any other state is `Conflict("not_draft")`.
+    /// `draft` → `published`; any other state is `Conflict::LotNotDraft`.
     async fn publish_lot(&self, id: LotId) -> StoreResult<Lot>;
 
     /// A `pending` application; a second one by the same account is
-    /// `Conflict("already_applied")`.
+    /// `Conflict::AlreadyApplied`.
     async fn create_application(
         &self,
         lot: LotId,
@@ -110,7 +110,7 @@ pub trait LotStore {
     async fn lot_applications(&self, lot: LotId) -> StoreResult<Vec<ApplicationListing>>;
 
     /// `pending` → `approved` with a new random bidder number unique within the lot; any
-    /// other status is `Conflict("not_pending")`.
+    /// other status is `Conflict::ApplicationNotPending`.
     async fn approve_application(
         &self,
         id: ApplicationId,
@@ -118,7 +118,7 @@ pub trait LotStore {
         now_ms: i64,
     ) -> StoreResult<Application>;
 
-    /// `pending` → `rejected`; any other status is `Conflict("not_pending")`.
+    /// `pending` → `rejected`; any other status is `Conflict::ApplicationNotPending`.
     async fn reject_application(
         &self,
         id: ApplicationId,

@@ -12,6 +12,7 @@
 //! and PostgreSQL's row locks. The journal's bulk insert stays per database.
 
 pub mod accounts;
+mod conflict;
 mod dialect;
 pub mod journal;
 pub mod listings;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, SessionAccount};
+pub use conflict::Conflict;
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use listings::ListingStore;
 pub use lots::{Lot, LotStore, RosterEntry};
@@ -39,23 +41,13 @@ pub use seed::SeedStore;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// The request conflicts with the stored state (a 409): a duplicate, a changed repeat of
-    /// an idempotent request, a state that does not allow it, a balance that does not cover it.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    /// The request conflicts with the stored state: see [`Conflict`].
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl StoreError {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Conflict {
-            code,
-            message: message.into(),
-        }
-    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
