@@ -116,7 +116,11 @@ pub async fn start_with_metrics(
         sign_in_throttle,
         connections,
     };
-    storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
+    if let Some(admin) = &state.config.bootstrap_admin {
+        let (username, password, now_ms) = (&admin.username, &admin.password, clock.now_ms());
+        storage::accounts::ensure_bootstrap_admin(&*state.store, username, password, now_ms)
+            .await?;
+    }
 
     let listener = TcpListener::bind(state.config.listen)
         .await

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use rand::Rng;
 
-use crate::config::ServeConfig;
 use crate::domain::{AccountId, Role};
 
 use super::{Conflict, Store, StoreError, StoreResult};
@@ -110,29 +109,23 @@ pub trait AccountStore {
     async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
 }
 
-/// Creates the first admin from `--bootstrap-admin` unless an account already has that
-/// username (so a restart, or a changed password on the command line, changes nothing).
+/// Creates an admin (the first one, from `--bootstrap-admin`) unless an account already has
+/// that username (so a restart, or a changed password on the command line, changes
+/// nothing).
 pub async fn ensure_bootstrap_admin(
     store: &dyn Store,
-    config: &ServeConfig,
+    username: &str,
+    password: &str,
     now_ms: i64,
 ) -> anyhow::Result<()> {
-    let Some(credentials) = &config.bootstrap_admin else {
-        return Ok(());
-    };
-    if store
-        .account_credentials(&credentials.username)
-        .await?
-        .is_some()
-    {
+    if store.account_credentials(username).await?.is_some() {
         return Ok(());
     }
-    let password = credentials.password.clone();
-    let password_hash = crate::security::hash_password_in_pool(password).await?;
+    let password_hash = crate::security::hash_password_in_pool(password.to_owned()).await?;
     let admin = NewAccount {
-        username: credentials.username.clone(),
+        username: username.to_owned(),
         password_hash,
-        display_name: credentials.username.clone(),
+        display_name: username.to_owned(),
         role: Role::Admin,
     };
     match store.create_account(&admin, now_ms).await {
