@@ -10,11 +10,14 @@
 //! - [`realtime`]: the WebSocket protocol (SPEC §4).
 //! - [`http`]: the REST API (SPEC §5) and the router.
 //! - [`text`]: what client text may hold, checked at the edge (SPEC §8).
+//! - [`app`]: the state that `http` and `realtime` share, built at start, and the router
+//!   that mounts both.
 //! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock;
 //!   [`logging`]: log lines as text or JSON.
 //! - `fuzzing`: the entry points of the fuzz targets in `fuzz/` (hidden; not an API).
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod auction;
 pub mod clock;
 pub mod config;

@@ -1,20 +1,14 @@
 //! Starting and stopping the server.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::clock::Clock;
+use crate::app::{AppState, router};
 use crate::config::ServeConfig;
-use crate::http::throttle::SignInThrottle;
-use crate::http::{AppState, router};
-use crate::realtime::connections::{ConnectionLimits, Connections};
-use crate::rooms::Rooms;
-use crate::storage;
 
 /// A server running in this process.
 pub struct RunningServer {
@@ -87,40 +81,8 @@ pub async fn start_with_metrics(
     config: ServeConfig,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 ) -> anyhow::Result<RunningServer> {
-    let mut config = config;
-    if config.demo && config.bootstrap_admin.is_none() {
-        config.bootstrap_admin = Some(crate::config::Credentials {
-            username: crate::demo::DEMO_ADMIN.to_owned(),
-            password: crate::demo::DEMO_PASSWORD.to_owned(),
-        });
-    }
-    let id_number_key = config.resolve_id_number_key()?;
-    let clock = Clock::start();
-    let store = storage::connect(&config.database_url).await?;
-    let rooms = Rooms::start(store.clone(), clock).await?;
     let (shutdown, shutdown_requested) = watch::channel(false);
-    let sign_in_throttle = Arc::new(SignInThrottle::new(
-        config.sign_in_failures_per_username,
-        config.sign_in_failures_per_address,
-        std::time::Duration::from_secs(config.sign_in_window_secs),
-    ));
-    let connections = Connections::new(ConnectionLimits::of(&config));
-    let state = AppState {
-        store,
-        rooms,
-        config: Arc::new(config),
-        clock,
-        metrics,
-        shutdown: shutdown_requested.clone(),
-        id_number_key,
-        sign_in_throttle,
-        connections,
-    };
-    if let Some(admin) = &state.config.bootstrap_admin {
-        let (username, password, now_ms) = (&admin.username, &admin.password, clock.now_ms());
-        storage::accounts::ensure_bootstrap_admin(&*state.store, username, password, now_ms)
-            .await?;
-    }
+    let state = AppState::build(config, metrics, shutdown_requested.clone()).await?;
 
     let listener = TcpListener::bind(state.config.listen)
         .await

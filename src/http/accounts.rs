@@ -9,6 +9,7 @@
 //! - the identity (`real_name`, `id_type`, `id_number_masked`) is shown to the account
 //!   itself and to admins; the id number is never stored or shown in clear.
 
+use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use std::net::SocketAddr;
 
@@ -30,7 +31,7 @@ use crate::time_format::{self, Rfc3339};
 
 use super::openapi::{ACCOUNTS, ErrorBody};
 use super::throttle::Throttled;
-use super::{Admin, ApiError, AppState, Caller, Json, MaybeCaller};
+use super::{Admin, ApiError, Caller, Json, MaybeCaller};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

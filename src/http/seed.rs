@@ -39,6 +39,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::auction::LotState;
 use crate::domain::{LotId, Role};
 use crate::limits::{
@@ -53,7 +54,7 @@ use crate::time_format::{self, Rfc3339};
 
 use super::accounts::{session_expires_at_ms, validate_password, validate_username};
 use super::openapi::{ErrorBody, OPERATIONS};
-use super::{Admin, ApiError, AppState, Body, Json};
+use super::{Admin, ApiError, Body, Json};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -61,10 +61,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::domain::LotId;
-use crate::http::AppState;
 use crate::http::throttle::SignInThrottle;
 use crate::realtime::connections::{ConnectionLimits, Connections};
 use crate::rooms::Rooms;
