@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bidroom::auction::{ExtensionMode, LotState};
+use bidroom::domain::{DepositTerms, LotId, Role};
 use bidroom::money::Money;
 use bidroom::storage::accounts::NewAccount;
 use bidroom::storage::lots::NewLot;
-use bidroom::storage::{DepositTerms, JournalRow, LotId, Role, RoomEventKind, Store};
+use bidroom::storage::{JournalRow, RoomEventKind, Store};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sqlx::Connection;
 use tokio::runtime::Runtime;

@@ -13,15 +13,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Message;
-use bidroom::auction::AccountId;
 use bidroom::clock::Clock;
+use bidroom::domain::{AccountId, DepositTerms, Role};
 use bidroom::money::Money;
 use bidroom::realtime::protocol::{Encoding, Req, View};
 use bidroom::rooms::{LeaseTerms, Member, Replier, RoomCommand, RoomHandle, Rooms};
+use bidroom::storage::Store;
 use bidroom::storage::accounts::{Identity, NewAccount, NewIdentity};
 use bidroom::storage::lots::NewLot;
 use bidroom::storage::money::{BankNotification, IdempotencyKey, StoredAnswer};
-use bidroom::storage::{DepositTerms, Role, Store};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use axum::extract::ws::Message;
+use bidroom::domain::Role;
 use bidroom::money::Money;
 use bidroom::realtime::protocol::{
     Answer, BidDetails, ClientMessage, Encoding, EventBody, Req, RoomFrame, Snapshot, View, You,
 };
-use bidroom::storage::Role;
 use serde_json::{Value, json};
 
 const LOT: i64 = 7;

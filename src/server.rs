@@ -1,20 +1,14 @@
 //! Starting and stopping the server.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::clock::Clock;
+use crate::app::{AppState, router};
 use crate::config::ServeConfig;
-use crate::http::throttle::SignInThrottle;
-use crate::http::{AppState, router};
-use crate::realtime::connections::{ConnectionLimits, Connections};
-use crate::rooms::{LeaseTerms, Rooms};
-use crate::storage;
 
 /// A server running in this process.
 pub struct RunningServer {
@@ -87,62 +81,14 @@ pub async fn start_with_metrics(
     config: ServeConfig,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 ) -> anyhow::Result<RunningServer> {
-    let mut config = config;
-    if config.demo && config.bootstrap_admin.is_none() {
-        config.bootstrap_admin = Some(crate::config::Credentials {
-            username: crate::demo::DEMO_ADMIN.to_owned(),
-            password: crate::demo::DEMO_PASSWORD.to_owned(),
-        });
-    }
-    let id_number_key = config.resolve_id_number_key()?;
-    let clock = Clock::start();
-    if config.cluster {
-        anyhow::bail!(
-            "--cluster: forwarding bids and room events between nodes over NATS is not in this build yet; \
-             run one server per database (a second one on the same database is a standby that takes the rooms over when the first dies)"
-        );
-    }
-    if config.cluster
-        && !(config.database_url.starts_with("postgres:")
-            || config.database_url.starts_with("postgresql:"))
-    {
-        anyhow::bail!(
-            "--cluster needs a postgres:// database that every node shares (--database-url)"
-        );
-    }
-    let store = storage::connect(&config.database_url).await?;
     // Bound before the rooms start, so that the node's address is known to its leases;
     // connections wait in the backlog until the server is ready.
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("failed to listen on {}", config.listen))?;
     let local_addr = listener.local_addr()?;
-    let terms = LeaseTerms {
-        node_id: Arc::from(config.node_id.clone().unwrap_or_else(own_node_id)),
-        ttl_ms: config.lease_ttl_ms as i64,
-        address: local_addr.to_string(),
-        clustered: config.cluster,
-    };
-    let rooms = Rooms::start(store.clone(), clock, terms).await?;
     let (shutdown, shutdown_requested) = watch::channel(false);
-    let sign_in_throttle = Arc::new(SignInThrottle::new(
-        config.sign_in_failures_per_username,
-        config.sign_in_failures_per_address,
-        std::time::Duration::from_secs(config.sign_in_window_secs),
-    ));
-    let connections = Connections::new(ConnectionLimits::of(&config));
-    let state = AppState {
-        store,
-        rooms,
-        config: Arc::new(config),
-        clock,
-        metrics,
-        shutdown: shutdown_requested.clone(),
-        id_number_key,
-        sign_in_throttle,
-        connections,
-    };
-    storage::accounts::ensure_bootstrap_admin(&*state.store, &state.config, clock.now_ms()).await?;
+    let state = AppState::build(config, metrics, shutdown_requested.clone(), local_addr).await?;
 
     let demo = if state.config.demo {
         let demo = crate::demo::start(&state, local_addr)
@@ -175,25 +121,4 @@ pub async fn start_with_metrics(
         shutdown,
         task,
     })
-}
-
-/// The node id of a server started without `--node-id`: its host, its process and a random
-/// part, so that two servers never share one (a restart is a new node; its rooms' leases
-/// are taken over once the previous run's run out, see [`Rooms::start`]).
-fn own_node_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|host| host.trim().to_owned())
-        .filter(|host| !host.is_empty())
-        .unwrap_or_else(|| "bidroom".to_owned());
-    let host: String = host
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .take(40)
-        .collect();
-    format!(
-        "{host}-{}-{:06x}",
-        std::process::id(),
-        rand::random::<u32>() & 0xff_ffff
-    )
 }

@@ -24,17 +24,19 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use bidroom::auction::{ClosedEvent, LotState, Room, RoomEvent, Sequenced};
+use bidroom::domain::{DepositStatus, DepositTerms, Role};
+use bidroom::http::conflict_code;
 use bidroom::ledger::{LedgerAccount, Reconciliation};
 use bidroom::money::{AmountError, Money};
 use bidroom::rooms::journal_row;
 use bidroom::storage::accounts::{Identity, NewAccount, NewIdentity};
 use bidroom::storage::lots::NewLot;
 use bidroom::storage::money::{
-    BankNotification, DepositStatus, GuaranteeDecision, GuaranteeStatus, IdempotencyKey,
-    NewGuarantee, NotificationAction, NotificationRefusal, Resolution, ResolutionRefusal,
-    SettlementStatus, StoredAnswer,
+    BankNotification, GuaranteeDecision, GuaranteeStatus, IdempotencyKey, NewGuarantee,
+    NotificationAction, NotificationRefusal, Resolution, ResolutionRefusal, SettlementStatus,
+    StoredAnswer,
 };
-use bidroom::storage::{DepositTerms, Role, Store, StoreError};
+use bidroom::storage::{Store, StoreError};
 use common::{Db, TestDatabase};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -1520,7 +1522,7 @@ fn model_min_next(model: &Model, lot: usize) -> Money {
 fn refused(error: StoreError) -> Outcome {
     match error {
         StoreError::NotFound => Outcome::Refused("not_found"),
-        StoreError::Conflict { code, .. } => Outcome::Refused(code),
+        StoreError::Conflict(conflict) => Outcome::Refused(conflict_code(&conflict)),
         other => panic!("the store failed: {other:?}"),
     }
 }

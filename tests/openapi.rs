@@ -16,7 +16,7 @@ const API_PREFIX: &str = "/api/v1";
 /// output prints each path router's table (`paths: {RouteId(1): "/api/v1/lots", ...}`),
 /// so the paths are read from there: the real router, not a list kept beside it.
 fn mounted_paths() -> BTreeSet<String> {
-    let (router, _) = bidroom::http::routes();
+    let (router, _) = bidroom::app::routes();
     let debug = format!("{router:?}");
     let paths: BTreeSet<String> = debug
         .split('"')
@@ -162,7 +162,7 @@ async fn every_route_under_the_api_is_documented_and_every_documented_route_is_m
 async fn the_served_document_is_the_routers_own_and_valid_openapi_3_1() {
     let app = TestApp::spawn(Db::Sqlite).await;
     let document = served_document(&app).await;
-    let (_, built) = bidroom::http::routes();
+    let (_, built) = bidroom::app::routes();
     assert_eq!(document, serde_json::to_value(&built).unwrap());
 
     let version = document["openapi"].as_str().unwrap();
@@ -293,7 +293,7 @@ fn check_no_numbers(value: &Value, at: &str, problems: &mut Vec<String>) {
 
 #[test]
 fn money_is_a_decimal_string_with_an_example_and_times_are_rfc_3339_strings() {
-    let (_, built) = bidroom::http::routes();
+    let (_, built) = bidroom::app::routes();
     let document = serde_json::to_value(&built).unwrap();
     let money = &document["components"]["schemas"]["Money"];
     assert_eq!(money["type"], "string");

@@ -12,12 +12,12 @@ use std::sync::Arc;
 use axum::extract::ws::Message;
 use serde_json::{Value, json};
 
+use bidroom::domain::Role;
 use bidroom::money::Money;
 use bidroom::realtime::close;
 use bidroom::realtime::protocol::{
     Answer, BidDetails, BidView, Encoding, EventBody, Req, RoomFrame, Snapshot, View, You,
 };
-use bidroom::storage::Role;
 
 const LOT: i64 = 7;
 const AT_MS: i64 = 1_795_000_000_000;

@@ -9,9 +9,9 @@
 //! deposits close at or before the start, the start before the end, the settlement after
 //! it, a window of 1 s to a day, a fee rate in [0, 1)).
 
+use bidroom::domain::DepositTerms;
 use bidroom::fuzzing::{Body, check_rest_body};
 use bidroom::money::Money;
-use bidroom::storage::DepositTerms;
 use bidroom::storage::lots::NewLot;
 use bidroom::text::TextKind;
 use bidroom::time_format;

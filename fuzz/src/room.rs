@@ -18,9 +18,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bidroom::auction::{
-    AccountId, Bidder, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules, LotState,
-    Rejection, Room, RoomEvent, RoomRestore, Sequenced, StateReason,
+    Bidder, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules, LotState, Rejection,
+    Room, RoomEvent, RoomRestore, Sequenced, StateReason,
 };
+use bidroom::domain::AccountId;
 use bidroom::money::{AmountError, Money};
 use rust_decimal::Decimal;
 

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::domain::AccountId;
 use crate::money::Money;
 
-use super::{AccountId, LotState, Phase};
+use super::{LotState, Phase};
 
 /// An event with its place in the room's history.
 #[derive(Clone, Debug, PartialEq, Eq)]

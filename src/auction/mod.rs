@@ -17,6 +17,3 @@ pub use event::{ClosedEvent, LotResult, RoomEvent, Sequenced, StateReason};
 pub use rejection::{IneligibleReason, Rejection};
 pub use room::{Room, RoomRestore};
 pub use rules::{Bidder, Eligibility, ExtensionMode, LotRules, LotState, Phase};
-
-/// An account's id, as the storage layer numbers accounts.
-pub type AccountId = i64;

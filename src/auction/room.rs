@@ -7,12 +7,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::domain::AccountId;
 use crate::money::{AmountError, Money};
 
 use super::ladder::Ladder;
 use super::{
-    AccountId, Bidder, ClosedEvent, Eligibility, ExtensionMode, IneligibleReason, LotResult,
-    LotRules, LotState, Phase, Rejection, RoomEvent, Sequenced, StateReason,
+    Bidder, ClosedEvent, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules,
+    LotState, Phase, Rejection, RoomEvent, Sequenced, StateReason,
 };
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::domain::AccountId;
 use crate::money::Money;
 
-use super::{AccountId, IneligibleReason};
+use super::IneligibleReason;
 
 /// The bidding terms of a lot, fixed when it is published.
 #[derive(Clone, Debug, PartialEq, Eq)]

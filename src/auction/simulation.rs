@@ -14,9 +14,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::auction::{
-    AccountId, Bidder, LotResult, LotState, Phase, Rejection, Room, RoomEvent, Sequenced,
-    StateReason,
+    Bidder, LotResult, LotState, Phase, Rejection, Room, RoomEvent, Sequenced, StateReason,
 };
+use crate::domain::AccountId;
 use crate::money::{AmountError, Money};
 
 use reference::ReferenceRoom;

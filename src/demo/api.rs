@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use super::DEMO_PASSWORD;
-use crate::http::{AppState, router};
+use crate::app::{AppState, router};
 
 #[derive(Clone)]
 pub struct Api {

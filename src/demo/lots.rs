@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::api::{Api, DemoAccount};
-use crate::storage::LotId;
+use crate::domain::LotId;
 use crate::time_format::{parse_rfc3339, to_rfc3339};
 
 /// One thing the demo auctions.

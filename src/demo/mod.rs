@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::time_format::to_rfc3339;
 pub use timing::DemoTimings;
 

@@ -11,7 +11,7 @@ use super::api::{Api, DemoAccount};
 use super::lots::{CATALOGUE, DemoLot, Schedule, open_lot, unfinished_lots};
 use super::timing::DemoTimings;
 use super::wallets;
-use crate::http::AppState;
+use crate::app::AppState;
 
 pub const AUCTIONEER: &str = "auctioneer";
 

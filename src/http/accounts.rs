@@ -9,6 +9,7 @@
 //! - the identity (`real_name`, `id_type`, `id_number_masked`) is shown to the account
 //!   itself and to admins; the id number is never stored or shown in clear.
 
+use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use std::net::SocketAddr;
 
@@ -20,16 +21,17 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::domain::Role;
 use crate::money::Money;
 use crate::security;
 use crate::security::IdNumberKey;
 use crate::storage::accounts::{AccountDetails, Identity, NewAccount, NewIdentity};
-use crate::storage::{Account, Role, WalletSummary};
+use crate::storage::{Account, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
 use super::openapi::{ACCOUNTS, ErrorBody};
 use super::throttle::Throttled;
-use super::{Admin, ApiError, AppState, Caller, Json, MaybeCaller};
+use super::{Admin, ApiError, Caller, Json, MaybeCaller};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

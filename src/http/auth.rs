@@ -13,10 +13,12 @@ use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use crate::app::AppState;
+use crate::domain::Role;
 use crate::security::hash_token;
-use crate::storage::{Account, Role, SessionAccount};
+use crate::storage::Account;
 
-use super::{ApiError, AppState};
+use super::ApiError;
 
 /// The signed-in account making the request; 401 without a valid session.
 #[derive(Clone, Debug)]
@@ -51,20 +53,8 @@ pub const SIGNATURE_HEADER: &str = "x-signature";
 
 /// The account behind a session token, if the session is valid now.
 pub async fn account_for_token(state: &AppState, token: &str) -> Result<Option<Account>, ApiError> {
-    let session = session_for_token(state, &hash_token(token)).await?;
+    let session = state.session(&hash_token(token)).await?;
     Ok(session.map(|session| session.account))
-}
-
-/// The session behind a token's hash, if it is valid now.
-pub async fn session_for_token(
-    state: &AppState,
-    token_hash: &str,
-) -> Result<Option<SessionAccount>, ApiError> {
-    let session = state
-        .store
-        .session_account(token_hash, state.clock.now_ms())
-        .await?;
-    Ok(session)
 }
 
 /// The request's bearer token: `None` without an `Authorization` header, 401 for one that

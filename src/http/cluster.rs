@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::storage::LotId;
+use crate::domain::LotId;
 use crate::time_format::{self, Rfc3339};
 
 use super::auth::Admin;

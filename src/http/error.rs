@@ -11,7 +11,7 @@ use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::storage::StoreError;
+use crate::storage::{Conflict, StoreError};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -118,12 +118,34 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::NotFound => ApiError::not_found("record"),
-            StoreError::Conflict { code, message } => ApiError::conflict(code, message),
+            StoreError::Conflict(conflict) => {
+                ApiError::conflict(conflict_code(&conflict), conflict.to_string())
+            }
             StoreError::Database(error) => {
                 ApiError::internal(anyhow::Error::new(error).context("database call failed"))
             }
             StoreError::Internal(error) => ApiError::internal(error),
         }
+    }
+}
+
+/// The stable wire code of a conflict with the stored state (a 409).
+pub fn conflict_code(conflict: &Conflict) -> &'static str {
+    match conflict {
+        Conflict::UsernameTaken => "username_taken",
+        Conflict::LotNotDraft => "not_draft",
+        Conflict::AlreadyApplied => "already_applied",
+        Conflict::ApplicationNotPending => "not_pending",
+        Conflict::InsufficientFunds(_) => "insufficient_funds",
+        Conflict::IdempotencyKeyReused => "idempotency_conflict",
+        Conflict::TransferChanged { .. } => "transfer_conflict",
+        Conflict::NotificationNotUnmatched { .. } => "notification_not_unmatched",
+        Conflict::SettlementPaid => "already_paid",
+        Conflict::SettlementDefaulted => "settlement_defaulted",
+        Conflict::SettlementNotOpen(_) => "settlement_not_open",
+        Conflict::SettlementNotDue => "settlement_not_due",
+        Conflict::GuaranteeNotPending(_) => "guarantee_not_pending",
+        Conflict::DepositRefused { refusal, .. } => refusal.code(),
     }
 }
 
@@ -180,5 +202,43 @@ pub struct Json<T>(pub T);
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::DepositRefusal;
+    use crate::storage::money::SettlementStatus;
+
+    #[test]
+    fn a_stored_conflict_is_a_409_with_its_code_and_message() {
+        let error = ApiError::from(StoreError::from(Conflict::SettlementNotOpen(
+            SettlementStatus::Paid,
+        )));
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(error.code(), "settlement_not_open");
+        assert_eq!(error.message, "the settlement is paid");
+    }
+
+    #[test]
+    fn a_refused_deposit_keeps_the_refusals_code() {
+        let error = ApiError::from(StoreError::from(Conflict::DepositRefused {
+            lot: 4,
+            refusal: DepositRefusal::AlreadyLodged,
+        }));
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(error.code(), "deposit_already_lodged");
+        assert_eq!(
+            error.message,
+            "lot 4: a deposit is already lodged for this application"
+        );
+    }
+
+    #[test]
+    fn a_missing_record_is_a_404() {
+        let error = ApiError::from(StoreError::NotFound);
+        assert_eq!(error.status(), StatusCode::NOT_FOUND);
+        assert_eq!(error.code(), "not_found");
     }
 }

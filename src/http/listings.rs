@@ -22,9 +22,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::auction::LotState;
+use crate::domain::Role;
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::listings::{
     AccountFilter, BidderApplication, DepositRecord, GuaranteeRecord, SettlementFilter,
     SettlementListing, Verification,
@@ -37,7 +38,7 @@ use super::lots::ApplicationJson;
 use super::lots::DepositJson as DepositTermsJson;
 use super::money::SettlementJson;
 use super::openapi::{ACCOUNTS, APPLICATIONS, ErrorBody, MONEY};
-use super::{Admin, ApiError, AppState, Caller, Json, paging};
+use super::{Admin, ApiError, Caller, Json, paging};
 use crate::time_format::Rfc3339;
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -24,17 +24,19 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::auction::LotState;
+use crate::domain::{DepositTerms, LotId, Role};
 use crate::limits::MAX_LOT_BODY_BYTES;
 use crate::money::Money;
 use crate::rooms::LotView;
 use crate::storage::lots::{DraftVisibility, LotFilter};
-use crate::storage::{Account, DepositTerms, Lot, LotId, Role};
+use crate::storage::{Account, Lot};
 use crate::time_format::{self, Rfc3339};
 
 use super::accounts::parse_id;
 use super::openapi::{ErrorBody, LOTS};
-use super::{ApiError, AppState, Auctioneer, Bidder, Body, Caller, Json, MaybeCaller, paging};
+use super::{ApiError, Auctioneer, Bidder, Body, Caller, Json, MaybeCaller, paging};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     // A lot's terms may hold a long description: this path has a body limit of its own.

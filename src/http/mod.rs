@@ -3,7 +3,9 @@
 //! Every REST route is mounted through an [`OpenApiRouter`] with
 //! `.routes(routes!(handler))`, which puts the handler's `#[utoipa::path]` into the
 //! OpenAPI document served at `GET /api/v1/openapi.json` (see [`openapi`]). Routes outside
-//! `/api/v1` (the WebSocket, pages) are plain axum routes in [`routes`].
+//! `/api/v1` (the WebSocket, pages) are plain axum routes in [`routes`]; `/ws` is served by
+//! the handler the caller hands in (`crate::app` gives `realtime`'s upgrade), so that this
+//! module knows nothing of the WebSocket protocol.
 
 mod accounts;
 mod auth;
@@ -23,10 +25,8 @@ pub mod serve;
 mod sessions;
 pub mod throttle;
 
-use std::sync::Arc;
-
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use axum::{Extension, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
@@ -34,38 +34,15 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{
-    Admin, Auctioneer, BankOrAdmin, Bidder, Caller, MaybeCaller, account_for_token,
-    session_for_token,
-};
-pub use error::{ApiError, Body, Json};
+pub use auth::{Admin, Auctioneer, BankOrAdmin, Bidder, Caller, MaybeCaller, account_for_token};
+pub use error::{ApiError, Body, Json, conflict_code};
 pub use layers::{HTTP_DURATION_BUCKETS_SECS, HTTP_DURATION_METRIC, REQUEST_ID_HEADER, RequestId};
 pub use sessions::sweep_sessions;
 
-use crate::clock::Clock;
-use crate::config::ServeConfig;
-use crate::rooms::Rooms;
-use crate::storage::Store;
+use crate::app::AppState;
 
-/// What every handler can reach. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub rooms: Rooms,
-    pub config: Arc<ServeConfig>,
-    pub clock: Clock,
-    pub metrics: Option<PrometheusHandle>,
-    /// Turns true when the server starts shutting down: sessions close, rooms stop.
-    pub shutdown: tokio::sync::watch::Receiver<bool>,
-    /// What id numbers are hashed under (see [`crate::security::IdNumberKey`]).
-    pub id_number_key: crate::security::IdNumberKey,
-    /// Failed sign-ins by username and address (SPEC §8).
-    pub sign_in_throttle: Arc<throttle::SignInThrottle>,
-    /// The live WebSocket connections: sign-out, caps, per-account bid limits.
-    pub connections: crate::realtime::Connections,
-}
-
-pub fn router(state: AppState) -> Router {
+/// The routes with the layers around every request; `websocket` serves `GET /ws`.
+pub fn router(state: AppState, websocket: MethodRouter<AppState>) -> Router {
     let (api, document) = api_and_document();
     let document = document.to_json().expect("the OpenAPI document serializes");
     let api = match layers::cors(&state.config) {
@@ -73,16 +50,16 @@ pub fn router(state: AppState) -> Router {
         None => api,
     };
     let router = api
-        .merge(outside_the_api())
+        .merge(outside_the_api(websocket))
         .layer(Extension(openapi::Document(document.into())))
         .with_state(state.clone());
     layers::around_every_request(router, &state.config)
 }
 
 /// Every route the server mounts, and the OpenAPI document of those under `/api/v1`.
-pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn routes(websocket: MethodRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, document) = api_and_document();
-    (api.merge(outside_the_api()), document)
+    (api.merge(outside_the_api(websocket)), document)
 }
 
 fn api_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -94,11 +71,11 @@ fn api_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The probes at the root, the WebSocket, and the pages.
-fn outside_the_api() -> Router<AppState> {
+fn outside_the_api(websocket: MethodRouter<AppState>) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readiness::readyz))
-        .route("/ws", get(crate::realtime::upgrade))
+        .route("/ws", websocket)
         .merge(pages::routes())
 }
 

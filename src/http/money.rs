@@ -62,9 +62,10 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::storage::StoreError;
 
-use super::{ApiError, AppState};
+use super::ApiError;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

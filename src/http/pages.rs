@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::{EmbeddedFile, RustEmbed};
 
-use super::AppState;
+use crate::app::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "web/"]

@@ -10,10 +10,11 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::limits::READINESS_QUERY_TIMEOUT;
 
+use super::Json;
 use super::openapi::{ErrorBody, OPERATIONS};
-use super::{AppState, Json};
 
 #[derive(Serialize, ToSchema)]
 struct Readiness {

@@ -39,7 +39,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::auction::LotState;
+use crate::domain::{LotId, Role};
 use crate::limits::{
     MAX_SEED_BODY_BYTES, SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST,
 };
@@ -48,12 +50,11 @@ use crate::security;
 use crate::security::IdNumberKey;
 use crate::storage::accounts::{Identity, NewAccount, NewIdentity};
 use crate::storage::seed::{SeedBatch, SeedBidder, SeedRegistration, SeededBidder};
-use crate::storage::{LotId, Role};
 use crate::time_format::{self, Rfc3339};
 
 use super::accounts::{session_expires_at_ms, validate_password, validate_username};
 use super::openapi::{ErrorBody, OPERATIONS};
-use super::{Admin, ApiError, AppState, Body, Json};
+use super::{Admin, ApiError, Body, Json};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -7,12 +7,13 @@ use axum::http::request::Parts;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::limits::SESSION_SWEEP_INTERVAL;
 use crate::security::hash_token;
 
+use super::ApiError;
 use super::auth::bearer_token;
 use super::openapi::{ACCOUNTS, ErrorBody};
-use super::{ApiError, AppState};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(sign_out))

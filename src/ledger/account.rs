@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
 use crate::money::Money;
-use crate::storage::LotId;
 
 /// One account of the exchange's double-entry ledger.
 ///

@@ -1,8 +1,8 @@
 //! The rules of lodging a deposit (交纳保证金), checked in a fixed order.
 
 use crate::auction::LotState;
+use crate::domain::DepositTerms;
 use crate::money::Money;
-use crate::storage::DepositTerms;
 
 /// What the rules look at, read inside the transaction that lodges the deposit.
 #[derive(Clone, Debug, PartialEq, Eq)]

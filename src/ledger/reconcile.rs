@@ -3,10 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, DepositKind, DepositStatus, LotId};
 use crate::money::Money;
-use crate::storage::LotId;
-use crate::storage::money::{DepositKind, DepositStatus};
 
 use super::LedgerAccount;
 

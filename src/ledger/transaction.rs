@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
 use crate::money::Money;
-use crate::storage::LotId;
 
 use super::LedgerAccount;
 use super::settlement::SettlementTerms;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use tokio::sync::watch;
 
-use crate::auction::AccountId;
 use crate::config::ServeConfig;
+use crate::domain::AccountId;
 
 use super::rate::RateLimit;
 

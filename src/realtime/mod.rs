@@ -1,8 +1,9 @@
 //! The WebSocket protocol (SPEC §4): `GET /ws`.
 //!
 //! The upgrade checks the browser's `Origin`, counts the connection against its client
-//! address's cap (HTTP 429 over it), picks the encoding from the subprotocol, and sets small
-//! per-connection buffers; [`session`] then runs the connection. [`connections`] is the
+//! address's cap, picks the encoding from the subprotocol, and sets small per-connection
+//! buffers; [`session`] then runs the connection. A refused upgrade is an
+//! [`UpgradeRefusal`], which `crate::app` answers over HTTP. [`connections`] is the
 //! registry of live connections by session, account and address.
 
 pub mod close;
@@ -14,13 +15,12 @@ pub mod session;
 use std::net::SocketAddr;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tracing::Instrument;
 
-use crate::http::{ApiError, AppState};
+use crate::app::AppState;
 use crate::limits::{
     MAX_CLIENT_FRAME_BYTES, MAX_WRITE_BUFFER_BYTES, READ_BUFFER_BYTES, WRITE_BUFFER_BYTES,
 };
@@ -29,29 +29,31 @@ use protocol::{Encoding, JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL};
 
 pub use connections::Connections;
 
-pub async fn upgrade(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+/// Why `GET /ws` from `peer` is not upgraded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UpgradeRefusal {
+    #[error("this origin may not open bidroom's WebSocket")]
+    OriginNotAllowed,
+    #[error("this address holds {cap} connections already, the most it may")]
+    AddressFull { cap: u32 },
+}
+
+/// Upgrades `GET /ws` from `peer` and runs its session on a task of its own; or the rule
+/// that refuses it.
+pub fn upgrade(
+    state: AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
     upgrade: WebSocketUpgrade,
-) -> Response {
-    if !origin_allowed(&headers, &state.config.allowed_origins) {
-        return (
-            StatusCode::FORBIDDEN,
-            "this origin may not open bidroom's WebSocket",
-        )
-            .into_response();
+) -> Result<Response, UpgradeRefusal> {
+    if !origin_allowed(headers, &state.config.allowed_origins) {
+        return Err(UpgradeRefusal::OriginNotAllowed);
     }
     // Counted from the upgrade until the connection ends.
     let Some(address_slot) = state.connections.admit_address(peer.ip()) else {
         metrics::counter!("bidroom_connections_refused_total", "limit" => "address").increment(1);
         let cap = state.connections.limits().per_address;
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("this address holds {cap} connections already, the most it may"),
-        )
-        .into_response();
+        return Err(UpgradeRefusal::AddressFull { cap });
     };
     let upgrade = upgrade
         .protocols([JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL])
@@ -67,13 +69,13 @@ pub async fn upgrade(
     // The session runs on a task of its own: it carries the upgrade's span (its request id)
     // as the parent of its own. The address's slot is held until the session ends.
     let request_span = tracing::Span::current();
-    upgrade.on_upgrade(move |socket| {
+    Ok(upgrade.on_upgrade(move |socket| {
         async move {
             session::run(socket, state, encoding).await;
             drop(address_slot);
         }
         .instrument(request_span)
-    })
+    }))
 }
 
 /// Browsers may open `/ws` only from the server's own origin or an `--allowed-origin`;

@@ -10,10 +10,9 @@ use bytes::Bytes;
 use serde::de::{self, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId, Role};
 use crate::limits::{MAX_ANNOUNCEMENT_CHARS, MAX_MESSAGE_NESTING, MAX_REASON_CHARS};
 use crate::money::{AmountError, Money};
-use crate::storage::{LotId, Role};
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 
 pub const JSON_SUBPROTOCOL: &str = "bidroom.v1.json";

@@ -21,15 +21,15 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tracing::Instrument;
 
-use crate::auction::AccountId;
-use crate::http::{AppState, session_for_token};
+use crate::app::AppState;
+use crate::domain::{AccountId, LotId};
 use crate::limits::{AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_FRAMES_PER_FLUSH};
 use crate::rooms::{
     CatchUp, ConnectionId, ControlAction, EndedJoin, Joined, Member, Replier, RoomCommand,
     RoomHandle,
 };
 use crate::security::hash_token;
-use crate::storage::{Account, LotId};
+use crate::storage::Account;
 
 use super::close;
 use super::connections::{SessionWatch, Slot};
@@ -134,7 +134,7 @@ where
     // Watched before the session is read: a sign-out that deletes it after the read still
     // reaches this socket, and one before the read leaves nothing to read.
     let signed_out = state.connections.watch_session(&token_hash);
-    let session = match session_for_token(state, &token_hash).await {
+    let session = match state.session(&token_hash).await {
         Ok(Some(session)) => session,
         _ => return close_with(socket, close::NOT_AUTHENTICATED, "invalid or expired token").await,
     };

@@ -11,10 +11,9 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 
-use crate::auction::{
-    AccountId, ClosedEvent, Eligibility, LotState, Rejection, Room, RoomEvent, Sequenced,
-};
+use crate::auction::{ClosedEvent, Eligibility, LotState, Rejection, Room, RoomEvent, Sequenced};
 use crate::clock::Clock;
+use crate::domain::{AccountId, LotId, Role};
 use crate::limits::{
     ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, RECENT_BIDS, REMEMBERED_BID_REQUESTS,
     REPLAY_WINDOW_EVENTS, REWOUND_TIMER_PAUSE_MS,
@@ -23,7 +22,7 @@ use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{
     Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View, You,
 };
-use crate::storage::{JournalRow, Lot, LotId, Role, RosterEntry, Store};
+use crate::storage::{JournalRow, Lot, RosterEntry, Store};
 
 use super::LotView;
 use super::command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};

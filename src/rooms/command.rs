@@ -8,10 +8,10 @@ use tokio::sync::mpsc;
 use tokio::sync::{broadcast, oneshot};
 use tokio::time::Instant;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, Role};
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{Answer, Encoding, EventBody, Req, RoomFrame, Snapshot, View};
-use crate::storage::{Role, RosterEntry};
+use crate::storage::RosterEntry;
 
 /// One connection's identity inside the process.
 pub type ConnectionId = u64;

@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId, Role};
 use crate::limits::{ENDED_ROOMS_CACHED, RECENT_BIDS, REPLAY_WINDOW_EVENTS};
 use crate::realtime::protocol::{BidView, EventBody, Req, Snapshot, You};
-use crate::storage::{Account, Lot, LotId, Role, RosterEntry, Store, StoreResult};
+use crate::storage::{Account, Lot, RosterEntry, Store, StoreResult};
 
 use super::events::{self, EventContext};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::auction::{AccountId, ClosedEvent, LotResult, Phase, Room, RoomEvent, Sequenced};
+use crate::auction::{ClosedEvent, LotResult, Phase, Room, RoomEvent, Sequenced};
+use crate::domain::{AccountId, LotId};
 use crate::realtime::protocol::{BidDetails, EventBody};
-use crate::storage::{JournalRow, LotId, RoomEventKind};
+use crate::storage::{JournalRow, RoomEventKind};
 
 /// What turning events into wire bodies needs to know about the room.
 pub(super) struct EventContext<'a> {

@@ -20,8 +20,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::domain::LotId;
 use crate::limits::{JOURNAL_MAX_BATCH_ROWS, JOURNAL_QUEUE_CAPACITY};
-use crate::storage::{JournalError, JournalRow, LotId, Store};
+use crate::storage::{JournalError, JournalRow, Store};
 
 /// Rows from one room, and where to report how far they are durable.
 pub struct JournalBatch {

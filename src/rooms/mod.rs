@@ -29,12 +29,13 @@ pub use ended::EndedJoin;
 pub use events::journal_row;
 pub use lease::LeaseTerms;
 
-use crate::auction::{AccountId, LotResult, LotState, Room, RoomRestore};
+use crate::auction::{LotResult, LotState, Room, RoomRestore};
 use crate::clock::Clock;
+use crate::domain::{AccountId, LotId};
 use crate::limits::{REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
 use crate::realtime::protocol::Req;
 use crate::storage::journal::{BidSummary, MAX_SUMMARY_LOTS};
-use crate::storage::{Account, Lot, LotId, Store, StoreResult};
+use crate::storage::{Account, Lot, Store, StoreResult};
 
 use actor::{RoomExit, RoomStart, RoomTask};
 use journal::{Journal, JournalHealth};

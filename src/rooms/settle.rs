@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::auction::{ClosedEvent, LotState};
 use crate::clock::Clock;
-use crate::storage::{JournalRow, LotId, RoomEventKind, Store, StoreResult};
+use crate::domain::LotId;
+use crate::storage::{JournalRow, RoomEventKind, Store, StoreResult};
 
 /// The first wait after a failed attempt; it doubles up to [`MAX_RETRY_WAIT`].
 const FIRST_RETRY_WAIT: Duration = Duration::from_millis(200);

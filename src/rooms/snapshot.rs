@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use crate::auction::{
-    AccountId, Bidder, Eligibility, LotResult, LotRules, LotState, Phase, Room, RoomRestore,
+    Bidder, Eligibility, LotResult, LotRules, LotState, Phase, Room, RoomRestore,
 };
+use crate::domain::{AccountId, LotId};
 use crate::money::Money;
 use crate::realtime::protocol::{BidView, Req, Snapshot, You};
-use crate::storage::LotId;
 
 use super::LotView;
 

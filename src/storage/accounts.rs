@@ -2,41 +2,12 @@
 
 use async_trait::async_trait;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::auction::AccountId;
-use crate::config::ServeConfig;
+use crate::domain::{AccountId, Role};
 
-use super::{Store, StoreError, StoreResult};
+use super::{Conflict, Store, StoreError, StoreResult};
 
 pub(super) mod ops;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Bidder,
-    Auctioneer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Bidder => "bidder",
-            Role::Auctioneer => "auctioneer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "bidder" => Some(Role::Bidder),
-            "auctioneer" => Some(Role::Auctioneer),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// A signed-up account, without its secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,7 +75,7 @@ pub trait AccountStore {
     ) -> StoreResult<Option<SessionAccount>>;
 
     /// Creates the account and, in the same transaction, its wallet with a new unique
-    /// virtual account number. A taken username is `Conflict("username_taken")`.
+    /// virtual account number. A taken username is `Conflict::UsernameTaken`.
     async fn create_account(&self, account: &NewAccount, now_ms: i64) -> StoreResult<Account>;
 
     /// The account with this username and its password hash, for signing in.
@@ -138,33 +109,27 @@ pub trait AccountStore {
     async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
 }
 
-/// Creates the first admin from `--bootstrap-admin` unless an account already has that
-/// username (so a restart, or a changed password on the command line, changes nothing).
+/// Creates an admin (the first one, from `--bootstrap-admin`) unless an account already has
+/// that username (so a restart, or a changed password on the command line, changes
+/// nothing).
 pub async fn ensure_bootstrap_admin(
     store: &dyn Store,
-    config: &ServeConfig,
+    username: &str,
+    password: &str,
     now_ms: i64,
 ) -> anyhow::Result<()> {
-    let Some(credentials) = &config.bootstrap_admin else {
-        return Ok(());
-    };
-    if store
-        .account_credentials(&credentials.username)
-        .await?
-        .is_some()
-    {
+    if store.account_credentials(username).await?.is_some() {
         return Ok(());
     }
-    let password = credentials.password.clone();
-    let password_hash = crate::security::hash_password_in_pool(password).await?;
+    let password_hash = crate::security::hash_password_in_pool(password.to_owned()).await?;
     let admin = NewAccount {
-        username: credentials.username.clone(),
+        username: username.to_owned(),
         password_hash,
-        display_name: credentials.username.clone(),
+        display_name: username.to_owned(),
         role: Role::Admin,
     };
     match store.create_account(&admin, now_ms).await {
-        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Ok(_) | Err(StoreError::Conflict(Conflict::UsernameTaken)) => Ok(()),
         Err(error) => {
             Err(anyhow::Error::new(error).context("failed to create the bootstrap admin"))
         }
@@ -339,10 +304,10 @@ pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(error) if error.is_unique_violation())
 }
 
-/// Maps a duplicate username to its 409.
+/// Maps a duplicate username to its conflict.
 pub(super) fn username_taken(error: sqlx::Error) -> StoreError {
     if is_unique_violation(&error) {
-        StoreError::conflict("username_taken", "that username is taken")
+        Conflict::UsernameTaken.into()
     } else {
         StoreError::Database(error)
     }

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::auction::{AccountId, LotResult, LotState};
+use crate::auction::{LotResult, LotState};
+use crate::domain::{AccountId, LotId};
 use crate::money::Money;
 
-use super::{LotId, StoreError, StoreResult};
+use super::{StoreError, StoreResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoomEventKind {

@@ -9,7 +9,8 @@
 
 use async_trait::async_trait;
 
-use super::{LotId, StoreResult};
+use super::StoreResult;
+use crate::domain::LotId;
 
 /// A room's lease as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]

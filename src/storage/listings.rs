@@ -4,15 +4,13 @@
 
 use async_trait::async_trait;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, DepositKind, DepositStatus, LotId, Role};
 use crate::money::Money;
 
-use super::accounts::{AccountDetails, Role};
+use super::StoreResult;
+use super::accounts::AccountDetails;
 use super::lots::{Application, Lot};
-use super::money::{
-    DepositKind, DepositStatus, GuaranteeStatus, Settlement, SettlementStatus, Withdrawal,
-};
-use super::{LotId, StoreResult};
+use super::money::{GuaranteeStatus, Settlement, SettlementStatus, Withdrawal};
 
 pub(super) mod ops;
 

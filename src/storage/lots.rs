@@ -7,11 +7,12 @@ use rand::Rng;
 use rust_decimal::Decimal;
 
 use crate::auction::{
-    AccountId, Bidder, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules, LotState,
+    Bidder, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules, LotState,
 };
+use crate::domain::{AccountId, ApplicationId, DepositTerms, LotId};
 use crate::money::Money;
 
-use super::{ApplicationId, LotId, StoreResult};
+use super::StoreResult;
 
 pub(super) mod ops;
 pub(super) mod sql;
@@ -59,13 +60,6 @@ impl Lot {
     }
 }
 
-/// 保证金: a fixed amount, or for asset packages a range the bidder chooses in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DepositTerms {
-    Fixed(Money),
-    Range { min: Money, max: Money },
-}
-
 /// A registered bidder of a lot with what the auctioneer's monitor view shows of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RosterEntry {
@@ -98,11 +92,11 @@ pub trait LotStore {
     /// Lots newest first, as the filter allows.
     async fn list_lots(&self, filter: &LotFilter) -> StoreResult<Vec<Lot>>;
 
-    /// `draft` → `published`; any other state is `Conflict("not_draft")`.
+    /// `draft` → `published`; any other state is `Conflict::LotNotDraft`.
     async fn publish_lot(&self, id: LotId) -> StoreResult<Lot>;
 
     /// A `pending` application; a second one by the same account is
-    /// `Conflict("already_applied")`.
+    /// `Conflict::AlreadyApplied`.
     async fn create_application(
         &self,
         lot: LotId,
@@ -116,7 +110,7 @@ pub trait LotStore {
     async fn lot_applications(&self, lot: LotId) -> StoreResult<Vec<ApplicationListing>>;
 
     /// `pending` → `approved` with a new random bidder number unique within the lot; any
-    /// other status is `Conflict("not_pending")`.
+    /// other status is `Conflict::ApplicationNotPending`.
     async fn approve_application(
         &self,
         id: ApplicationId,
@@ -124,7 +118,7 @@ pub trait LotStore {
         now_ms: i64,
     ) -> StoreResult<Application>;
 
-    /// `pending` → `rejected`; any other status is `Conflict("not_pending")`.
+    /// `pending` → `rejected`; any other status is `Conflict::ApplicationNotPending`.
     async fn reject_application(
         &self,
         id: ApplicationId,

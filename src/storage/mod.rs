@@ -12,6 +12,7 @@
 //! and PostgreSQL's row locks. The journal's bulk insert stays per database.
 
 pub mod accounts;
+mod conflict;
 mod dialect;
 pub mod journal;
 pub mod leases;
@@ -28,40 +29,27 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-pub use accounts::{Account, AccountStore, Role, SessionAccount};
+pub use accounts::{Account, AccountStore, SessionAccount};
+pub use conflict::Conflict;
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use leases::{Lease, LeaseStore, NodeRecord};
 pub use listings::ListingStore;
-pub use lots::{DepositTerms, Lot, LotStore, RosterEntry};
+pub use lots::{Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 pub use seed::SeedStore;
-
-/// Ids as the databases number rows.
-pub type LotId = i64;
-pub type ApplicationId = i64;
 
 /// What a storage call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// The request conflicts with the stored state (a 409): a duplicate, a changed repeat of
-    /// an idempotent request, a state that does not allow it, a balance that does not cover it.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    /// The request conflicts with the stored state: see [`Conflict`].
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl StoreError {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Conflict {
-            code,
-            message: message.into(),
-        }
-    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -13,11 +13,12 @@ mod rows;
 
 use async_trait::async_trait;
 
-use crate::auction::{AccountId, ClosedEvent, LotState};
+use crate::auction::{ClosedEvent, LotState};
+use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
 
-use super::{ApplicationId, LotId, StoreResult};
+use super::StoreResult;
 
 pub use records::*;
 pub(crate) use rows::*;
@@ -48,7 +49,7 @@ pub trait MoneyStore {
     /// Records a bank notification once per `transfer_id` and, when it names a wallet,
     /// credits it (`top_up`). The same notification again changes nothing and answers
     /// as the first did, even when sent concurrently; the same `transfer_id` with other
-    /// contents is a conflict `transfer_conflict`.
+    /// contents is `Conflict::TransferChanged`.
     async fn record_bank_notification(
         &self,
         notification: &BankNotification,
@@ -64,7 +65,7 @@ pub trait MoneyStore {
     ) -> StoreResult<Vec<StoredNotification>>;
 
     /// An admin resolves an unmatched notification (see [`NotificationAction`]), once.
-    /// Conflicts: `notification_not_unmatched`.
+    /// Conflicts: `Conflict::NotificationNotUnmatched`.
     async fn resolve_bank_notification(
         &self,
         transfer_id: &str,
@@ -81,7 +82,7 @@ pub trait MoneyStore {
 
     /// Freezes a cash deposit for an application (once per application), idempotent by
     /// `key`: a replay with the same request answers as the first did; the same key with
-    /// another request is a conflict `idempotency_conflict`. Only a success is stored: a
+    /// another request is `Conflict::IdempotencyKeyReused`. Only a success is stored: a
     /// refused request leaves nothing behind, so its key may be used again.
     async fn lodge_deposit(
         &self,
@@ -93,7 +94,8 @@ pub trait MoneyStore {
     ) -> StoreResult<Result<Recorded, DepositRefusal>>;
 
     /// Takes `amount` out of the account's `available` (`withdrawal`), idempotent by `key`
-    /// as deposits are. Conflicts: `insufficient_funds`, `idempotency_conflict`.
+    /// as deposits are. Conflicts: `Conflict::InsufficientFunds`,
+    /// `Conflict::IdempotencyKeyReused`.
     async fn withdraw(
         &self,
         account: AccountId,
@@ -129,7 +131,7 @@ pub trait MoneyStore {
 
     /// Accepts or rejects a pending guarantee; an accepted one is recorded as the
     /// application's deposit (kind `guarantee`, no money moves) and makes it lodged.
-    /// Conflicts: `guarantee_not_pending`.
+    /// Conflicts: `Conflict::GuaranteeNotPending`.
     async fn decide_guarantee(
         &self,
         guarantee: i64,
@@ -159,7 +161,8 @@ pub trait MoneyStore {
     async fn settlement(&self, lot: LotId) -> StoreResult<Option<Settlement>>;
 
     /// The winner pays the whole balance from `available` (`settlement_payment`).
-    /// Conflicts: `already_paid`, `settlement_defaulted`, `insufficient_funds`.
+    /// Conflicts: `Conflict::SettlementPaid`, `Conflict::SettlementDefaulted`,
+    /// `Conflict::InsufficientFunds`.
     async fn pay_settlement(
         &self,
         lot: LotId,
@@ -169,7 +172,7 @@ pub trait MoneyStore {
 
     /// Marks an open settlement `defaulted` once it is overdue (or at any time when the
     /// lot set no due time) and forfeits the applied deposit (`deposit_forfeit`).
-    /// Conflicts: `settlement_not_open`, `settlement_not_due`.
+    /// Conflicts: `Conflict::SettlementNotOpen`, `Conflict::SettlementNotDue`.
     async fn default_settlement(&self, lot: LotId, now_ms: i64) -> StoreResult<Settlement>;
 
     /// Checks the ledger: every kept balance against its entries, every transaction

@@ -13,11 +13,12 @@
 
 use async_trait::async_trait;
 
+use crate::domain::LotId;
 use crate::money::Money;
 
+use super::StoreResult;
 use super::accounts::{Account, NewAccount, NewIdentity};
 use super::lots::Application;
-use super::{LotId, StoreResult};
 
 pub(super) mod ops;
 
@@ -61,9 +62,9 @@ pub const TOP_UP_REFERENCE_PREFIX: &str = "bulk-seed:";
 #[async_trait]
 pub trait SeedStore {
     /// Seeds the batch in one database transaction. A taken username is
-    /// `Conflict("username_taken")`, a registration twice for one lot
-    /// `Conflict("already_applied")`, a deposit the lot refuses `Conflict` with the
-    /// refusal's code, a top-up that does not cover the deposits
-    /// `Conflict("insufficient_funds")`; nothing of the batch is then stored.
+    /// `Conflict::UsernameTaken`, a registration twice for one lot
+    /// `Conflict::AlreadyApplied`, a deposit the lot refuses `Conflict::DepositRefused`
+    /// with the refusal, a top-up that does not cover the deposits
+    /// `Conflict::InsufficientFunds`; nothing of the batch is then stored.
     async fn seed_bidders(&self, batch: &SeedBatch, now_ms: i64) -> StoreResult<Vec<SeededBidder>>;
 }

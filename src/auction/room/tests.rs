@@ -10,9 +10,9 @@ mod recovery;
 use std::sync::Arc;
 
 use crate::auction::{
-    AccountId, Bidder, Eligibility, ExtensionMode, LotRules, LotState, Rejection, Room, RoomEvent,
-    Sequenced,
+    Bidder, Eligibility, ExtensionMode, LotRules, LotState, Rejection, Room, RoomEvent, Sequenced,
 };
+use crate::domain::AccountId;
 use crate::money::Money;
 
 const START_MS: i64 = 1_700_000_000_000;

@@ -9,9 +9,10 @@
 use std::sync::Arc;
 
 use crate::auction::{
-    AccountId, Bidder, ClosedEvent, Eligibility, ExtensionMode, IneligibleReason, LotResult,
-    LotRules, LotState, Phase, Rejection, RoomEvent, RoomRestore, Sequenced, StateReason,
+    Bidder, ClosedEvent, Eligibility, ExtensionMode, IneligibleReason, LotResult, LotRules,
+    LotState, Phase, Rejection, RoomEvent, RoomRestore, Sequenced, StateReason,
 };
+use crate::domain::AccountId;
 use crate::money::{AmountError, Money};
 
 /// The most rungs the ladder walk climbs; the script never bids further up than this.

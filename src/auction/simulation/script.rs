@@ -13,9 +13,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::auction::{
-    AccountId, Bidder, Eligibility, ExtensionMode, IneligibleReason, LotRules, LotState,
-    RoomRestore,
+    Bidder, Eligibility, ExtensionMode, IneligibleReason, LotRules, LotState, RoomRestore,
 };
+use crate::domain::AccountId;
 use crate::money::{AmountError, Money};
 
 use super::{Command, Observed};

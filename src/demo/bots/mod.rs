@@ -28,8 +28,8 @@ use super::lots::DemoLot;
 use super::timing::DemoTimings;
 use super::{DEMO_PASSWORD, stopping};
 use crate::clock::Clock;
+use crate::domain::LotId;
 use crate::money::Money;
-use crate::storage::LotId;
 use strategy::{Heard, LotPlan, Outcome};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;

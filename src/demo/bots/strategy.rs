@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use crate::demo::lots::DemoLot;
 use crate::demo::timing::{DemoTimings, draw};
+use crate::domain::LotId;
 use crate::money::Money;
-use crate::storage::LotId;
 
 /// How often a bid jumps above `min_next`, and by how many increments at most.
 const JUMP_CHANCE: f64 = 0.15;

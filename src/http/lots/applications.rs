@@ -10,6 +10,7 @@
 //! - `GET /applications/{id}` shows an application to its bidder, the lot's auctioneer and
 //!   admins.
 
+use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,9 +26,7 @@ use crate::time_format::{self, Rfc3339};
 
 use super::super::accounts::{not_found_as, parse_id};
 use super::super::openapi::{APPLICATIONS, ErrorBody};
-use super::{
-    ApiError, AppState, Auctioneer, Bidder, Body, Caller, Json, run_lot, runs_lot, visible_lot,
-};
+use super::{ApiError, Auctioneer, Bidder, Body, Caller, Json, run_lot, runs_lot, visible_lot};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

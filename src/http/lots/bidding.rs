@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::AppState;
 use crate::auction::{LotResult, LotState};
 use crate::money::Money;
 use crate::rooms::LotView;
@@ -16,7 +17,7 @@ use crate::storage::{JournalRow, Lot};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, LOTS};
-use super::{ApiError, AppState, Caller, Json, MaybeCaller, runs_lot, visible_lot};
+use super::{ApiError, Caller, Json, MaybeCaller, runs_lot, visible_lot};
 use crate::http::paging;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

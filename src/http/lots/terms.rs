@@ -7,9 +7,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auction::{AccountId, ExtensionMode};
+use crate::auction::ExtensionMode;
+use crate::domain::{AccountId, DepositTerms};
 use crate::money::Money;
-use crate::storage::DepositTerms;
 use crate::storage::lots::NewLot;
 use crate::time_format::{self, Rfc3339};
 

@@ -2,6 +2,7 @@
 //! and, for admins, the notifications kept (`GET /bank/notifications?status=unmatched`) and
 //! the resolution of an unmatched one (`POST /bank/notifications/{transfer_id}/resolve`).
 
+use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auction::AccountId;
+use crate::domain::AccountId;
 use crate::money::Money;
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
@@ -21,7 +22,7 @@ use crate::storage::money::{
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{Admin, ApiError, AppState, BankOrAdmin, Body, Json};
+use super::super::{Admin, ApiError, BankOrAdmin, Body, Json};
 use super::wallet::page_limit;
 use super::{not_found_as, stored_json};
 

@@ -12,12 +12,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use crate::app::AppState;
 use crate::storage::RoomEventKind;
 use crate::storage::money::{Settlement, SettlementStatus};
 use crate::time_format;
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Caller};
+use super::super::{ApiError, Caller};
 use super::settlements::visible_settlement;
 
 /// Everything the confirmation states, already read from storage.

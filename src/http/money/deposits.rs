@@ -6,13 +6,14 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::ledger::DepositRefusal;
 use crate::money::Money;
 use crate::security::sha256_hex;
 use crate::storage::money::{Deposit, IdempotencyKey, StoredAnswer};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, Bidder, Body};
+use super::super::{ApiError, Bidder, Body};
 use super::{path_id, stored_json};
 
 const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";

@@ -10,15 +10,16 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::AppState;
+use crate::domain::Role;
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::money::{
     Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
 };
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{Admin, ApiError, AppState, Bidder, Caller, Json};
+use super::super::{Admin, ApiError, Bidder, Caller, Json};
 use super::wallet::page_limit;
 use super::{deposits::refused, not_found_as, path_id};
 use crate::http::paging::positive;

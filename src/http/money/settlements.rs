@@ -4,13 +4,15 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppState;
+use crate::domain::Role;
 use crate::money::Money;
+use crate::storage::Account;
 use crate::storage::money::Settlement;
-use crate::storage::{Account, Role};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{Admin, ApiError, AppState, Bidder, Caller, Json};
+use super::super::{Admin, ApiError, Bidder, Caller, Json};
 use super::{not_found_as, path_id};
 
 #[derive(Debug, Serialize, ToSchema)]

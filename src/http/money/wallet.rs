@@ -7,15 +7,15 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auction::AccountId;
+use crate::app::AppState;
+use crate::domain::{AccountId, Role};
 use crate::ledger::Reconciliation;
 use crate::money::Money;
-use crate::storage::Role;
 use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{Admin, ApiError, AppState, Caller, Json, paging};
+use super::super::{Admin, ApiError, Caller, Json, paging};
 use super::not_found_as;
 
 /// Entries (or guarantees) per page unless `?limit=` says otherwise.

@@ -8,13 +8,14 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::money::Money;
 use crate::security::sha256_hex;
 use crate::storage::money::{IdempotencyKey, StoredAnswer, Withdrawal};
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{ApiError, AppState, BankOrAdmin, Body, Caller};
+use super::super::{ApiError, BankOrAdmin, Body, Caller};
 use super::deposits::idempotency_key;
 use super::{not_found_as, path_id, stored_json};
 

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
 use crate::money::Money;
-use crate::storage::{JournalRow, LotId, RoomEventKind};
+use crate::storage::{JournalRow, RoomEventKind};
 
 /// A bid's answer as its bidder heard it.
 #[derive(Clone, Debug, PartialEq, Eq)]

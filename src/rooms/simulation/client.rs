@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
 
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::money::Money;
 use crate::realtime::protocol::Encoding;
 use crate::realtime::session;
@@ -171,7 +171,7 @@ impl Bidder {
         self.book.lock().expect("the book")
     }
 
-    fn account(&self) -> crate::auction::AccountId {
+    fn account(&self) -> crate::domain::AccountId {
         self.plan.account.id
     }
 

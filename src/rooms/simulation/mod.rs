@@ -61,14 +61,15 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::ServeConfig;
-use crate::http::AppState;
+use crate::domain::LotId;
 use crate::http::throttle::SignInThrottle;
 use crate::realtime::connections::{ConnectionLimits, Connections};
 use crate::rooms::{LeaseTerms, Rooms};
 use crate::security::IdNumberKey;
-use crate::storage::{JournalRow, LotId, RoomEventKind, Store};
+use crate::storage::{JournalRow, RoomEventKind, Store};
 
 use book::{Book, Coverage};
 use client::{Bidder, Life};

@@ -9,9 +9,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
-use crate::auction::{AccountId, Bidder, Eligibility, ExtensionMode, IneligibleReason, LotState};
+use crate::auction::{Bidder, Eligibility, ExtensionMode, IneligibleReason, LotState};
+use crate::domain::{AccountId, DepositTerms, LotId, Role};
 use crate::money::Money;
-use crate::storage::{Account, DepositTerms, Lot, LotId, Role, RosterEntry};
+use crate::storage::{Account, Lot, RosterEntry};
 
 /// Simulated time starts here (2027-01-15), whatever the machine's clock says.
 pub const EPOCH_MS: i64 = 1_800_000_000_000;

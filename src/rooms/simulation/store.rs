@@ -20,7 +20,8 @@ use async_trait::async_trait;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::auction::{AccountId, ClosedEvent, LotState};
+use crate::auction::{ClosedEvent, LotState};
+use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::storage::accounts::{AccountDetails, NewAccount, NewIdentity, SessionAccount};
 use crate::storage::listings::{AccountFilter, BidderApplication, ListingStore, SettlementListing};
@@ -33,9 +34,9 @@ use crate::storage::money::{
 };
 use crate::storage::seed::{SeedBatch, SeededBidder};
 use crate::storage::{
-    Account, AccountStore, ApplicationId, BidSummary, JournalError, JournalRow, JournalStore,
-    Lease, LeaseStore, Lot, LotId, LotStore, MoneyStore, NodeRecord, ProbeStore, RoomEventKind,
-    RosterEntry, SeedStore, StoreError, StoreResult,
+    Account, AccountStore, BidSummary, JournalError, JournalRow, JournalStore, Lease, LeaseStore,
+    Lot, LotStore, MoneyStore, NodeRecord, ProbeStore, RoomEventKind, RosterEntry, SeedStore,
+    StoreError, StoreResult,
 };
 
 /// A bid whose `req`, or an announcement or reason whose text, starts with this is refused

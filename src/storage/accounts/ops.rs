@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use sqlx::{Executor, FromRow, IntoArguments, Pool};
 
-use crate::auction::AccountId;
+use crate::domain::AccountId;
 use crate::storage::dialect::Dialect;
 use crate::storage::{StoreError, StoreResult};
 

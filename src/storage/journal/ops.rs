@@ -8,9 +8,9 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Row};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
+use crate::storage::StoreResult;
 use crate::storage::dialect::{Column, Dialect};
-use crate::storage::{LotId, StoreResult};
 
 use super::{BidSummary, JournalError, JournalRow, MAX_SUMMARY_LOTS, RoomEventKind, sql};
 

@@ -2,9 +2,10 @@
 //! included), and a batch retried after its commit did land neither fails nor duplicates.
 
 use crate::auction::LotState;
+use crate::domain::LotId;
 use crate::money::Money;
+use crate::storage::Store;
 use crate::storage::testing::TestStore;
-use crate::storage::{LotId, Store};
 use std::sync::Arc;
 
 use super::{JournalError, JournalRow, RoomEventKind};

@@ -6,9 +6,10 @@ use std::marker::PhantomData;
 
 use sqlx::{Executor, FromRow, IntoArguments, Pool, Row};
 
+use crate::domain::LotId;
+use crate::storage::StoreResult;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::journal::JournalError;
-use crate::storage::{LotId, StoreResult};
 
 use super::{Lease, NodeRecord, sql};
 

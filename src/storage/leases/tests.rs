@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use crate::auction::LotState;
+use crate::domain::LotId;
 use crate::money::Money;
 use crate::storage::testing::TestStore;
-use crate::storage::{JournalError, JournalRow, LotId, RoomEventKind, Store};
+use crate::storage::{JournalError, JournalRow, RoomEventKind, Store};
 
 const NOW_MS: i64 = 1_800_000_000_000;
 const TTL_MS: i64 = 3_000;

@@ -5,15 +5,14 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, FromRow, IntoArguments, Pool};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, DepositKind, DepositStatus, LotId};
 use crate::storage::accounts::{AccountDetails, AccountRow};
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::lots::sql::{ApplicationRow, LotRow};
 use crate::storage::money::{
-    DepositKind, DepositStatus, Settlement, Withdrawal, WithdrawalStatus, guarantee_status,
-    settlement_status,
+    Settlement, Withdrawal, WithdrawalStatus, guarantee_status, settlement_status,
 };
-use crate::storage::{LotId, StoreError, StoreResult};
+use crate::storage::{StoreError, StoreResult};
 
 use super::{
     AccountFilter, BidderApplication, DepositRecord, GuaranteeRecord, SettlementFilter,

@@ -7,10 +7,10 @@ use std::marker::PhantomData;
 
 use sqlx::{Executor, FromRow, IntoArguments, Pool};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::storage::accounts::is_unique_violation;
 use crate::storage::dialect::{Column, Dialect};
-use crate::storage::{ApplicationId, LotId, StoreError, StoreResult};
+use crate::storage::{Conflict, StoreError, StoreResult};
 
 use super::sql::{
     APPROVE_APPLICATION, ApplicationListingRow, ApplicationRow, BIDDER_NUMBER_ATTEMPTS,
@@ -124,8 +124,7 @@ where
             Some(row) => row.into_lot(),
             None => missing_or_conflict(
                 Self::get_lot(reader, id).await?.is_some(),
-                "not_draft",
-                "only a draft lot can be published",
+                Conflict::LotNotDraft,
             ),
         }
     }
@@ -263,18 +262,14 @@ where
     async fn not_pending<T>(reader: &Pool<DB>, id: ApplicationId) -> StoreResult<T> {
         missing_or_conflict(
             Self::get_application(reader, id).await?.is_some(),
-            "not_pending",
-            "the application has already been decided",
+            Conflict::ApplicationNotPending,
         )
     }
 }
 
 fn already_applied(error: sqlx::Error) -> StoreError {
     if is_unique_violation(&error) {
-        StoreError::conflict(
-            "already_applied",
-            "this account has already applied for the lot",
-        )
+        Conflict::AlreadyApplied.into()
     } else {
         StoreError::Database(error)
     }

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::auction::{Bidder, ExtensionMode, LotResult, LotState};
+use crate::domain::DepositTerms;
 use crate::money::Money;
-use crate::storage::{StoreError, StoreResult};
+use crate::storage::{Conflict, StoreError, StoreResult};
 
 use super::{
-    Application, ApplicationListing, ApplicationStatus, DepositStatus, DepositTerms,
-    DraftVisibility, Lot, LotFilter, NewLot, RosterEntry, eligibility,
+    Application, ApplicationListing, ApplicationStatus, DepositStatus, DraftVisibility, Lot,
+    LotFilter, NewLot, RosterEntry, eligibility,
 };
 
 /// How many times to retry an approval whose bidder number another approval took at the
@@ -426,11 +427,10 @@ impl RosterRow {
 /// Why an update that matched no row did not: the row is missing, or in another state.
 pub(in crate::storage) fn missing_or_conflict<T>(
     exists: bool,
-    code: &'static str,
-    message: &str,
+    conflict: Conflict,
 ) -> StoreResult<T> {
     if exists {
-        Err(StoreError::conflict(code, message))
+        Err(conflict.into())
     } else {
         Err(StoreError::NotFound)
     }

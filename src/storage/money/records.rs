@@ -1,11 +1,10 @@
 //! What the money store reads and writes: wallets, notifications, deposits, guarantees,
 //! settlements, withdrawals.
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, ApplicationId, DepositKind, DepositStatus, LotId};
 use crate::ledger::WalletBucket;
 use crate::money::Money;
 use crate::security::sha256_hex;
-use crate::storage::{ApplicationId, LotId};
 
 /// A wallet's balances (`GET /me`, `GET /wallet`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,58 +189,6 @@ pub struct ApplicationOwner {
     pub application_id: ApplicationId,
     pub lot_id: LotId,
     pub account_id: AccountId,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DepositKind {
-    Cash,
-    Guarantee,
-}
-
-impl DepositKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepositKind::Cash => "cash",
-            DepositKind::Guarantee => "guarantee",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DepositKind> {
-        match text {
-            "cash" => Some(DepositKind::Cash),
-            "guarantee" => Some(DepositKind::Guarantee),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DepositStatus {
-    Held,
-    Released,
-    Applied,
-    Forfeited,
-}
-
-impl DepositStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepositStatus::Held => "held",
-            DepositStatus::Released => "released",
-            DepositStatus::Applied => "applied",
-            DepositStatus::Forfeited => "forfeited",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DepositStatus> {
-        match text {
-            "held" => Some(DepositStatus::Held),
-            "released" => Some(DepositStatus::Released),
-            "applied" => Some(DepositStatus::Applied),
-            "forfeited" => Some(DepositStatus::Forfeited),
-            _ => None,
-        }
-    }
 }
 
 /// A lodged deposit.

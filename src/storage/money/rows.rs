@@ -1,29 +1,17 @@
 //! What both databases' implementations share: reading stored values back, and the
 //! conflicts a money operation is refused with.
 
-use crate::auction::{AccountId, ClosedEvent};
+use crate::auction::ClosedEvent;
+use crate::domain::{AccountId, ApplicationId, DepositKind, DepositTerms, LotId};
 use crate::ledger::WalletBucket;
 use crate::money::Money;
-use crate::storage::{ApplicationId, DepositTerms, LotId, StoreError, StoreResult};
+use crate::storage::{Conflict, StoreError, StoreResult};
 
-use super::records::{
-    DepositKind, GuaranteeStatus, Settlement, SettlementStatus, WalletEntry, WalletPage,
-};
+use super::records::{GuaranteeStatus, Settlement, SettlementStatus, WalletEntry, WalletPage};
 
 /// The conflict a transaction that would overdraw a wallet is refused with.
 pub(crate) fn insufficient_funds(overdraft: crate::ledger::Overdraft) -> StoreError {
-    let bucket = overdraft
-        .account
-        .bucket()
-        .map(WalletBucket::as_str)
-        .unwrap_or("ledger");
-    StoreError::conflict(
-        "insufficient_funds",
-        format!(
-            "the {bucket} balance is short by {}",
-            -overdraft.balance_after
-        ),
-    )
+    Conflict::InsufficientFunds(overdraft).into()
 }
 
 /// The bucket of a wallet's ledger account, read back from its stored name.
@@ -47,22 +35,6 @@ pub(crate) fn wallet_page(mut entries: Vec<WalletEntry>, limit: u32) -> WalletPa
         entries,
         next_before,
     }
-}
-
-/// The conflict of an `Idempotency-Key` used again with another request.
-pub(crate) fn idempotency_conflict() -> StoreError {
-    StoreError::conflict(
-        "idempotency_conflict",
-        "this Idempotency-Key was used before with another request",
-    )
-}
-
-/// The conflict of a `transfer_id` notified again with other contents.
-pub(crate) fn transfer_conflict(transfer_id: &str) -> StoreError {
-    StoreError::conflict(
-        "transfer_conflict",
-        format!("transfer {transfer_id} was notified before with other contents"),
-    )
 }
 
 /// A lot's deposit terms from its stored columns (a fixed deposit keeps its amount in
@@ -107,14 +79,8 @@ pub(crate) fn settlement_status(text: &str) -> StoreResult<SettlementStatus> {
 pub(crate) fn check_payable(settlement: &Settlement) -> StoreResult<()> {
     match settlement.status {
         SettlementStatus::Open => Ok(()),
-        SettlementStatus::Paid => Err(StoreError::conflict(
-            "already_paid",
-            "the settlement is already paid",
-        )),
-        SettlementStatus::Defaulted => Err(StoreError::conflict(
-            "settlement_defaulted",
-            "the settlement was defaulted: the deposit is forfeited",
-        )),
+        SettlementStatus::Paid => Err(Conflict::SettlementPaid.into()),
+        SettlementStatus::Defaulted => Err(Conflict::SettlementDefaulted.into()),
     }
 }
 
@@ -122,16 +88,10 @@ pub(crate) fn check_payable(settlement: &Settlement) -> StoreResult<()> {
 /// and only after its due time (at any time after the close when the lot set none).
 pub(crate) fn check_defaultable(settlement: &Settlement, now_ms: i64) -> StoreResult<()> {
     if settlement.status != SettlementStatus::Open {
-        return Err(StoreError::conflict(
-            "settlement_not_open",
-            format!("the settlement is {}", settlement.status.as_str()),
-        ));
+        return Err(Conflict::SettlementNotOpen(settlement.status).into());
     }
     match settlement.due_at_ms {
-        Some(due_at_ms) if now_ms <= due_at_ms => Err(StoreError::conflict(
-            "settlement_not_due",
-            "the settlement is not yet overdue",
-        )),
+        Some(due_at_ms) if now_ms <= due_at_ms => Err(Conflict::SettlementNotDue.into()),
         _ => Ok(()),
     }
 }
@@ -157,9 +117,6 @@ pub(crate) fn check_pending(status: GuaranteeStatus) -> StoreResult<()> {
     if status == GuaranteeStatus::Pending {
         Ok(())
     } else {
-        Err(StoreError::conflict(
-            "guarantee_not_pending",
-            format!("the guarantee is already {}", status.as_str()),
-        ))
+        Err(Conflict::GuaranteeNotPending(status).into())
     }
 }

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use crate::auction::AccountId;
+use crate::domain::AccountId;
 use crate::storage::StoreResult;
 use crate::storage::accounts::ops::Accounts;
 use crate::storage::accounts::{

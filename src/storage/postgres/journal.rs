@@ -10,14 +10,14 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
 use crate::money::Money;
+use crate::storage::StoreResult;
 use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{
     BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
 };
 use crate::storage::leases::ops::Leases;
-use crate::storage::{LotId, StoreResult};
 
 use super::PgStore;
 

@@ -3,8 +3,9 @@
 use async_trait::async_trait;
 use sqlx::Postgres;
 
+use crate::domain::LotId;
 use crate::storage::leases::ops::Leases;
-use crate::storage::{Lease, LeaseStore, LotId, NodeRecord, StoreResult};
+use crate::storage::{Lease, LeaseStore, NodeRecord, StoreResult};
 
 use super::PgStore;
 

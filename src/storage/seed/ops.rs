@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, FromRow, IntoArguments, Pool};
 
+use crate::domain::LotId;
 use crate::ledger::LedgerTransaction;
 use crate::storage::accounts::ops::Accounts;
 use crate::storage::accounts::{AccountRow, CredentialsRow};
@@ -17,7 +18,7 @@ use crate::storage::lots::ops::Lots;
 use crate::storage::lots::sql::{ApplicationListingRow, ApplicationRow, LotRow, RosterRow};
 use crate::storage::lots::{Application, DepositStatus, new_bidder_number};
 use crate::storage::money::ops::deposits::Deposits;
-use crate::storage::{LotId, StoreError, StoreResult};
+use crate::storage::{Conflict, StoreResult};
 
 use super::{SeedBatch, SeededBidder, TOP_UP_REFERENCE_PREFIX};
 
@@ -129,10 +130,11 @@ where
             .await?
             .map(|_| ())
             .map_err(|refusal| {
-                StoreError::conflict(
-                    refusal.code(),
-                    format!("lot {}: {refusal}", application.lot_id),
-                )
+                Conflict::DepositRefused {
+                    lot: application.lot_id,
+                    refusal,
+                }
+                .into()
             })
     }
 }

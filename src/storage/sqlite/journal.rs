@@ -10,13 +10,13 @@ use sqlx::Sqlite;
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
+use crate::storage::StoreResult;
 use crate::storage::journal::ops::Journal;
 use crate::storage::journal::{
     BidSummary, JournalError, JournalRow, JournalStore, in_key_order, sql,
 };
 use crate::storage::leases::ops::Leases;
-use crate::storage::{LotId, StoreResult};
 
 use super::SqliteStore;
 

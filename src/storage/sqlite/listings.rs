@@ -1,13 +1,13 @@
 use async_trait::async_trait;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, LotId};
+use crate::storage::StoreResult;
 use crate::storage::accounts::AccountDetails;
 use crate::storage::listings::ops::Listings;
 use crate::storage::listings::{
     AccountFilter, BidderApplication, ListingStore, SettlementFilter, SettlementListing,
 };
 use crate::storage::money::Withdrawal;
-use crate::storage::{LotId, StoreResult};
 
 use super::SqliteStore;
 

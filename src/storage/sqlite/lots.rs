@@ -1,11 +1,11 @@
 use async_trait::async_trait;
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, ApplicationId, LotId};
+use crate::storage::StoreResult;
 use crate::storage::lots::ops::Lots;
 use crate::storage::lots::{
     Application, ApplicationListing, Lot, LotFilter, LotStore, NewLot, RosterEntry,
 };
-use crate::storage::{ApplicationId, LotId, StoreResult};
 
 use super::SqliteStore;
 

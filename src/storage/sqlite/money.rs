@@ -5,9 +5,11 @@ pub(super) mod ledger;
 
 use async_trait::async_trait;
 
-use crate::auction::{AccountId, ClosedEvent, LotState};
+use crate::auction::{ClosedEvent, LotState};
+use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::ledger::{DepositRefusal, Reconciliation};
 use crate::money::Money;
+use crate::storage::StoreResult;
 use crate::storage::money::ops::bank::Bank;
 use crate::storage::money::ops::deposits::Deposits;
 use crate::storage::money::ops::guarantees::Guarantees;
@@ -21,7 +23,6 @@ use crate::storage::money::{
     RenderWithdrawal, Resolution, ResolutionRefusal, Settlement, StoredNotification, WalletPage,
     WalletSummary, Withdrawal,
 };
-use crate::storage::{ApplicationId, LotId, StoreResult};
 
 use super::SqliteStore;
 

@@ -6,10 +6,10 @@ use std::marker::PhantomData;
 use anyhow::anyhow;
 use sqlx::{ColumnIndex, Executor, IntoArguments};
 
+use crate::domain::{DepositKind, DepositStatus};
 use crate::ledger::HoldRecord;
 use crate::storage::StoreResult;
 use crate::storage::dialect::{Column, Dialect};
-use crate::storage::money::{DepositKind, DepositStatus};
 
 /// Holds on database `DB`.
 pub(in crate::storage) struct Audit<DB>(PhantomData<DB>);

@@ -9,9 +9,8 @@ use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
     RecordedNotification, RenderReceipt, Resolution, ResolutionRefusal, StoredNotification,
-    transfer_conflict,
 };
-use crate::storage::{StoreError, StoreResult};
+use crate::storage::{Conflict, StoreError, StoreResult};
 
 /// Bank notifications on database `DB`.
 pub(in crate::storage) struct Bank<DB>(PhantomData<DB>);
@@ -123,7 +122,10 @@ where
             .fetch_one(&mut *connection)
             .await?;
         if content_sha256 != notification.content_sha256() {
-            return Err(transfer_conflict(&notification.transfer_id));
+            return Err(Conflict::TransferChanged {
+                transfer_id: notification.transfer_id.clone(),
+            }
+            .into());
         }
         // A resolved notification was unmatched when it first came, and answers so.
         let status = match resolved_at_ms {
@@ -158,7 +160,7 @@ where
 
     /// Resolves an unmatched notification: credits it to the wallet with the given
     /// virtual account number (a `top_up` referencing the transfer), or marks it returned
-    /// to the payer. Conflicts: `notification_not_unmatched` (already credited, or
+    /// to the payer. Conflicts: `NotificationNotUnmatched` (already credited, or
     /// resolved before: a notification is resolved once).
     pub(in crate::storage) async fn resolve(
         writer: &Pool<DB>,
@@ -180,10 +182,11 @@ where
             .await?
             .ok_or(StoreError::NotFound)?;
         if current.status != NotificationStatus::Unmatched {
-            return Err(StoreError::conflict(
-                "notification_not_unmatched",
-                format!("transfer {transfer_id} is {}", current.status.as_str()),
-            ));
+            return Err(Conflict::NotificationNotUnmatched {
+                transfer_id: transfer_id.to_owned(),
+                status: current.status,
+            }
+            .into());
         }
         let (status, account_id, transaction_id) = match action {
             NotificationAction::Return => (NotificationStatus::Returned, None, None),

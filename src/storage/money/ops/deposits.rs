@@ -4,15 +4,14 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
-use crate::auction::AccountId;
+use crate::domain::{AccountId, ApplicationId, DepositKind, DepositStatus, LotId};
 use crate::ledger::{DepositContext, DepositRefusal, LedgerTransaction, deposit};
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
-    ApplicationOwner, Deposit, DepositKind, DepositStatus, IdempotencyKey, Recorded, RenderDeposit,
-    deposit_terms, lot_state,
+    ApplicationOwner, Deposit, IdempotencyKey, Recorded, RenderDeposit, deposit_terms, lot_state,
 };
-use crate::storage::{ApplicationId, LotId, StoreError, StoreResult};
+use crate::storage::{StoreError, StoreResult};
 
 use super::idempotency::Idempotency;
 

@@ -4,13 +4,14 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
+use crate::domain::{ApplicationId, DepositKind};
 use crate::ledger::{DepositRefusal, deposit};
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
-    DepositKind, Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
-    check_pending, guarantee_status,
+    Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee, check_pending,
+    guarantee_status,
 };
-use crate::storage::{ApplicationId, StoreError, StoreResult};
+use crate::storage::{StoreError, StoreResult};
 
 use super::deposits::{Deposits, NewHold};
 

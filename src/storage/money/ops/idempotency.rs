@@ -4,9 +4,10 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments};
 
+use crate::storage::Conflict;
 use crate::storage::StoreResult;
 use crate::storage::dialect::{Column, Dialect};
-use crate::storage::money::{IdempotencyKey, StoredAnswer, idempotency_conflict};
+use crate::storage::money::{IdempotencyKey, StoredAnswer};
 
 /// Idempotency keys on database `DB`.
 pub(in crate::storage) struct Idempotency<DB>(PhantomData<DB>);
@@ -56,7 +57,7 @@ where
         .fetch_one(&mut *connection)
         .await?;
         if request_sha256 != key.request_sha256 {
-            return Err(idempotency_conflict());
+            return Err(Conflict::IdempotencyKeyReused.into());
         }
         let status = u16::try_from(status)
             .map_err(|_| anyhow::anyhow!("stored response status {status}"))?;

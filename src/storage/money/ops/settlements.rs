@@ -4,15 +4,16 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
-use crate::auction::{AccountId, ClosedEvent, LotState};
+use crate::auction::{ClosedEvent, LotState};
+use crate::domain::{AccountId, DepositKind, LotId};
 use crate::ledger::{LedgerTransaction, SettlementTerms};
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
-    DepositKind, HeldDeposit, Settlement, check_defaultable, check_payable, deposit_kind,
-    lot_state, settlement_status, sold_to,
+    HeldDeposit, Settlement, check_defaultable, check_payable, deposit_kind, lot_state,
+    settlement_status, sold_to,
 };
-use crate::storage::{LotId, StoreError, StoreResult};
+use crate::storage::{StoreError, StoreResult};
 
 /// Settlements on database `DB`.
 pub(in crate::storage) struct Settlements<DB>(PhantomData<DB>);

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
-use crate::auction::AccountId;
+use crate::domain::AccountId;
 use crate::ledger::LedgerAccount;
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};

@@ -18,7 +18,8 @@ use crate::storage::money::ops::audit::Audit;
 /// concurrent transaction on the same account waits and then adds to the new balance.
 /// The legs are applied in account order (see [`LedgerTransaction`]), so two
 /// transactions never wait on each other. A wallet that ends below zero refuses the
-/// whole transaction with `insufficient_funds`, and the caller's transaction rolls back.
+/// whole transaction with `Conflict::InsufficientFunds`, and the caller's transaction
+/// rolls back.
 pub(in crate::storage) async fn apply(
     connection: &mut PgConnection,
     transaction: &LedgerTransaction,

@@ -15,7 +15,7 @@ use super::super::money_from_text;
 /// Applies `transaction` inside the caller's database transaction: the transaction row,
 /// one entry per leg with the balance after it, and the kept balances (created at zero
 /// when first used). A wallet that would go below zero refuses the whole transaction with
-/// `insufficient_funds`; the caller's database transaction then rolls back.
+/// `Conflict::InsufficientFunds`; the caller's database transaction then rolls back.
 pub(in crate::storage) async fn apply(
     connection: &mut SqliteConnection,
     transaction: &LedgerTransaction,

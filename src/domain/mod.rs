@@ -1,0 +1,19 @@
+//! The exchange's vocabulary, shared by every layer: ids, roles and deposit terms.
+//!
+//! The innermost module: it depends on nothing of bidroom's but [`crate::money`], so that
+//! `auction`, `ledger`, `storage`, `rooms`, `realtime` and `http` use one definition of
+//! each and none of them imports another for a type. The text forms (`as_str`, `parse`)
+//! are what the databases store and the wire carries.
+
+mod deposit;
+mod role;
+
+pub use deposit::{DepositKind, DepositStatus, DepositTerms};
+pub use role::Role;
+
+/// An account's id, as the databases number accounts.
+pub type AccountId = i64;
+/// A lot's id, as the databases number lots.
+pub type LotId = i64;
+/// An application's (报名) id, as the databases number applications.
+pub type ApplicationId = i64;
