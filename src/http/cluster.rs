@@ -55,6 +55,7 @@ struct NodeJson {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = RoomOwner)]
 struct RoomOwnerJson {
+    #[schema(value_type = i64)]
     lot_id: LotId,
     node_id: String,
     /// Grows with every new holder; the journal refuses writes under an older one.
