@@ -27,11 +27,13 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    /// `sqlite://PATH` (created if missing) or `postgres://...`, over TLS as its `sslmode`
+    /// says (`require`, `verify-full` with `sslrootcert=PATH`, ...: libpq's parameters).
     #[arg(
         long,
         env = "BIDROOM_DATABASE_URL",
-        default_value = "sqlite://bidroom.db"
+        default_value = "sqlite://bidroom.db",
+        hide_env_values = true
     )]
     pub database_url: String,
 
