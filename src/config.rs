@@ -2,6 +2,7 @@
 //! lives here.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,11 +28,13 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    /// `sqlite://PATH` (created if missing) or `postgres://...`, over TLS as its `sslmode`
+    /// says (`require`, `verify-full` with `sslrootcert=PATH`, ...: libpq's parameters).
     #[arg(
         long,
         env = "BIDROOM_DATABASE_URL",
-        default_value = "sqlite://bidroom.db"
+        default_value = "sqlite://bidroom.db",
+        hide_env_values = true
     )]
     pub database_url: String,
 
@@ -166,13 +169,41 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_NODE_ID", value_parser = parse_node_id)]
     pub node_id: Option<String>,
 
-    /// The NATS server the nodes send each other bids and room events through.
+    /// The NATS server the nodes send each other bids and room events through: `nats://`
+    /// (TLS if the server asks for it) or `tls://` (TLS or no connection), several separated
+    /// by commas for a NATS cluster; `USER:PASSWORD@` or `TOKEN@` before the host
+    /// authenticates.
     #[arg(
         long,
         env = "BIDROOM_NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
+        default_value = "nats://127.0.0.1:4222",
+        hide_env_values = true
     )]
     pub nats_url: String,
+
+    /// The root certificates (PEM) the NATS server's certificate must chain to, instead of
+    /// the system's. Given, the connection to NATS is TLS or none, whatever the URL says.
+    #[arg(long, env = "BIDROOM_NATS_CA_FILE")]
+    pub nats_ca_file: Option<PathBuf>,
+
+    /// This node's certificate (PEM) for a NATS server that asks clients for one (mutual
+    /// TLS); with `--nats-client-key`. Given, the connection to NATS is TLS or none.
+    #[arg(long, env = "BIDROOM_NATS_CLIENT_CERT", requires = "nats_client_key")]
+    pub nats_client_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--nats-client-cert`.
+    #[arg(long, env = "BIDROOM_NATS_CLIENT_KEY", requires = "nats_client_cert")]
+    pub nats_client_key: Option<PathBuf>,
+
+    /// How long a node starting keeps trying to reach NATS (which may be starting too)
+    /// before it gives up with the last error. A refused certificate or password is not
+    /// retried. Once connected, a lost connection is retried for as long as it takes.
+    #[arg(
+        long,
+        env = "BIDROOM_NATS_CONNECT_TIMEOUT_SECS",
+        value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = 30)]
+    pub nats_connect_timeout_secs: u64,
 
     /// How long a room's lease lasts unless its owner renews it (every third of it): a node
     /// that dies has its rooms taken by another within about this long.
@@ -200,6 +231,10 @@ pub enum LogFormat {
 impl ServeConfig {
     pub fn request_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn nats_connect_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.nats_connect_timeout_secs)
     }
 
     /// The key id numbers are hashed under: configured, or kept beside the SQLite database.
@@ -248,6 +283,10 @@ impl ServeConfig {
             cluster: false,
             node_id: None,
             nats_url: "nats://127.0.0.1:4222".to_owned(),
+            nats_ca_file: None,
+            nats_client_cert: None,
+            nats_client_key: None,
+            nats_connect_timeout_secs: 30,
             lease_ttl_ms: 3000,
         }
     }

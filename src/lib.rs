@@ -12,6 +12,7 @@
 //! - [`text`]: what client text may hold, checked at the edge (SPEC §8).
 //! - [`app`]: the state that `http` and `realtime` share, built at start, and the router
 //!   that mounts both.
+//! - [`nats`]: the connection to NATS the nodes of an exchange talk through (SPEC §10).
 //! - [`server`]: start and stop; [`config`]: the command line; [`clock`]: the one clock;
 //!   [`logging`]: log lines as text or JSON.
 //! - `fuzzing`: the entry points of the fuzz targets in `fuzz/` (hidden; not an API).
@@ -30,6 +31,7 @@ pub mod ledger;
 pub mod limits;
 pub mod logging;
 pub mod money;
+pub mod nats;
 pub mod realtime;
 pub mod rooms;
 pub mod security;

@@ -1,5 +1,7 @@
 //! The REST API of SPEC §5, as much of it as setting up and checking an exchange needs.
 
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -31,13 +33,20 @@ pub struct LotOutcome {
 }
 
 impl Api {
-    /// `server` is the server's root URL, e.g. `http://127.0.0.1:8080`.
-    pub fn new(server: &str, pool_size: usize) -> anyhow::Result<Api> {
-        let http = reqwest::Client::builder()
+    /// `server` is the server's root URL, e.g. `http://127.0.0.1:8080`; an `https://` one
+    /// takes `tls` (see [`crate::tls::for_server`]).
+    pub fn new(
+        server: &str,
+        pool_size: usize,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> anyhow::Result<Api> {
+        let mut builder = reqwest::Client::builder()
             .pool_max_idle_per_host(pool_size)
-            .tcp_nodelay(true)
-            .build()
-            .context("an HTTP client")?;
+            .tcp_nodelay(true);
+        if let Some(tls) = tls {
+            builder = builder.use_preconfigured_tls(rustls::ClientConfig::clone(&tls));
+        }
+        let http = builder.build().context("an HTTP client")?;
         Ok(Api {
             http,
             base: format!("{}/api/v1", server.trim_end_matches('/')),

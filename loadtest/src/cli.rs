@@ -13,13 +13,19 @@ use crate::wire::Encoding;
     about = "Drives real WebSocket bidders and watchers against a running bidroom server"
 )]
 pub struct Cli {
-    /// The server's root URL.
+    /// The server's root URL: `http://`, or `https://` for a server behind a TLS proxy (its
+    /// WebSocket is then `wss://`).
     #[arg(
         long,
         env = "BIDROOM_LOADTEST_SERVER",
         default_value = "http://127.0.0.1:8080"
     )]
     pub server: String,
+
+    /// The root certificates (PEM) an `https://` server's certificate must chain to (a
+    /// private CA); without it, the system's.
+    #[arg(long, env = "BIDROOM_LOADTEST_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 
     /// An admin's `USER:PASSWORD` (the server's `--bootstrap-admin`).
     #[arg(

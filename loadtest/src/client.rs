@@ -1,16 +1,17 @@
-//! One WebSocket connection to the server: open it, authenticate, join a room, and read
-//! data frames.
+//! One WebSocket connection to the server (`ws://`, or `wss://` through TLS): open it,
+//! authenticate, join a room, and read data frames.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::wire::{Encoding, Incoming, Outgoing, parse_cents};
 
@@ -24,24 +25,47 @@ pub struct Connector {
     address: SocketAddr,
     url: String,
     encoding: Encoding,
+    /// For `wss://`: the TLS client configuration.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Connector {
-    /// `server` is the root URL (`http://host:port`).
-    pub async fn new(server: &str, encoding: Encoding) -> anyhow::Result<Connector> {
-        let authority = server
-            .trim_end_matches('/')
-            .strip_prefix("http://")
-            .context("--server is an http:// URL")?;
-        let address = tokio::net::lookup_host(authority)
-            .await
+    /// `server` is the root URL (`http://host:port`, or `https://host:port` with `tls`).
+    pub async fn new(
+        server: &str,
+        encoding: Encoding,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> anyhow::Result<Connector> {
+        let server = server.trim_end_matches('/');
+        let (scheme, authority, default_port) =
+            if let Some(authority) = server.strip_prefix("http://") {
+                ("ws", authority, 80)
+            } else if let Some(authority) = server.strip_prefix("https://") {
+                ("wss", authority, 443)
+            } else {
+                bail!("--server is an http:// or https:// URL, not {server}");
+            };
+        if (scheme == "wss") != tls.is_some() {
+            bail!("{server}: TLS is for https:// servers, and https:// needs it");
+        }
+        let has_port = authority
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
+        let target = if has_port {
+            authority.to_owned()
+        } else {
+            format!("{authority}:{default_port}")
+        };
+        let resolved = tokio::net::lookup_host(&target).await;
+        let address = resolved
             .with_context(|| format!("resolving {authority}"))?
             .next()
             .with_context(|| format!("{authority} has no address"))?;
         Ok(Connector {
             address,
-            url: format!("ws://{authority}/ws"),
+            url: format!("{scheme}://{authority}/ws"),
             encoding,
+            tls,
         })
     }
 
@@ -75,8 +99,10 @@ impl Connector {
         let config = WebSocketConfig::default()
             .read_buffer_size(8 * 1024)
             .write_buffer_size(0);
+        // The TLS handshake (for `wss://`, named after the URL's host), then the WebSocket's.
+        let tls = self.tls.clone().map(tokio_tungstenite::Connector::Rustls);
         let (stream, response) =
-            tokio_tungstenite::client_async_with_config(request, stream, Some(config))
+            tokio_tungstenite::client_async_tls_with_config(request, stream, Some(config), tls)
                 .await
                 .context("the WebSocket handshake")?;
         let chosen = response.headers().get("Sec-WebSocket-Protocol");
@@ -138,7 +164,7 @@ impl Snapshot {
 }
 
 pub struct Connection {
-    stream: WebSocketStream<TcpStream>,
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     encoding: Encoding,
 }
 

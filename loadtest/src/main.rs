@@ -8,7 +8,7 @@
 //! which record into `metrics` and `room`. At the end `checks` judges, `report` prints
 //! and writes JSON, and `chart` draws the time series that `progress` sampled. `chaos`
 //! starts, kills and restarts its own server under bidders that resend, and judges the
-//! server's results.
+//! server's results. `tls` holds the client configuration for an `https://` server.
 
 mod api;
 mod bidder;
@@ -26,6 +26,7 @@ mod room;
 mod scenarios;
 mod seed;
 mod setup;
+mod tls;
 mod watcher;
 mod wire;
 

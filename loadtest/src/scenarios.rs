@@ -25,8 +25,9 @@ use crate::watcher::{self, WatcherPlan};
 const CLOSE_GRACE_MS: i64 = 15_000;
 
 pub async fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let api = Api::new(&cli.server, cli.setup_concurrency)?;
-    let connector = Connector::new(&cli.server, cli.encoding).await?;
+    let tls = crate::tls::for_server(&cli.server, cli.ca_file.as_deref())?;
+    let api = Api::new(&cli.server, cli.setup_concurrency, tls.clone())?;
+    let connector = Connector::new(&cli.server, cli.encoding, tls).await?;
     let admin = setup::admin_session(&api, cli.admin_credentials()?).await?;
     let prefix = cli
         .account_prefix

@@ -482,4 +482,5 @@ impl TestApp {
 pub mod exchange;
 pub mod money;
 pub mod process;
+pub mod tls;
 pub mod ws;

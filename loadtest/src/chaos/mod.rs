@@ -239,7 +239,7 @@ impl<'a> Run<'a> {
     async fn set_up(&self, address: SocketAddr) -> anyhow::Result<Floor> {
         let args = self.args;
         let url = format!("http://{address}");
-        let api = Api::new(&url, self.cli.setup_concurrency)?;
+        let api = Api::new(&url, self.cli.setup_concurrency, None)?;
         let admin = setup::admin_session(&api, self.cli.admin_credentials()?).await?;
         let (_, _, holds_before) = collect::reconciliation(&api, &admin.token).await?;
         let spec = ExchangeSpec {
@@ -257,7 +257,9 @@ impl<'a> Run<'a> {
             setup: SetupPath::BulkSeed,
         };
         let exchange = setup::set_up(&api, &admin, &spec).await?;
-        let target = Arc::new(Target::new(Connector::new(&url, self.cli.encoding).await?));
+        let target = Arc::new(Target::new(
+            Connector::new(&url, self.cli.encoding, None).await?,
+        ));
         let rooms: Vec<Arc<RoomState>> = exchange
             .rooms
             .iter()
@@ -355,7 +357,8 @@ impl<'a> Run<'a> {
                 if let Ok(address) = ready {
                     *listen = address;
                     floor.target.move_to(
-                        Connector::new(&format!("http://{address}"), self.cli.encoding).await?,
+                        Connector::new(&format!("http://{address}"), self.cli.encoding, None)
+                            .await?,
                     );
                 }
                 self.readied(&mut restart, &server, ready, floor)?;

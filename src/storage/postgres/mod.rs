@@ -10,14 +10,16 @@ mod leases;
 mod listings;
 mod lots;
 mod money;
+mod options;
 mod seed;
 
 use std::future::Future;
-use std::str::FromStr;
 use std::time::Duration;
 
+use anyhow::Context;
+
 use rust_decimal::Decimal;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgQueryResult};
 use sqlx::{PgConnection, Postgres};
 
 use crate::ledger::LedgerTransaction;
@@ -25,6 +27,8 @@ use crate::money::Money;
 
 use super::StoreResult;
 use super::dialect::Dialect;
+
+pub use options::{connect_options, describe};
 
 pub struct PgStore {
     pool: PgPool,
@@ -34,13 +38,16 @@ pub struct PgStore {
 const CONNECTIONS: u32 = 8;
 
 impl PgStore {
+    /// Connects as the URL says, TLS included (see [`connect_options`]).
     pub async fn connect(url: &str) -> anyhow::Result<PgStore> {
-        let options = PgConnectOptions::from_str(url)?;
+        let options = connect_options(url)?;
+        let target = describe(&options);
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
-            .await?;
+            .await
+            .with_context(|| format!("could not connect to {target}"))?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }
