@@ -105,7 +105,7 @@ async fn setup() -> Bench {
         *bidder = created.id;
         lodge_deposit(store.as_ref(), lot.id, created.id, index, now_ms).await;
     }
-    let rooms = Rooms::start(store, clock, LeaseTerms::local("bench"))
+    let rooms = Rooms::start(store, clock, LeaseTerms::local("bench"), None)
         .await
         .expect("the rooms");
     let room = rooms.room(lot.id).expect("the lot's room");
@@ -206,6 +206,7 @@ impl Bench {
             },
             since_seq: None,
             req: None,
+            encoding: Encoding::Json,
             reply,
         };
         assert!(self.room.send(command).await, "the room is live");

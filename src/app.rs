@@ -18,12 +18,13 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
+use crate::cluster::Cluster;
 use crate::config::{Credentials, ServeConfig};
 use crate::http::ApiError;
 use crate::http::throttle::SignInThrottle;
 use crate::realtime::connections::{ConnectionLimits, Connections};
 use crate::realtime::{self, UpgradeRefusal};
-use crate::rooms::{LeaseTerms, Rooms};
+use crate::rooms::{LeaseTerms, RoomPeering, Rooms};
 use crate::security::IdNumberKey;
 use crate::storage::{self, SessionAccount, Store, StoreResult};
 
@@ -43,6 +44,8 @@ pub struct AppState {
     pub sign_in_throttle: Arc<SignInThrottle>,
     /// The live WebSocket connections: sign-out, caps, per-account bid limits.
     pub connections: Connections,
+    /// With `--cluster`: the rooms other nodes own, reached over NATS.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl AppState {
@@ -64,20 +67,31 @@ impl AppState {
         }
         let id_number_key = config.resolve_id_number_key()?;
         let clock = Clock::start();
-        if config.cluster {
+        if config.cluster
+            && !(config.database_url.starts_with("postgres:")
+                || config.database_url.starts_with("postgresql:"))
+        {
             anyhow::bail!(
-                "--cluster: forwarding bids and room events between nodes over NATS is not in this build yet; \
-                 run one server per database (a second one on the same database is a standby that takes the rooms over when the first dies)"
+                "--cluster needs a postgres:// database that every node shares (--database-url)"
             );
         }
         let store = storage::connect(&config.database_url).await?;
+        let cluster = if config.cluster {
+            let nats = crate::nats::connect(&config).await?;
+            Some(Cluster::new(&config.cluster_name, nats, store.clone()))
+        } else {
+            None
+        };
+        let peering = cluster
+            .clone()
+            .map(|cluster| Arc::new(cluster) as Arc<dyn RoomPeering>);
         let terms = LeaseTerms {
             node_id: Arc::from(config.node_id.clone().unwrap_or_else(own_node_id)),
             ttl_ms: config.lease_ttl_ms as i64,
             address: address.to_string(),
             clustered: config.cluster,
         };
-        let rooms = Rooms::start(store.clone(), clock, terms).await?;
+        let rooms = Rooms::start(store.clone(), clock, terms, peering).await?;
         let sign_in_throttle = Arc::new(SignInThrottle::new(
             config.sign_in_failures_per_username,
             config.sign_in_failures_per_address,
@@ -99,6 +113,7 @@ impl AppState {
             id_number_key,
             sign_in_throttle,
             connections,
+            cluster,
         })
     }
 

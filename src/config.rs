@@ -205,6 +205,11 @@ pub struct ServeConfig {
         default_value_t = 30)]
     pub nats_connect_timeout_secs: u64,
 
+    /// The exchange's name on NATS: every subject its nodes use starts with it, so that
+    /// exchanges (or test runs) sharing one NATS server never hear each other.
+    #[arg(long, env = "BIDROOM_CLUSTER_NAME", default_value = "bidroom", value_parser = parse_node_id)]
+    pub cluster_name: String,
+
     /// How long a room's lease lasts unless its owner renews it (every third of it): a node
     /// that dies has its rooms taken by another within about this long.
     #[arg(
@@ -281,6 +286,7 @@ impl ServeConfig {
             sign_in_window_secs: 5 * 60,
             log_format: LogFormat::Text,
             cluster: false,
+            cluster_name: "bidroom".to_owned(),
             node_id: None,
             nats_url: "nats://127.0.0.1:4222".to_owned(),
             nats_ca_file: None,

@@ -21,6 +21,7 @@
 pub mod app;
 pub mod auction;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod domain;

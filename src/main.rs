@@ -16,10 +16,12 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: bidroom::config::ServeConfig) -> anyhow::Result<()> {
     raise_open_file_limit();
     let metrics = bidroom::server::install_metrics_recorder()?;
+    // Installed before the ready line: a SIGTERM right after it must not kill the process.
+    let terminate = termination()?;
     let server = bidroom::server::start_with_metrics(config, Some(metrics)).await?;
     let shutdown = server.shutdown_trigger();
     tokio::spawn(async move {
-        wait_for_termination().await;
+        terminate.await;
         tracing::info!("shutting down: no more bids, flushing the journal");
         let _ = shutdown.send(true);
     });
@@ -35,12 +37,14 @@ fn raise_open_file_limit() {
     }
 }
 
-async fn wait_for_termination() {
+/// SIGTERM or Ctrl-C, with the SIGTERM handler installed now.
+fn termination() -> anyhow::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate =
-        signal(SignalKind::terminate()).expect("a SIGTERM handler can be installed");
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    })
 }

@@ -17,7 +17,9 @@ pub const MONEY_SCALE: u32 = 2;
 pub struct Money(Decimal);
 
 /// Why a text is not an amount of money.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 pub enum AmountError {
     #[error("an amount is a decimal string such as \"1250.00\"")]
     NotADecimal,

@@ -26,7 +26,7 @@ use crate::domain::{AccountId, LotId};
 use crate::limits::{AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_FRAMES_PER_FLUSH};
 use crate::rooms::{
     CatchUp, ConnectionId, ControlAction, EndedJoin, Joined, Member, Replier, RoomCommand,
-    RoomHandle,
+    RoomInbox,
 };
 use crate::security::hash_token;
 use crate::storage::Account;
@@ -249,10 +249,18 @@ struct Session {
     /// How long one write may wait for the client (`--ws-write-timeout-secs`).
     write_timeout: Duration,
     /// The rooms this connection has joined, with the view it has in each.
-    joined: HashMap<LotId, (RoomHandle, View)>,
+    joined: HashMap<LotId, JoinedRoom>,
     events: StreamMap<LotId, RoomEvents>,
     /// A joined room moved to another node: the client must reconnect.
     room_moved: bool,
+}
+
+/// A room this connection has joined.
+struct JoinedRoom {
+    room: RoomInbox,
+    view: View,
+    /// Events up to this seq came with the catch-up (see [`Joined::skip_through`]).
+    skip_through: Option<u64>,
 }
 
 /// A joined room's events, then `None` once the room's task has ended.
@@ -330,7 +338,7 @@ impl Session {
         if let Ending::Close(code, reason) = ending {
             let _: Option<()> = close_with(&mut socket, code, reason).await;
         }
-        for (room, _) in self.joined.values() {
+        for JoinedRoom { room, .. } in self.joined.values() {
             room.send(RoomCommand::Leave {
                 connection: self.connection,
             })
@@ -406,7 +414,10 @@ impl Session {
     /// A room event as this member sees it; a member that fell behind is resynchronised
     /// with a fresh snapshot instead.
     async fn event_message(&mut self, lot: LotId, event: Option<RoomItem>) -> Option<Message> {
-        let view = self.joined.get(&lot).map(|(_, view)| *view)?;
+        let (view, skip_through) = self
+            .joined
+            .get(&lot)
+            .map(|joined| (joined.view, joined.skip_through))?;
         let Some(event) = event else {
             // The room's task ended: its lot ended long enough ago (its members have had
             // every event), or the room moved to another node.
@@ -415,6 +426,7 @@ impl Session {
         };
         match event {
             Ok(frame) if frame.monitors_only && view != View::Monitor => None,
+            Ok(frame) if frame.seq.is_some_and(|seq| Some(seq) <= skip_through) => None,
             Ok(frame) => Some(frame.message(view, self.replier.encoding)),
             Err(BroadcastStreamRecvError::Lagged(missed)) => {
                 metrics::counter!("bidroom_member_resyncs_total").increment(1);
@@ -448,7 +460,7 @@ impl Session {
                 req,
             } => self.join(lot, since_seq, req).await,
             ClientMessage::Leave { lot, req } => {
-                if let Some((room, _)) = self.joined.remove(&lot) {
+                if let Some(JoinedRoom { room, .. }) = self.joined.remove(&lot) {
                     self.events.remove(&lot);
                     room.send(RoomCommand::Leave {
                         connection: self.connection,
@@ -493,7 +505,7 @@ impl Session {
                 req.as_ref(),
             );
         }
-        let Some(room) = self.state.rooms.room(lot) else {
+        let Some(room) = self.reach(lot).await else {
             return self.join_ended(lot, req).await;
         };
         let member = Member {
@@ -507,6 +519,7 @@ impl Session {
                 member,
                 since_seq,
                 req: req.clone(),
+                encoding: self.replier.encoding,
                 reply,
             })
             .await
@@ -517,14 +530,20 @@ impl Session {
             catch_up,
             events,
             view,
+            skip_through,
         }) = joined.await
         else {
-            return self.error("not_open", "the room has ended", req.as_ref());
+            // The room ended meanwhile, or (owned by another node) could not be reached.
+            let (code, message) = self.why_no_room(lot).await;
+            return self.error(code, message, req.as_ref());
         };
         // The catch-up goes out before anything the new subscription carries: every event
         // up to the snapshot's seq is in it or before it, every later one follows it.
         match catch_up {
             CatchUp::Snapshot(snapshot) => self.answer(&Answer::Snapshot(&snapshot)),
+            CatchUp::Encoded(message) => {
+                let _ = self.replier.outbox.send(message);
+            }
             CatchUp::Replay(frames) => {
                 for frame in frames {
                     let _ = self
@@ -535,7 +554,14 @@ impl Session {
             }
         }
         self.events.insert(lot, room_events(events));
-        self.joined.insert(lot, (room, view));
+        self.joined.insert(
+            lot,
+            JoinedRoom {
+                room,
+                view,
+                skip_through,
+            },
+        );
     }
 
     /// A lot whose room is no longer in memory: its final snapshot (see
@@ -617,8 +643,20 @@ impl Session {
     }
 
     /// The lot's live room, or an `error` answer saying why there is none.
-    async fn room(&self, lot: LotId, req: Option<&Req>) -> Option<RoomHandle> {
-        match self.state.rooms.room(lot) {
+    /// Where commands for the lot's live room go: the room, when it runs here; its
+    /// stand-in, when it runs on another node of the cluster.
+    async fn reach(&self, lot: LotId) -> Option<RoomInbox> {
+        if let Some(room) = self.state.rooms.room(lot) {
+            return Some(room.inbox());
+        }
+        match &self.state.cluster {
+            Some(cluster) => cluster.room_elsewhere(lot).await,
+            None => None,
+        }
+    }
+
+    async fn room(&self, lot: LotId, req: Option<&Req>) -> Option<RoomInbox> {
+        match self.reach(lot).await {
             Some(room) => Some(room),
             None => {
                 let (code, message) = self.why_no_room(lot).await;
@@ -628,8 +666,8 @@ impl Session {
         }
     }
 
-    async fn room_for_bid(&self, lot: LotId, req: &Req) -> Option<RoomHandle> {
-        if let Some(room) = self.state.rooms.room(lot) {
+    async fn room_for_bid(&self, lot: LotId, req: &Req) -> Option<RoomInbox> {
+        if let Some(room) = self.reach(lot).await {
             return Some(room);
         }
         // A bid sent again once its room has gone is answered as the first time.

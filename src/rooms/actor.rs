@@ -367,6 +367,7 @@ impl RoomTask {
                 since_seq,
                 req,
                 reply,
+                ..
             } => {
                 let joined = self.join(member, since_seq, req);
                 let _ = reply.send(joined);
@@ -733,6 +734,7 @@ impl RoomTask {
             catch_up,
             events,
             view,
+            skip_through: None,
         }
     }
 

@@ -24,7 +24,7 @@ pub struct Replier {
 }
 
 impl Replier {
-    pub(super) fn send(&self, answer: &Answer<'_>) {
+    pub(crate) fn send(&self, answer: &Answer<'_>) {
         // A connection that has gone away needs no answer.
         let _ = self.outbox.send(self.encoding.encode(answer));
     }
@@ -65,6 +65,8 @@ pub enum RoomCommand {
         member: Member,
         since_seq: Option<u64>,
         req: Option<Req>,
+        /// The member's encoding (a room owned elsewhere encodes its snapshot for it).
+        encoding: Encoding,
         reply: oneshot::Sender<Joined>,
     },
     Leave {
@@ -96,9 +98,26 @@ pub struct Joined {
     pub catch_up: CatchUp,
     pub events: broadcast::Receiver<Arc<RoomFrame>>,
     pub view: View,
+    /// Events up to this seq are in the catch-up, and the subscription may carry some of
+    /// them again (a room owned by another node): skip those. `None`: it carries none.
+    pub skip_through: Option<u64>,
 }
 
 pub enum CatchUp {
     Snapshot(Box<Snapshot>),
     Replay(Vec<Arc<RoomFrame>>),
+    /// A snapshot already encoded for the member (by the node that owns the room).
+    Encoded(Message),
+}
+
+/// Where a member's commands go: a room running here, or the stand-in for a room that
+/// runs on another node (which forwards them). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct RoomInbox(pub mpsc::Sender<RoomCommand>);
+
+impl RoomInbox {
+    /// Sends a command; waits while the inbox is full. False if the room has ended.
+    pub async fn send(&self, command: RoomCommand) -> bool {
+        self.0.send(command).await.is_ok()
+    }
 }

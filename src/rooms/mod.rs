@@ -24,7 +24,9 @@ use dashmap::DashMap;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+pub use command::{
+    CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand, RoomInbox,
+};
 pub use ended::EndedJoin;
 pub use events::journal_row;
 pub use lease::LeaseTerms;
@@ -92,6 +94,26 @@ impl RoomHandle {
     pub fn view(&self) -> LotView {
         self.view.borrow().clone()
     }
+
+    pub fn inbox(&self) -> RoomInbox {
+        RoomInbox(self.inbox.clone())
+    }
+
+    /// Resolves once the room's task has ended.
+    pub async fn ended(&self) {
+        self.inbox.closed().await
+    }
+}
+
+/// What other nodes need to hear of this node's rooms (`--cluster`; see `crate::cluster`).
+pub trait RoomPeering: Send + Sync {
+    /// A room started here: it takes commands from other nodes' members, and its events
+    /// reach them.
+    fn room_started(&self, room: RoomHandle);
+
+    /// An account's standing in a lot whose room does not run here changed (`None`: many
+    /// did): the room's owner reads it again.
+    fn roster_changed(&self, lot: LotId, account: Option<AccountId>);
 }
 
 /// The registry of live rooms. Cheap to clone.
@@ -113,6 +135,7 @@ struct Inner {
     terms: LeaseTerms,
     /// Lots whose room ran here until it lost its lease: their members reconnect.
     moved: DashMap<LotId, ()>,
+    peering: Option<Arc<dyn RoomPeering>>,
     /// Lots whose room is being started here: one start at a time (a second would take the
     /// lease again, fencing off the first).
     starting: DashMap<LotId, ()>,
@@ -140,6 +163,7 @@ impl Rooms {
         store: Arc<dyn Store>,
         clock: Clock,
         terms: LeaseTerms,
+        peering: Option<Arc<dyn RoomPeering>>,
     ) -> anyhow::Result<Rooms> {
         let (journal, writer) = Journal::start(store.clone());
         let journal_health = journal.health();
@@ -156,6 +180,7 @@ impl Rooms {
                 ended: ended::EndedRooms::new(),
                 terms,
                 moved: DashMap::new(),
+                peering,
                 starting: DashMap::new(),
                 shutdown: watch::channel(false).0,
             }),
@@ -354,6 +379,9 @@ impl Rooms {
     /// the room takes the new roster entry before its next command.
     pub async fn roster_changed(&self, lot: LotId, account: AccountId) -> StoreResult<()> {
         let Some(room) = self.room(lot) else {
+            if let Some(peering) = &self.inner.peering {
+                peering.roster_changed(lot, Some(account));
+            }
             return Ok(());
         };
         if let Some(entry) = self.inner.store.roster_entry(lot, account).await? {
@@ -366,6 +394,9 @@ impl Rooms {
     /// lot's whole roster, read once, before its next command.
     pub async fn roster_reloaded(&self, lot: LotId) -> StoreResult<()> {
         let Some(room) = self.room(lot) else {
+            if let Some(peering) = &self.inner.peering {
+                peering.roster_changed(lot, None);
+            }
             return Ok(());
         };
         for entry in self.inner.store.lot_roster(lot).await? {
@@ -586,6 +617,9 @@ impl Rooms {
         // roster entry is the whole standing, so one applied twice does no harm).
         for entry in store.lot_roster(lot.id).await? {
             handle.send(RoomCommand::Roster(entry)).await;
+        }
+        if let Some(peering) = &self.inner.peering {
+            peering.room_started(handle.clone());
         }
         let mut tasks = self.inner.tasks.lock().expect("room task list");
         // Ended rooms' tasks have finished: keep the list to the rooms still running.

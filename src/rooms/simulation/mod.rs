@@ -366,7 +366,7 @@ async fn live(world: &mut World, life: &LifeRun<'_>) -> bool {
         life.outages.clone(),
     ));
     let store: Arc<dyn Store> = world.store.clone();
-    let rooms = match Rooms::start(store.clone(), clock, LeaseTerms::local("sim")).await {
+    let rooms = match Rooms::start(store.clone(), clock, LeaseTerms::local("sim"), None).await {
         Ok(rooms) => rooms,
         Err(_) => {
             world.now_ms = clock.now_ms();
@@ -397,6 +397,7 @@ async fn live(world: &mut World, life: &LifeRun<'_>) -> bool {
         id_number_key: IdNumberKey::ephemeral(),
         sign_in_throttle,
         connections,
+        cluster: None,
     };
     let life_state = Arc::new(Life {
         index,
@@ -508,7 +509,7 @@ fn verify(world: &mut World) {
         world.store.set_faults(Faults::default());
         let clock = Clock::starting_at(world.now_ms);
         let store: Arc<dyn Store> = world.store.clone();
-        let rooms = match Rooms::start(store.clone(), clock, LeaseTerms::local("sim")).await {
+        let rooms = match Rooms::start(store.clone(), clock, LeaseTerms::local("sim"), None).await {
             Ok(rooms) => rooms,
             Err(error) => {
                 return world

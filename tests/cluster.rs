@@ -1,0 +1,210 @@
+//! Three nodes of one exchange (SPEC §10) on PostgreSQL and NATS: clients on any node, bids
+//! through nodes that do not own the room, the owner SIGKILLed under bids, and nothing
+//! acknowledged lost or placed twice.
+//!
+//! NATS is the machine's (`BIDROOM_TEST_NATS_URL`, default `nats://127.0.0.1:4222`; the
+//! test command starts it if it is not running); each test names its own exchange on it.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use common::process::ServerProcess;
+use common::ws::{Wire, WsClient};
+use common::{Db, TestApp, TestDatabase};
+
+fn nats_url() -> String {
+    std::env::var("BIDROOM_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+}
+
+fn start_node(url: &str, exchange: &str, node: &str) -> ServerProcess {
+    ServerProcess::start_with(
+        url,
+        &[
+            "--cluster",
+            "--node-id",
+            node,
+            "--cluster-name",
+            exchange,
+            "--nats-url",
+            &nats_url(),
+            "--lease-ttl-ms",
+            "1500",
+        ],
+    )
+}
+
+async fn owner_of(address: &str, admin: &str, lot: i64) -> String {
+    let cluster: Value = reqwest::Client::new()
+        .get(format!("http://{address}/api/v1/cluster"))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("GET /cluster")
+        .json()
+        .await
+        .expect("JSON");
+    cluster["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|room| room["lot_id"] == lot && room["held"] == true)
+        .map(|room| room["node_id"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("nobody holds lot {lot}: {cluster}"))
+}
+
+fn ws(address: &str) -> String {
+    format!("ws://{address}/ws")
+}
+
+/// A bid sent until it gets an answer that is not `unavailable` (the room moving), as a
+/// client resends an unanswered bid with the same `req`; answers the answer.
+async fn bid_until_answered(client: &mut WsClient, lot: i64, amount: &str, req: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let answer = client.bid(lot, amount, req).await;
+        if answer["code"] != "unavailable" {
+            return answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no node placed {req}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const NODE_IDS: [&str; 3] = ["n1", "n2", "n3"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_rooms_and_survive_the_owners_death() {
+    let database = TestDatabase::create(Db::Postgres).await;
+    let url = database.url().to_owned();
+    let exchange = format!("test{}x{}", std::process::id(), common::exchange::now_ms());
+    let mut nodes: Vec<ServerProcess> = NODE_IDS
+        .iter()
+        .map(|node| start_node(&url, &exchange, node))
+        .collect();
+    let app = TestApp::external(&nodes[0].address, database);
+    let lot = app
+        .live_lot(
+            "trio",
+            json!({"extension_window_secs": 5}),
+            &[None, None],
+            Some(120_000),
+        )
+        .await;
+    app.wait_until_open(&lot).await;
+    let admin = app.admin_token().await;
+    let owner = owner_of(&nodes[0].address, &admin, lot.id).await;
+    let owner_index = NODE_IDS
+        .iter()
+        .position(|node| *node == owner)
+        .expect("one of the three owns the room");
+    let others: Vec<usize> = (0..3).filter(|index| *index != owner_index).collect();
+
+    // A watcher on every node, and the two bidders on the nodes that do not own the room.
+    let mut watchers = Vec::new();
+    for node in &nodes {
+        let mut watcher =
+            WsClient::signed_in(&ws(&node.address), &lot.auctioneer.token, Wire::Json).await;
+        watcher.join(lot.id).await;
+        watchers.push(watcher);
+    }
+    let mut bidders = Vec::new();
+    for (bidder, index) in lot.bidders.iter().zip(&others) {
+        let mut client = WsClient::signed_in(
+            &ws(&nodes[*index].address),
+            &bidder.user.token,
+            Wire::MessagePack,
+        )
+        .await;
+        let snapshot = client.join(lot.id).await;
+        assert_eq!(snapshot["state"], "open", "{snapshot}");
+        bidders.push(client);
+    }
+    let mut acknowledged: Vec<(u64, String)> = Vec::new();
+    let mut amount = 1000;
+    for step in 0..10 {
+        let req = format!("before-{step}");
+        let answer = bidders[step % 2]
+            .bid(lot.id, &format!("{amount}.00"), &req)
+            .await;
+        assert_eq!(
+            answer["type"], "accepted",
+            "through a node that does not own the room: {answer}"
+        );
+        acknowledged.push((answer["seq"].as_u64().unwrap(), format!("{amount}.00")));
+        amount += 100;
+    }
+    // Every node's members hear every bid, in order, once.
+    for watcher in &mut watchers {
+        let mut seen = Vec::new();
+        while seen.len() < 10 {
+            let event = watcher.next_of_type("bid").await;
+            seen.push(event["seq"].as_u64().unwrap());
+        }
+        let expected: Vec<u64> = acknowledged.iter().map(|(seq, _)| *seq).collect();
+        assert_eq!(seen, expected);
+    }
+
+    // The owner dies with bids in flight; the bidders' nodes forward them to the next owner.
+    let owner_process = nodes.remove(owner_index);
+    let in_flight = format!("{amount}.00");
+    bidders[0]
+        .send(json!({"type": "bid", "lot": lot.id, "amount": in_flight, "req": "in-flight"}))
+        .await;
+    owner_process.kill();
+    let killed_at = Instant::now();
+    let answer = bid_until_answered(&mut bidders[0], lot.id, &in_flight, "in-flight").await;
+    let first_after = killed_at.elapsed();
+    match answer["type"].as_str() {
+        Some("accepted") => {
+            acknowledged.push((answer["seq"].as_u64().unwrap(), in_flight.clone()));
+            amount += 100;
+        }
+        _ => panic!("the in-flight bid was answered {answer}"),
+    }
+    assert!(
+        first_after < Duration::from_secs(5),
+        "bids were taken again {first_after:?} after the kill"
+    );
+    for step in 0..6 {
+        let req = format!("after-{step}");
+        let client = &mut bidders[(step + 1) % 2];
+        let answer = bid_until_answered(client, lot.id, &format!("{amount}.00"), &req).await;
+        assert_eq!(answer["type"], "accepted", "{answer}");
+        acknowledged.push((answer["seq"].as_u64().unwrap(), format!("{amount}.00")));
+        amount += 100;
+    }
+
+    // The journal holds every acknowledged bid once, and nothing else.
+    let survivor = TestApp::external(&nodes[0].address, app.into_database());
+    let (status, bids) = survivor
+        .get(
+            &format!("/lots/{}/bids?limit=1000", lot.id),
+            Some(&lot.auctioneer.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{bids}");
+    let stored: Vec<(u64, String)> = bids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bid| {
+            (
+                bid["seq"].as_u64().unwrap(),
+                bid["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged bid, once, in order"
+    );
+    let new_owner = owner_of(&nodes[0].address, &admin, lot.id).await;
+    assert_ne!(new_owner, owner);
+    eprintln!("the room took bids again {first_after:?} after its owner was killed");
+}
