@@ -19,7 +19,14 @@ fn nats_url() -> String {
     std::env::var("BIDROOM_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
+/// The nodes' lease term: short by default, so that the test is quick;
+/// `BIDROOM_TEST_LEASE_TTL_MS=3000` measures the failover with the server's default.
+fn lease_ttl_ms() -> String {
+    std::env::var("BIDROOM_TEST_LEASE_TTL_MS").unwrap_or_else(|_| "1500".to_owned())
+}
+
 fn start_node(url: &str, exchange: &str, node: &str) -> ServerProcess {
+    let lease_ttl_ms = lease_ttl_ms();
     ServerProcess::start_with(
         url,
         &[
@@ -31,7 +38,7 @@ fn start_node(url: &str, exchange: &str, node: &str) -> ServerProcess {
             "--nats-url",
             &nats_url(),
             "--lease-ttl-ms",
-            "1500",
+            &lease_ttl_ms,
         ],
     )
 }
