@@ -14,7 +14,8 @@ use crate::wire::Encoding;
 )]
 pub struct Cli {
     /// The server's root URL: `http://`, or `https://` for a server behind a TLS proxy (its
-    /// WebSocket is then `wss://`).
+    /// WebSocket is then `wss://`). Several, comma separated: the nodes of one exchange
+    /// (`--cluster`); the setup goes to the first, and connections are spread over all.
     #[arg(
         long,
         env = "BIDROOM_LOADTEST_SERVER",

@@ -19,66 +19,61 @@ use crate::wire::{Encoding, Incoming, Outgoing, parse_cents};
 /// ephemeral range holds about 28,000; stay clear of its end.
 const CONNECTIONS_PER_SOURCE_ADDRESS: usize = 25_000;
 
-/// Opens connections to one server.
+/// Opens connections to one server, or spread over the nodes of a cluster.
 #[derive(Clone, Debug)]
 pub struct Connector {
-    address: SocketAddr,
-    url: String,
+    /// Each node's address and WebSocket URL; connection `index` goes to node
+    /// `index % nodes.len()`.
+    nodes: Vec<(SocketAddr, String)>,
     encoding: Encoding,
     /// For `wss://`: the TLS client configuration.
     tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Connector {
-    /// `server` is the root URL (`http://host:port`, or `https://host:port` with `tls`).
+    /// `server` is the root URL (`http://host:port`, or `https://host:port` with `tls`), or
+    /// several, comma separated: the nodes of one exchange, which connections are spread
+    /// over in turn.
     pub async fn new(
         server: &str,
         encoding: Encoding,
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> anyhow::Result<Connector> {
-        let server = server.trim_end_matches('/');
-        let (scheme, authority, default_port) =
-            if let Some(authority) = server.strip_prefix("http://") {
-                ("ws", authority, 80)
-            } else if let Some(authority) = server.strip_prefix("https://") {
-                ("wss", authority, 443)
-            } else {
-                bail!("--server is an http:// or https:// URL, not {server}");
-            };
-        if (scheme == "wss") != tls.is_some() {
-            bail!("{server}: TLS is for https:// servers, and https:// needs it");
+        let mut nodes = Vec::new();
+        for server in server
+            .split(',')
+            .map(str::trim)
+            .filter(|server| !server.is_empty())
+        {
+            nodes.push(node(server, tls.is_some()).await?);
         }
-        let has_port = authority
-            .rsplit_once(':')
-            .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
-        let target = if has_port {
-            authority.to_owned()
-        } else {
-            format!("{authority}:{default_port}")
-        };
-        let resolved = tokio::net::lookup_host(&target).await;
-        let address = resolved
-            .with_context(|| format!("resolving {authority}"))?
-            .next()
-            .with_context(|| format!("{authority} has no address"))?;
+        if nodes.is_empty() {
+            bail!("--server names no server");
+        }
         Ok(Connector {
-            address,
-            url: format!("{scheme}://{authority}/ws"),
+            nodes,
             encoding,
             tls,
         })
+    }
+
+    /// How many nodes connections are spread over.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     /// Opens connection number `index`. Towards a loopback server, connections are spread
     /// over source addresses 127.0.0.1, 127.0.0.2, ... so that more of them fit than one
     /// address has local ports.
     pub async fn open(&self, index: usize) -> anyhow::Result<Connection> {
-        let socket = match self.address {
+        let (address, url) = &self.nodes[index % self.nodes.len()];
+        let address = *address;
+        let socket = match address {
             SocketAddr::V4(_) => TcpSocket::new_v4()?,
             SocketAddr::V6(_) => TcpSocket::new_v6()?,
         };
         let spread = index / CONNECTIONS_PER_SOURCE_ADDRESS;
-        if spread > 0 && self.address.ip().is_loopback() && self.address.is_ipv4() {
+        if spread > 0 && address.ip().is_loopback() && address.is_ipv4() {
             // A bound socket takes its port before it knows where it connects, from the
             // address's whole ephemeral range: let ports in TIME_WAIT be taken again.
             socket.set_reuseaddr(true)?;
@@ -86,11 +81,11 @@ impl Connector {
             socket.bind(SocketAddr::new(IpAddr::V4(source), 0))?;
         }
         let stream = socket
-            .connect(self.address)
+            .connect(address)
             .await
-            .with_context(|| format!("connecting to {}", self.address))?;
+            .with_context(|| format!("connecting to {address}"))?;
         stream.set_nodelay(true)?;
-        let mut request = self.url.as_str().into_client_request()?;
+        let mut request = url.as_str().into_client_request()?;
         let protocol = self.encoding.subprotocol();
         request
             .headers_mut()
@@ -114,6 +109,36 @@ impl Connector {
             encoding: self.encoding,
         })
     }
+}
+
+/// One server's address and WebSocket URL.
+async fn node(server: &str, tls: bool) -> anyhow::Result<(SocketAddr, String)> {
+    let server = server.trim_end_matches('/');
+    let (scheme, authority, default_port) = if let Some(authority) = server.strip_prefix("http://")
+    {
+        ("ws", authority, 80)
+    } else if let Some(authority) = server.strip_prefix("https://") {
+        ("wss", authority, 443)
+    } else {
+        bail!("--server is an http:// or https:// URL, not {server}");
+    };
+    if (scheme == "wss") != tls {
+        bail!("{server}: TLS is for https:// servers, and https:// needs it");
+    }
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
+    let target = if has_port {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    let resolved = tokio::net::lookup_host(&target).await;
+    let address = resolved
+        .with_context(|| format!("resolving {authority}"))?
+        .next()
+        .with_context(|| format!("{authority} has no address"))?;
+    Ok((address, format!("{scheme}://{authority}/ws")))
 }
 
 /// A room as a `join` showed it.

@@ -25,9 +25,17 @@ use crate::watcher::{self, WatcherPlan};
 const CLOSE_GRACE_MS: i64 = 15_000;
 
 pub async fn run(cli: &Cli) -> anyhow::Result<Report> {
-    let tls = crate::tls::for_server(&cli.server, cli.ca_file.as_deref())?;
-    let api = Api::new(&cli.server, cli.setup_concurrency, tls.clone())?;
+    // REST (the exchange's setup) goes to the first node; connections go to them all.
+    let first = cli.server.split(',').next().unwrap_or_default().trim();
+    let tls = crate::tls::for_server(first, cli.ca_file.as_deref())?;
+    let api = Api::new(first, cli.setup_concurrency, tls.clone())?;
     let connector = Connector::new(&cli.server, cli.encoding, tls).await?;
+    if connector.node_count() > 1 {
+        eprintln!(
+            "spreading connections over {} nodes",
+            connector.node_count()
+        );
+    }
     let admin = setup::admin_session(&api, cli.admin_credentials()?).await?;
     let prefix = cli
         .account_prefix
