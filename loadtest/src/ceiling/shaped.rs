@@ -62,6 +62,11 @@ pub struct Leg {
     pub delivery: Option<Percentiles>,
     pub server_cpu_percent: Option<f64>,
     pub loadtest_cpu_percent: Option<f64>,
+    /// Over the seconds with bids or deliveries: accepted bids and deliveries per second
+    /// of the server's CPU time, a figure of its cost that holds when it is not
+    /// saturated, or shares its core with another process.
+    pub accepted_per_server_cpu_sec: Option<f64>,
+    pub deliveries_per_server_cpu_sec: Option<f64>,
     pub failed_checks: Vec<String>,
 }
 
@@ -74,6 +79,38 @@ struct LoadReport {
     server_cpu_percent: Option<f64>,
     loadtest_cpu_percent: Option<f64>,
     checks: Vec<Check>,
+    series: Vec<LoadSecond>,
+}
+
+/// One second of the load tester's time series.
+#[derive(Deserialize)]
+struct LoadSecond {
+    sent: u64,
+    accepted: u64,
+    deliveries: u64,
+    server_cpu_percent: Option<f64>,
+}
+
+/// Accepted bids and deliveries per second of the server's CPU time, over the seconds
+/// in which bids were sent or events delivered.
+fn per_server_cpu_sec(series: &[LoadSecond]) -> (Option<f64>, Option<f64>) {
+    let busy = series
+        .iter()
+        .filter(|second| second.sent + second.deliveries > 0);
+    let (mut accepted, mut deliveries, mut cpu_secs) = (0, 0, 0.0);
+    for second in busy {
+        accepted += second.accepted;
+        deliveries += second.deliveries;
+        cpu_secs += second.server_cpu_percent.unwrap_or_default() / 100.0;
+    }
+    if cpu_secs > 0.0 {
+        (
+            Some(accepted as f64 / cpu_secs),
+            Some(deliveries as f64 / cpu_secs),
+        )
+    } else {
+        (None, None)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -89,6 +126,9 @@ pub struct ShapedReport {
     /// bidroom's median over the relay's median.
     pub accepted_ratio: f64,
     pub deliveries_ratio: f64,
+    /// The same, of the figures per second of the server's CPU time.
+    pub accepted_per_cpu_ratio: f64,
+    pub deliveries_per_cpu_ratio: f64,
 }
 
 impl ShapedReport {
@@ -114,7 +154,7 @@ impl ShapedReport {
         };
         let mut out = format!(
             "\nceiling {}\n  bidroom on {}; {pinned}\n\n\
-             {:<22} {:>10} {:>10} {:>9} {:>13} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6}\n",
+             {:<22} {:>10} {:>10} {:>9} {:>13} {:>8} {:>8} {:>9} {:>9} {:>6} {:>13} {:>6}\n",
             self.scenario,
             self.database,
             "",
@@ -127,6 +167,7 @@ impl ShapedReport {
             "dlvr p50",
             "dlvr p99",
             "server",
+            "accepted/cpu-s",
             "checks",
         );
         let ms = |latency: &Option<Percentiles>, pick: fn(&Percentiles) -> f64| {
@@ -141,7 +182,7 @@ impl ShapedReport {
                 (Server::Bidroom, Some(rate)) => format!("bidroom at {rate:.0}/s"),
             };
             out.push_str(&format!(
-                "{name:<22} {:>10.0} {:>10.0} {:>9} {:>13.0} {:>8} {:>8} {:>9} {:>9} {:>5.0}% {:>6}\n",
+                "{name:<22} {:>10.0} {:>10.0} {:>9} {:>13.0} {:>8} {:>8} {:>9} {:>9} {:>5.0}% {:>13.0} {:>6}\n",
                 leg.bids.accepted_per_sec,
                 leg.bids.sent_per_sec,
                 leg.bids.rejected,
@@ -151,6 +192,7 @@ impl ShapedReport {
                 ms(&leg.delivery, |p| p.p50_ms),
                 ms(&leg.delivery, |p| p.p99_ms),
                 leg.server_cpu_percent.unwrap_or_default(),
+                leg.accepted_per_server_cpu_sec.unwrap_or_default(),
                 if leg.failed_checks.is_empty() {
                     "pass"
                 } else {
@@ -159,8 +201,12 @@ impl ShapedReport {
             ));
         }
         out.push_str(&format!(
-            "\nbidroom / relay: accepted bids {:.2}×, deliveries {:.2}×\n",
-            self.accepted_ratio, self.deliveries_ratio
+            "\nbidroom / relay: accepted bids {:.2}×, deliveries {:.2}×; \
+             per second of server CPU: accepted bids {:.2}×, deliveries {:.2}×\n",
+            self.accepted_ratio,
+            self.deliveries_ratio,
+            self.accepted_per_cpu_ratio,
+            self.deliveries_per_cpu_ratio
         ));
         for leg in self.legs().filter(|leg| !leg.failed_checks.is_empty()) {
             out.push_str(&format!(
@@ -216,6 +262,12 @@ pub async fn run(cli: &Cli, args: &Ceiling, shaped: &Shaped) -> anyhow::Result<S
         database: database_kind,
         accepted_ratio: median_ratio(|leg| leg.bids.accepted_per_sec),
         deliveries_ratio: median_ratio(|leg| leg.deliveries_per_sec),
+        accepted_per_cpu_ratio: median_ratio(|leg| {
+            leg.accepted_per_server_cpu_sec.unwrap_or_default()
+        }),
+        deliveries_per_cpu_ratio: median_ratio(|leg| {
+            leg.deliveries_per_server_cpu_sec.unwrap_or_default()
+        }),
         relay,
         bidroom,
         half_rate,
@@ -378,6 +430,8 @@ impl Legs<'_> {
             .with_context(|| format!("reading the load tester's report {}", json.display()))?;
         let report: LoadReport = serde_json::from_str(&text)
             .with_context(|| format!("the load tester's report {}", json.display()))?;
+        let (accepted_per_server_cpu_sec, deliveries_per_server_cpu_sec) =
+            per_server_cpu_sec(&report.series);
         Ok(Leg {
             server,
             command: line,
@@ -388,6 +442,8 @@ impl Legs<'_> {
             delivery: report.latency.get("broadcast").cloned(),
             server_cpu_percent: report.server_cpu_percent,
             loadtest_cpu_percent: report.loadtest_cpu_percent,
+            accepted_per_server_cpu_sec,
+            deliveries_per_server_cpu_sec,
             failed_checks: report
                 .checks
                 .into_iter()
@@ -401,6 +457,24 @@ impl Legs<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cost_is_counted_over_the_busy_seconds() {
+        let second = |sent, accepted, deliveries, cpu| LoadSecond {
+            sent,
+            accepted,
+            deliveries,
+            server_cpu_percent: Some(cpu),
+        };
+        let series = [
+            second(0, 0, 0, 30.0),
+            second(100, 90, 900, 50.0),
+            second(100, 110, 1100, 50.0),
+            second(0, 0, 0, 10.0),
+        ];
+        assert_eq!(per_server_cpu_sec(&series), (Some(200.0), Some(2000.0)));
+        assert_eq!(per_server_cpu_sec(&[]), (None, None));
+    }
 
     #[test]
     fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
