@@ -319,6 +319,11 @@ impl Session {
     /// does not take the write within the write timeout cannot keep up: 4408. While a
     /// write waits, room events pile up in the room's shared ring, not here; a member that
     /// falls behind it is resynchronised with a snapshot.
+    ///
+    /// Nearly every write is taken by the socket at once: it is tried first with no timer
+    /// and no race with the session's end (a timer set and cancelled for every write cost
+    /// two timer-wheel locks per delivery). Only a write that has to wait is timed, from
+    /// when it first waited.
     async fn deliver<S>(
         &mut self,
         socket: &mut S,
@@ -330,17 +335,22 @@ impl Session {
         S: Sink<Message, Error = SocketError> + Unpin,
     {
         let write_timeout = self.write_timeout;
+        let connection = self.connection;
+        let mut write = pin!(self.write(socket, first, answers));
+        if let Some(written) = write.as_mut().now_or_never() {
+            return written.map_err(|_| Ending::ClientLeft);
+        }
         tokio::select! {
             biased;
             ending = ends => Err(ending),
-            written = tokio::time::timeout(write_timeout, self.write(socket, first, answers)) => {
+            written = tokio::time::timeout(write_timeout, write) => {
                 match written {
                     Ok(Ok(())) => Ok(()),
                     Ok(Err(_)) => Err(Ending::ClientLeft),
                     Err(_) => {
                         metrics::counter!("bidroom_connections_closed_total", "reason" => "too_slow")
                             .increment(1);
-                        tracing::debug!(connection = self.connection, "member too slow; closing");
+                        tracing::debug!(connection, "member too slow; closing");
                         Err(Ending::Close(
                             close::TOO_SLOW,
                             "the connection could not keep up with its rooms",
