@@ -10,6 +10,7 @@ pub mod connections;
 pub mod protocol;
 mod rate;
 pub mod session;
+mod woken;
 
 use std::net::SocketAddr;
 

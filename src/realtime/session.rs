@@ -7,6 +7,7 @@
 //! ready is fed, then flushed once; a write the client does not take in time closes it.
 
 use std::collections::HashMap;
+use std::future::poll_fn;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,7 @@ use super::close;
 use super::connections::{SessionWatch, Slot};
 use super::protocol::{Answer, ClientMessage, Control, Encoding, Envelope, Req, RoomFrame, View};
 use super::rate::RateLimit;
+use super::woken::Woken;
 
 type SocketError = axum::Error;
 
@@ -82,7 +84,7 @@ where
             join_rate_limit: RateLimit::new(state.config.join_rate_limit),
             write_timeout: Duration::from_secs(state.config.ws_write_timeout_secs.max(1)),
             joined: HashMap::new(),
-            events: StreamMap::new(),
+            events: Woken::new(StreamMap::new()),
             state,
         };
         session.serve(socket, answers, ends).await;
@@ -249,7 +251,8 @@ struct Session {
     write_timeout: Duration,
     /// The rooms this connection has joined, with the view it has in each.
     joined: HashMap<LotId, (RoomHandle, View)>,
-    events: StreamMap<LotId, BroadcastStream<Arc<RoomFrame>>>,
+    /// Polled only when one of them has woken (see [`Woken`]).
+    events: Woken<StreamMap<LotId, BroadcastStream<Arc<RoomFrame>>>>,
 }
 
 /// What ends a session.
@@ -261,13 +264,18 @@ enum Ending {
 impl Session {
     async fn serve<S>(
         mut self,
-        mut socket: S,
-        mut answers: mpsc::UnboundedReceiver<Message>,
+        socket: S,
+        answers: mpsc::UnboundedReceiver<Message>,
         ends: impl Future<Output = Ending>,
     ) where
         S: Sink<Message, Error = SocketError> + Stream<Item = Result<Message, SocketError>> + Unpin,
     {
-        let mut ends = pin!(ends);
+        // Each source is polled only once it has woken: a wake-up for a room event does
+        // not read the socket, look at the answers or at what would end the session.
+        let mut socket = Woken::new(socket);
+        let mut answers = Woken::new(answers);
+        let ends = pin!(ends);
+        let mut ends = Woken::new(ends);
         let ending = loop {
             // In this order: the end of the session; answers (a join's catch-up among them)
             // before any room event, so that a newer event never overtakes the catch-up it
@@ -276,8 +284,8 @@ impl Session {
             tokio::select! {
                 biased;
                 ending = &mut ends => break ending,
-                Some(answer) = answers.recv() => {
-                    if let Err(ending) = self.deliver(&mut socket, answer, &mut answers, ends.as_mut()).await {
+                Some(answer) = poll_fn(|cx| answers.poll_with(cx, mpsc::UnboundedReceiver::poll_recv)) => {
+                    if let Err(ending) = self.deliver(&mut socket, answer, &mut answers, Pin::new(&mut ends)).await {
                         break ending;
                     }
                 }
@@ -294,11 +302,11 @@ impl Session {
                         Ending::ClientLeft
                     },
                 },
-                Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
+                Some((lot, event)) = self.events.next(), if !self.events.get_ref().is_empty() => {
                     let Some(message) = self.event_message(lot, event).await else {
                         continue;
                     };
-                    if let Err(ending) = self.deliver(&mut socket, message, &mut answers, ends.as_mut()).await {
+                    if let Err(ending) = self.deliver(&mut socket, message, &mut answers, Pin::new(&mut ends)).await {
                         break ending;
                     }
                 }
@@ -328,7 +336,7 @@ impl Session {
         &mut self,
         socket: &mut S,
         first: Message,
-        answers: &mut mpsc::UnboundedReceiver<Message>,
+        answers: &mut Woken<mpsc::UnboundedReceiver<Message>>,
         ends: Pin<&mut impl Future<Output = Ending>>,
     ) -> Result<(), Ending>
     where
@@ -366,7 +374,7 @@ impl Session {
         &mut self,
         socket: &mut S,
         first: Message,
-        answers: &mut mpsc::UnboundedReceiver<Message>,
+        answers: &mut Woken<mpsc::UnboundedReceiver<Message>>,
     ) -> Result<(), SocketError>
     where
         S: Sink<Message, Error = SocketError> + Unpin,
@@ -374,7 +382,7 @@ impl Session {
         socket.feed(first).await?;
         let mut written = 1;
         while written < MAX_FRAMES_PER_FLUSH {
-            if let Ok(answer) = answers.try_recv() {
+            if let Ok(answer) = answers.get_mut().try_recv() {
                 socket.feed(answer).await?;
                 written += 1;
                 continue;
@@ -434,7 +442,7 @@ impl Session {
             } => self.join(lot, since_seq, req).await,
             ClientMessage::Leave { lot, req } => {
                 if let Some((room, _)) = self.joined.remove(&lot) {
-                    self.events.remove(&lot);
+                    self.events.changed().remove(&lot);
                     room.send(RoomCommand::Leave {
                         connection: self.connection,
                     })
@@ -519,7 +527,9 @@ impl Session {
                 }
             }
         }
-        self.events.insert(lot, BroadcastStream::new(events));
+        self.events
+            .changed()
+            .insert(lot, BroadcastStream::new(events));
         self.joined.insert(lot, (room, view));
     }
 
