@@ -113,8 +113,8 @@ pub enum Scenario {
     /// and bidroom's figures as a ratio of the relay's.
     Ceiling(Ceiling),
     /// The bare relay: bidroom's WebSocket protocol for the bidding scenarios with no
-    /// rules, no journal and no database, listening until it is stopped (what `ceiling
-    /// many-rooms` and `ceiling hot-room` start).
+    /// journal, no database and no rules but "too low", listening until it is stopped
+    /// (what `ceiling many-rooms` and `ceiling hot-room` start).
     Relay(Relay),
     /// Crash safety: starts its own server, SIGKILLs and restarts it at seeded random
     /// moments while bidders bid and resend, then checks the server's own results

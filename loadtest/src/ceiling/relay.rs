@@ -5,9 +5,10 @@
 //! use (`auth`, `join`, `bid`, `ping`, `leave`), with the same frames: for every bid an
 //! `accepted` answer to its bidder and the `bid` event to every member of the room, each
 //! encoded once per encoding and shared, and coalesced writes. What it leaves out is all
-//! bidroom adds: no rules (every bid from a bidder in an open room is accepted), no
-//! journal, no sessions in a database, no rate limits, no room task (a bid is applied
-//! under its room's lock by the connection that read it). The run's rooms are asked of it
+//! bidroom adds: no rules but the one that decides a bid's frames (one below the room's
+//! next acceptable amount is refused `too_low`, see [`room`]), no journal, no sessions in
+//! a database, no rate limits, no room task (a bid is applied under its room's lock by the
+//! connection that read it). The run's rooms are asked of it
 //! over its control connection ([`control`]); tokens are made up by the run
 //! ([`protocol::Identity`]).
 //!

@@ -101,6 +101,8 @@ pub enum Answer<'a> {
         lot: i64,
         code: &'a str,
         message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min_next: Option<Cents>,
     },
     Pong {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,6 +335,29 @@ mod tests {
                 bidder: "A023",
                 at_ms: 1_795_420_801_500,
                 deadline_ms: 1_795_421_100_000,
+            });
+            assert_eq!(bytes(&relay), bidroom_bytes(&bidroom), "{ours:?}");
+        }
+    }
+
+    #[test]
+    fn a_too_low_answer_is_the_frame_bidroom_sends() {
+        for (ours, theirs) in ENCODINGS {
+            let relay = ours.frame(&Answer::Rejected {
+                req: "b-0001",
+                lot: 7,
+                code: "too_low",
+                message: "the amount is below the lowest acceptable bid",
+                min_next: Some(Cents(130_000)),
+            });
+            let req = bidroom_wire::Req(Arc::from("b-0001"));
+            let bidroom = theirs.encode(&bidroom_wire::Answer::Rejected {
+                req: &req,
+                lot: 7,
+                code: "too_low",
+                message: "the amount is below the lowest acceptable bid",
+                min_next: Some(money(130_000)),
+                reason: None,
             });
             assert_eq!(bytes(&relay), bidroom_bytes(&bidroom), "{ours:?}");
         }

@@ -1,7 +1,11 @@
 //! A relay room: a lot's schedule, its seq, its latest bid, and the broadcast channel of
-//! its events. No rules: every bid an eligible bidder sends while the room is open is
-//! accepted as it is (the amount is read, not judged), and nothing is journaled. The
-//! deadline moves as bidroom's `reset` extensions move it, so that a room closes when
+//! its events. Nothing is journaled, and of bidroom's rules only the one that decides what
+//! a bid costs is kept: a bid below the room's next acceptable amount (its price and one
+//! increment) is refused `too_low` with that amount, as bidroom refuses it, since a refusal
+//! is one frame and an accepted bid an event to every member, and the scenarios' bidders
+//! race for the same amounts. Every other bid a bidder sends while the room is open is
+//! accepted (no eligibility but the token's, no increments, no deposits, no leader rule).
+//! The deadline moves as bidroom's `reset` extensions move it, so that a room closes when
 //! bidroom's would and its events carry the same fields.
 
 use std::sync::{Arc, Mutex};
@@ -72,21 +76,33 @@ pub struct Accepted {
     pub deadline_ms: i64,
 }
 
-/// Why a bid was not taken: bidroom's code and message.
+/// Why a bid was not taken: bidroom's code and message (and, for one too low, the lowest
+/// amount the room takes now).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Refused {
     pub code: &'static str,
     pub message: &'static str,
+    pub min_next: Option<Cents>,
 }
 
 const NOT_OPEN: Refused = Refused {
     code: "not_open",
     message: "the lot is not open for bidding",
+    min_next: None,
 };
 const NOT_ELIGIBLE: Refused = Refused {
     code: "not_eligible",
     message: "you are not eligible to bid in this lot",
+    min_next: None,
 };
+
+fn too_low(min_next: Cents) -> Refused {
+    Refused {
+        code: "too_low",
+        message: "the amount is below the lowest acceptable bid",
+        min_next: Some(min_next),
+    }
+}
 
 impl Room {
     pub fn new(lot: i64, terms: RoomTerms) -> Arc<Room> {
@@ -172,8 +188,8 @@ impl Room {
         }
     }
 
-    /// Takes a bid: any amount from a bidder while the room is open becomes the price, is
-    /// broadcast to every member, and is answered.
+    /// Takes a bid: an amount from a bidder at or above the next acceptable one, while the
+    /// room is open, becomes the price, is broadcast to every member, and is answered.
     pub fn bid(&self, identity: &Identity, amount: Cents) -> Result<Accepted, Refused> {
         let Identity::Bidder { number, .. } = identity else {
             return Err(NOT_ELIGIBLE);
@@ -182,6 +198,10 @@ impl Room {
         let mut state = self.state();
         if state.phase != Phase::Open || at_ms >= state.deadline_ms {
             return Err(NOT_OPEN);
+        }
+        let min_next = self.min_next(&state);
+        if amount.0 < min_next.0 {
+            return Err(too_low(min_next));
         }
         let phase = self.phase_at(&state, at_ms);
         let window_ms = i64::from(self.terms.extension_secs) * 1000;
@@ -326,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn bids_are_taken_only_while_open_and_only_from_bidders() {
+    fn bids_are_taken_only_while_open_from_bidders_and_not_below_the_next_amount() {
         let now = now_ms();
         let room = Room::new(5, terms(now, now + 60_000));
         let (_, mut events) = room.join(&Identity::Watcher, None, Encoding::Json);
@@ -337,25 +357,33 @@ mod tests {
             room.bid(&Identity::Watcher, Cents(100_000)),
             Err(NOT_ELIGIBLE)
         );
+        assert_eq!(
+            room.bid(&bidder("0001"), Cents(99_000)),
+            Err(too_low(Cents(100_000)))
+        );
         let accepted = room.bid(&bidder("0001"), Cents(100_000)).unwrap();
         assert_eq!(accepted.seq, 2);
-        // No rules: a lower bid is taken as well, and becomes the price.
-        let lower = room.bid(&bidder("0002"), Cents(50_000)).unwrap();
-        assert_eq!(lower.seq, 3);
+        assert_eq!(
+            room.bid(&bidder("0002"), Cents(100_500)),
+            Err(too_low(Cents(101_000)))
+        );
+        // No increments, no leader rule: any amount from the next acceptable one up.
+        let higher = room.bid(&bidder("0001"), Cents(150_050)).unwrap();
+        assert_eq!(higher.seq, 3);
         let first = event(&mut events);
         assert_eq!(
             (first["seq"].as_u64(), first["amount"].as_str()),
             (Some(2), Some("1000.00"))
         );
-        assert_eq!(event(&mut events)["bidder"], "0002");
+        assert_eq!(event(&mut events)["amount"], "1500.50");
         assert!(!room.close_if_due(now));
         assert!(room.close_if_due(now + 60_000));
         let closed = event(&mut events);
         assert_eq!(
             (closed["seq"].as_u64(), closed["price"].as_str()),
-            (Some(4), Some("500.00"))
+            (Some(4), Some("1500.50"))
         );
-        assert_eq!(closed["winner_bidder"], "0002");
+        assert_eq!(closed["winner_bidder"], "0001");
         assert_eq!(room.bid(&bidder("0001"), Cents(200_000)), Err(NOT_OPEN));
         let outcome = room.outcome();
         assert_eq!(
@@ -364,7 +392,7 @@ mod tests {
                 outcome.price.as_deref(),
                 outcome.bid_count
             ),
-            ("sold", Some("500.00"), 2)
+            ("sold", Some("1500.50"), 2)
         );
     }
 

@@ -218,7 +218,13 @@ impl Session {
                     deadline_ms: accepted.deadline_ms,
                 })
             }
-            Err(refused) => self.rejected(lot, req, refused.code, refused.message),
+            Err(refused) => self.encoding.frame(&Answer::Rejected {
+                req,
+                lot,
+                code: refused.code,
+                message: refused.message,
+                min_next: refused.min_next,
+            }),
         }
     }
 
@@ -228,6 +234,7 @@ impl Session {
             lot,
             code,
             message,
+            min_next: None,
         })
     }
 
