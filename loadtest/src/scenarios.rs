@@ -191,7 +191,8 @@ async fn run_bidding(
     let pace = |index: usize| match bidding.rate {
         Some(rate) => {
             let interval_ns = (bidders as f64 / rate.max(0.001) * 1e9) as u64;
-            // Spread the bidders' schedules evenly over one interval.
+            // Spread the bidders' schedules evenly over one interval, and each room's bidders
+            // evenly among them (see the call below).
             let phase_ns = interval_ns * index as u64 / bidders.max(1) as u64;
             Pace::Open {
                 interval_ns: interval_ns.max(1),
@@ -231,7 +232,12 @@ async fn run_bidding(
                         let bidder_plan = BidderPlan {
                             room: records[room].clone(),
                             bidder_number: seat_plan.bidder_number.clone(),
-                            pace: pace(room * shape.bidders_per_room + seat),
+                            // Seat by seat across the rooms, so that a room's bidders
+                            // take turns a fraction of the interval apart: side by side
+                            // they would bid in the same instant, and all but the first
+                            // would still think themselves leading at their next turn and
+                            // skip it (half the offered rate with two bidders a room).
+                            pace: pace(seat * shape.rooms + room),
                             strategy: bidding.strategy,
                             stop_at_ms,
                             give_up_at_ms,
