@@ -297,10 +297,7 @@ fn assert_shaped_run(report: &Value, legs: &[&str]) {
             serde_json::json!([]),
             "{pointer}: {leg}"
         );
-        assert!(
-            leg["accepted_per_sec"].as_f64() > Some(0.0),
-            "{pointer}: {leg}"
-        );
+        assert!(count(leg, "/bids/accepted") > 0, "{pointer}: {leg}");
         assert!(
             leg["deliveries_per_sec"].as_f64() > Some(0.0),
             "{pointer}: {leg}"
