@@ -24,7 +24,7 @@ pub struct Session {
 }
 
 /// What the server says about a lot after its room has run.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LotOutcome {
     pub status: String,
     pub price: Option<String>,

@@ -8,10 +8,11 @@
 //! bid goes out when the last is answered (after an optional think time).
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::sleep_until;
+use tokio::time::{Sleep, sleep_until};
 
 use crate::cli::Strategy;
 use crate::client::{Connection, Snapshot};
@@ -102,7 +103,16 @@ pub async fn run(
         bidder.opened();
     }
     let stop_ns = metrics::ns_at_unix_ms(bidder.plan.stop_at_ms);
-    let give_up = metrics::instant_at(metrics::ns_at_unix_ms(bidder.plan.give_up_at_ms));
+    // Both timers are made once and the wake timer is moved only when its time changes: a
+    // timer made, polled and dropped for every frame would cost the load tester a timer
+    // wheel insertion and removal per frame. A send that is due goes out without a timer
+    // at all (the wheel's 1 ms ticks would delay it).
+    let give_up = sleep_until(metrics::instant_at(metrics::ns_at_unix_ms(
+        bidder.plan.give_up_at_ms,
+    )));
+    let wake_timer = sleep_until(metrics::instant_at(stop_ns));
+    tokio::pin!(give_up, wake_timer);
+    let mut wake_timer_ns = None;
     loop {
         let now_ns = metrics::now_ns();
         let sending = bidder.open && now_ns < stop_ns;
@@ -110,6 +120,13 @@ pub async fn run(
             break;
         }
         let wake = if sending { bidder.next_wake_ns() } else { None };
+        let due = wake.is_some_and(|wake_ns| wake_ns <= now_ns);
+        if let Some(wake_ns) = wake.filter(|_| !due)
+            && wake_timer_ns != Some(wake_ns)
+        {
+            wake_timer.as_mut().reset(metrics::instant_at(wake_ns));
+            wake_timer_ns = Some(wake_ns);
+        }
         tokio::select! {
             biased;
             frame = connection.next_frame() => match frame {
@@ -126,20 +143,27 @@ pub async fn run(
                     break;
                 }
             },
-            () = sleep_until(wake.map_or(give_up, metrics::instant_at)), if wake.is_some() => {
+            () = wait_unless(due, wake_timer.as_mut()), if wake.is_some() => {
                 if let Err(error) = bidder.send_due(&mut connection, stop_ns, metrics).await {
                     Metrics::count(&metrics.errors);
                     eprintln!("bidder in lot {lot}: {error:#}");
                     break;
                 }
             }
-            () = sleep_until(give_up) => break,
+            () = &mut give_up => break,
         }
     }
     connection.close().await;
     BidderOutcome {
         unanswered: bidder.outstanding.len() as u64,
         sight: bidder.sight,
+    }
+}
+
+/// Waits for `timer`, unless the time has come already.
+async fn wait_unless(due: bool, timer: Pin<&mut Sleep>) {
+    if !due {
+        timer.await;
     }
 }
 

@@ -10,9 +10,15 @@
 //!   latency measured from the intended send time), every frame one shared `Bytes`, each
 //!   connection feeding what is ready and flushing once (at most 256 frames a flush), as
 //!   bidroom's sessions do: deliveries per second, delivery latency, and frames missed.
+//!
+//! With a scenario (`ceiling many-rooms ...`, `ceiling hot-room ...`), [`shaped`] runs it
+//! against the bare [`relay`] and against bidroom instead, for bidroom's figures as a
+//! ratio of the relay's.
 
 mod bare_server;
 mod clients;
+pub mod relay;
+pub mod shaped;
 
 use std::sync::Mutex;
 use std::time::Duration;

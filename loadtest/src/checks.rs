@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::LotOutcome;
 use crate::bidder::BidderOutcome;
@@ -13,7 +13,7 @@ use crate::metrics;
 use crate::room::{AcceptedBid, RoomRecord, Sight};
 use crate::wire::parse_cents;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub passed: bool,

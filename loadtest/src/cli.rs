@@ -84,6 +84,13 @@ pub struct Cli {
     #[arg(long)]
     pub quiet: bool,
 
+    /// The server is the ceiling's bare relay (`bidroom-loadtest relay`), not bidroom: the
+    /// rooms are asked of it and its bidders made up, instead of set up through the REST
+    /// API (`--admin` and `--setup` are not used). `ceiling many-rooms` and `ceiling
+    /// hot-room` run the scenarios this way.
+    #[arg(long)]
+    pub bare_relay: bool,
+
     #[command(subcommand)]
     pub scenario: Scenario,
 }
@@ -108,7 +115,14 @@ pub enum Scenario {
     ClosingStorm(ClosingStorm),
     /// No bidroom at all: a bare tokio-tungstenite server in this process on 127.0.0.1:0,
     /// ping-pong and broadcast against it, the ceiling bidroom's figures are a ratio of.
+    /// With a scenario (`ceiling many-rooms ...`, `ceiling hot-room ...`): that scenario
+    /// against the bare relay and against bidroom, each in a server process of its own,
+    /// and bidroom's figures as a ratio of the relay's.
     Ceiling(Ceiling),
+    /// The bare relay: bidroom's WebSocket protocol for the bidding scenarios with no
+    /// journal, no database and no rules but "too low", listening until it is stopped
+    /// (what `ceiling many-rooms` and `ceiling hot-room` start).
+    Relay(Relay),
     /// Crash safety: starts its own server, SIGKILLs and restarts it at seeded random
     /// moments while bidders bid and resend, then checks the server's own results
     /// (`--server` is not used; `--admin` becomes the server's `--bootstrap-admin`).
@@ -242,18 +256,63 @@ pub struct Ceiling {
     /// Worker threads of the bare server's runtime (bidroom uses one per core).
     #[arg(long, default_value_t = 2)]
     pub server_threads: usize,
+
+    /// A scenario to measure against the bare relay and against bidroom (the flags above
+    /// are then not used; the ones below are).
+    #[command(subcommand)]
+    pub shape: Option<Shaped>,
+
+    /// Shaped runs: bidroom's binary and database, and the cores of either server (the
+    /// relay runs on `--server-cpus` too).
+    #[command(flatten)]
+    pub server: OwnServer,
+
+    /// Shaped runs: the cores the load generator runs on, `taskset -c CPUS`.
+    #[arg(long)]
+    pub client_cpus: Option<String>,
+
+    /// Shaped runs: then bidroom once more, open loop at half the accepted-bid rate it
+    /// reached, for its latency below saturation.
+    #[arg(long)]
+    pub half_rate: bool,
+
+    /// Shaped runs: relay and bidroom this many times each, alternately (relay first);
+    /// the ratio is of the medians.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
+
+    /// Shaped runs: where the servers' logs and the runs' JSON reports go. Default: a
+    /// temporary directory, removed after.
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
+}
+
+/// A scenario the ceiling measures against the bare relay and bidroom alike.
+#[derive(Clone, Debug, Subcommand)]
+pub enum Shaped {
+    /// Many rooms at once, a few competing bidders and ~10 watchers in each.
+    ManyRooms(ManyRooms),
+    /// One room with many bidders and many watchers.
+    HotRoom(HotRoom),
 }
 
 #[derive(Clone, Debug, Args)]
-pub struct Chaos {
+pub struct Relay {
+    /// Where the relay listens (port 0: any free port; it prints the one it took).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+}
+
+/// A bidroom server a run starts itself, and its database.
+#[derive(Clone, Debug, Args)]
+pub struct OwnServer {
     /// The bidroom binary to start. Default: `bidroom` beside this executable
     /// (`target/<profile>/`).
     #[arg(long)]
     pub server_bin: Option<PathBuf>,
 
-    /// The database the server runs on: `sqlite://PATH` or `postgres://...`, used as it is
-    /// (counts are taken relative to what it holds at the start). Default: a SQLite file in
-    /// a temporary directory.
+    /// The database the server runs on: `sqlite://PATH` or `postgres://...`, used as it
+    /// is. Default: a SQLite file in a temporary directory.
     #[arg(long)]
     pub database_url: Option<String>,
 
@@ -262,17 +321,25 @@ pub struct Chaos {
     #[arg(long, requires = "database_url")]
     pub fresh_database: bool,
 
+    /// Run the server under `taskset -c CPUS` (e.g. `0`), to keep it off the load tester's
+    /// cores.
+    #[arg(long)]
+    pub server_cpus: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Chaos {
+    /// The server's binary, database (counts are taken relative to what it holds at the
+    /// start) and cores.
+    #[command(flatten)]
+    pub server: OwnServer,
+
     /// The server's `--id-number-key` (the same at every restart).
     #[arg(
         long,
         default_value = "bidroom-chaos-id-number-key-for-load-tests-only"
     )]
     pub id_number_key: String,
-
-    /// Run the server under `taskset -c CPUS` (e.g. `0`), to keep it off the load tester's
-    /// cores (start the load tester itself under `taskset -c 1`).
-    #[arg(long)]
-    pub server_cpus: Option<String>,
 
     /// Appends everything the server prints to this file (default: a file in a temporary
     /// directory, whose last lines are printed if the server fails to start).
@@ -332,4 +399,160 @@ pub struct Chaos {
     /// and for the rooms to close and settle at the end, before that counts as stuck.
     #[arg(long, default_value_t = 30)]
     pub stuck_secs: u64,
+}
+
+impl Bidding {
+    /// The flags that give these values, for a load tester the ceiling starts.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = [
+            flag("--strategy", value_name(self.strategy)),
+            flag("--think-ms", self.think_ms),
+            flag("--duration-secs", self.duration_secs),
+            flag("--extension-secs", self.extension_secs),
+        ]
+        .concat();
+        if let Some(rate) = self.rate {
+            args.extend(flag("--rate", rate));
+        }
+        if let Some(accounts) = self.bidder_accounts {
+            args.extend(flag("--bidder-accounts", accounts));
+        }
+        args
+    }
+}
+
+/// A flag and its value, as a command line holds them.
+pub fn flag(name: &str, value: impl std::fmt::Display) -> [String; 2] {
+    [name.to_owned(), value.to_string()]
+}
+
+/// The name a value of a `ValueEnum` flag is given by.
+pub fn value_name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .expect("no value is skipped")
+        .get_name()
+        .to_owned()
+}
+
+impl Shaped {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Shaped::ManyRooms(_) => "many-rooms",
+            Shaped::HotRoom(_) => "hot-room",
+        }
+    }
+
+    pub fn bidding(&self) -> &Bidding {
+        match self {
+            Shaped::ManyRooms(args) => &args.bidding,
+            Shaped::HotRoom(args) => &args.bidding,
+        }
+    }
+
+    /// The scenario and its flags, as a load tester's command line ends.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec![self.name().to_owned()];
+        match self {
+            Shaped::ManyRooms(many) => args.extend(
+                [
+                    flag("--rooms", many.rooms),
+                    flag("--bidders", many.bidders),
+                    flag("--watchers", many.watchers),
+                ]
+                .concat(),
+            ),
+            Shaped::HotRoom(hot) => args.extend(
+                [
+                    flag("--bidders", hot.bidders),
+                    flag("--watchers", hot.watchers),
+                ]
+                .concat(),
+            ),
+        }
+        args.extend(self.bidding().args());
+        args
+    }
+
+    /// The same scenario, open loop at `rate` bids a second.
+    pub fn at_rate(&self, rate: f64) -> Shaped {
+        let mut shaped = self.clone();
+        match &mut shaped {
+            Shaped::ManyRooms(args) => args.bidding.rate = Some(rate),
+            Shaped::HotRoom(args) => args.bidding.rate = Some(rate),
+        }
+        shaped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shaped(command: &[&str]) -> Shaped {
+        let cli = Cli::try_parse_from(command).expect("the command parses");
+        let Scenario::Ceiling(ceiling) = cli.scenario else {
+            panic!("not the ceiling")
+        };
+        ceiling.shape.expect("a shaped ceiling")
+    }
+
+    /// A shaped ceiling hands its scenario to the load testers it starts as flags: they
+    /// must give back the very same scenario.
+    #[test]
+    fn a_shaped_scenario_survives_its_own_flags() {
+        for command in [
+            &[
+                "bidroom-loadtest",
+                "ceiling",
+                "--server-cpus",
+                "0",
+                "many-rooms",
+                "--rooms",
+                "7",
+                "--bidders",
+                "2",
+                "--watchers",
+                "3",
+                "--strategy",
+                "ladder",
+                "--rate",
+                "1500.5",
+                "--think-ms",
+                "4",
+                "--bidder-accounts",
+                "9",
+            ][..],
+            &[
+                "bidroom-loadtest",
+                "ceiling",
+                "hot-room",
+                "--bidders",
+                "11",
+                "--watchers",
+                "13",
+                "--duration-secs",
+                "3",
+                "--extension-secs",
+                "2",
+            ][..],
+        ] {
+            let original = shaped(command);
+            let mut again = vec!["bidroom-loadtest".to_owned(), "ceiling".to_owned()];
+            again.extend(original.args());
+            let again: Vec<&str> = again.iter().map(String::as_str).collect();
+            assert_eq!(
+                format!("{:?}", shaped(&again)),
+                format!("{original:?}"),
+                "{again:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn at_rate_makes_an_open_loop() {
+        let closed = shaped(&["bidroom-loadtest", "ceiling", "many-rooms"]);
+        assert_eq!(closed.bidding().rate, None);
+        assert_eq!(closed.at_rate(250.0).bidding().rate, Some(250.0));
+    }
 }

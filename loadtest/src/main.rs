@@ -9,6 +9,9 @@
 //! and writes JSON, and `chart` draws the time series that `progress` sampled. `chaos`
 //! starts, kills and restarts its own server under bidders that resend, and judges the
 //! server's results. `tls` holds the client configuration for an `https://` server.
+//! `ceiling` measures the machine with no bidroom code: bare tokio-tungstenite, and the
+//! bare `relay` bidroom's bidding scenarios are run against for a ratio (both servers
+//! started by `server`).
 
 mod api;
 mod bidder;
@@ -25,6 +28,7 @@ mod report;
 mod room;
 mod scenarios;
 mod seed;
+mod server;
 mod setup;
 mod tls;
 mod watcher;
@@ -42,11 +46,13 @@ fn main() -> ExitCode {
         eprintln!("warning: could not raise the open-file limit: {error}");
     }
     metrics::global();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.threads.max(1))
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // The relay runs on as many workers as bidroom (`#[tokio::main]`: one per core it may
+    // use); the load tester on `--threads`.
+    if !matches!(cli.scenario, cli::Scenario::Relay(_)) {
+        runtime.worker_threads(cli.threads.max(1));
+    }
+    let runtime = runtime.enable_all().build().expect("a tokio runtime");
     match runtime.block_on(run(&cli)) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -59,33 +65,47 @@ fn main() -> ExitCode {
 
 /// Runs the scenario and reports; true if every check passed.
 async fn run(cli: &cli::Cli) -> anyhow::Result<bool> {
-    if let cli::Scenario::Ceiling(args) = &cli.scenario {
-        let report = ceiling::run(args).await?;
-        println!("{}", report.table());
-        if let Some(path) = &cli.json {
-            let json = serde_json::to_string_pretty(&report).expect("the report serializes");
-            std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    match &cli.scenario {
+        cli::Scenario::Relay(args) => {
+            ceiling::relay::serve(args.listen).await?;
+            Ok(true)
         }
-        return Ok(report.passed());
-    }
-    if let cli::Scenario::Chaos(args) = &cli.scenario {
-        let report = chaos::run(cli, args).await?;
-        println!("{}", report.table());
-        if let Some(path) = &cli.json {
-            let json = serde_json::to_string_pretty(&report).expect("the report serializes");
-            std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+        cli::Scenario::Ceiling(args) => match &args.shape {
+            Some(shaped) => {
+                let report = ceiling::shaped::run(cli, args, shaped).await?;
+                finish(cli, &report.table(), &report, report.passed())
+            }
+            None => {
+                let report = ceiling::run(args).await?;
+                finish(cli, &report.table(), &report, report.passed())
+            }
+        },
+        cli::Scenario::Chaos(args) => {
+            let report = chaos::run(cli, args).await?;
+            finish(cli, &report.table(), &report, report.passed())
         }
-        return Ok(report.passed());
+        _ => {
+            let report = scenarios::run(cli).await?;
+            if let Some(path) = &cli.chart {
+                std::fs::write(path, chart::svg(&report))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            finish(cli, &report.table(), &report, report.passed())
+        }
     }
-    let report = scenarios::run(cli).await?;
-    println!("{}", report.table());
+}
+
+/// Prints the report's table, writes it as JSON when asked (`--json`); `passed` through.
+fn finish(
+    cli: &cli::Cli,
+    table: &str,
+    report: &impl serde::Serialize,
+    passed: bool,
+) -> anyhow::Result<bool> {
+    println!("{table}");
     if let Some(path) = &cli.json {
-        let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+        let json = serde_json::to_string_pretty(report).expect("the report serializes");
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
     }
-    if let Some(path) = &cli.chart {
-        std::fs::write(path, chart::svg(&report))
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(report.passed())
+    Ok(passed)
 }

@@ -29,7 +29,7 @@ pub struct RunFacts {
     pub server_rss_kib: Option<u64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Bids {
     pub sent: u64,
     pub skipped_leading: u64,
@@ -41,7 +41,7 @@ pub struct Bids {
     pub rejected_per_sec: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Percentiles {
     pub count: u64,
     pub p50_ms: f64,

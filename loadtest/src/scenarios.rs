@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{Api, LotOutcome};
 use crate::bidder::{self, BidderOutcome, BidderPlan, Pace};
+use crate::ceiling::relay::control::RelayControl;
 use crate::checks;
 use crate::cli::{Bidding, Cli, Scenario};
 use crate::client::{Connection, Connector, Snapshot};
@@ -18,7 +19,7 @@ use crate::metrics::{self, Metrics};
 use crate::progress::Progress;
 use crate::report::{Report, RunFacts};
 use crate::room::{RoomRecord, Sight};
-use crate::setup::{self, ExchangeSpec};
+use crate::setup::{self, Exchange, ExchangeSpec};
 use crate::watcher::{self, WatcherPlan};
 
 /// How long after the last bid could have closed its room the run waits for the close.
@@ -28,15 +29,13 @@ pub async fn run(cli: &Cli) -> anyhow::Result<Report> {
     // REST (the exchange's setup) goes to the first node; connections go to them all.
     let first = cli.server.split(',').next().unwrap_or_default().trim();
     let tls = crate::tls::for_server(first, cli.ca_file.as_deref())?;
-    let api = Api::new(first, cli.setup_concurrency, tls.clone())?;
-    let connector = Connector::new(&cli.server, cli.encoding, tls).await?;
+    let connector = Connector::new(&cli.server, cli.encoding, tls.clone()).await?;
     if connector.node_count() > 1 {
         eprintln!(
             "spreading connections over {} nodes",
             connector.node_count()
         );
     }
-    let admin = setup::admin_session(&api, cli.admin_credentials()?).await?;
     let prefix = cli
         .account_prefix
         .clone()
@@ -67,27 +66,71 @@ pub async fn run(cli: &Cli) -> anyhow::Result<Report> {
             late_secs: Some(args.late_secs),
         },
         Scenario::Connections(args) => {
+            if cli.bare_relay {
+                anyhow::bail!("the connections scenario runs against bidroom, not the relay");
+            }
+            let api = Api::new(first, cli.setup_concurrency, tls.clone())?;
+            let admin = setup::admin_session(&api, cli.admin_credentials()?).await?;
             return connections::run(cli, args, &api, &admin, &connector, &prefix).await;
         }
-        Scenario::Ceiling(_) => anyhow::bail!("the ceiling runs without a bidroom server"),
+        Scenario::Ceiling(_) | Scenario::Relay(_) => {
+            anyhow::bail!("the ceiling and the relay are not scenarios against a server")
+        }
         Scenario::Chaos(_) => anyhow::bail!("the chaos run starts its own server"),
     };
-    let context = RunContext {
-        cli,
-        api: &api,
-        connector: &connector,
-        admin: &admin,
-        prefix,
+    let spec = exchange_spec(cli, &shape, prefix);
+    let exchanger = if cli.bare_relay {
+        Exchanger::Relay(Box::new(tokio::sync::Mutex::new(
+            RelayControl::connect(&cli.server).await?,
+        )))
+    } else {
+        let api = Api::new(first, cli.setup_concurrency, tls)?;
+        let admin = setup::admin_session(&api, cli.admin_credentials()?).await?;
+        Exchanger::Bidroom { api, admin }
     };
-    run_bidding(&context, &shape).await
+    let exchange = exchanger.set_up(&spec).await?;
+    run_bidding(cli, &connector, &exchanger, &shape, &exchange).await
 }
 
-pub struct RunContext<'a> {
-    pub cli: &'a Cli,
-    pub api: &'a Api,
-    pub connector: &'a Connector,
-    pub admin: &'a crate::api::Session,
-    pub prefix: String,
+/// Where a run's rooms come from and where their results are read: bidroom's REST API,
+/// or the bare relay's control connection.
+enum Exchanger {
+    Bidroom {
+        api: Api,
+        admin: crate::api::Session,
+    },
+    Relay(Box<tokio::sync::Mutex<RelayControl>>),
+}
+
+impl Exchanger {
+    async fn set_up(&self, spec: &ExchangeSpec) -> anyhow::Result<Exchange> {
+        match self {
+            Exchanger::Bidroom { api, admin } => setup::set_up(api, admin, spec).await,
+            Exchanger::Relay(relay) => setup::set_up_relay(&mut *relay.lock().await, spec).await,
+        }
+    }
+
+    /// Each room's outcome, as the server tells it.
+    async fn outcomes(
+        &self,
+        exchange: &Exchange,
+        concurrency: usize,
+    ) -> anyhow::Result<Vec<LotOutcome>> {
+        match self {
+            Exchanger::Bidroom { api, .. } => {
+                let outcomes: Vec<anyhow::Result<LotOutcome>> = stream::iter(exchange.rooms.iter())
+                    .map(|room| api.outcome(room.lot))
+                    .buffered(concurrency)
+                    .collect()
+                    .await;
+                outcomes.into_iter().collect()
+            }
+            Exchanger::Relay(relay) => {
+                let lots: Vec<i64> = exchange.rooms.iter().map(|room| room.lot).collect();
+                relay.lock().await.outcomes(&lots).await
+            }
+        }
+    }
 }
 
 /// A bidding scenario's shape.
@@ -113,29 +156,37 @@ enum Outcome {
     Watcher(Sight),
 }
 
-async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<Report> {
-    let cli = context.cli;
+fn exchange_spec(cli: &Cli, shape: &Shape, prefix: String) -> ExchangeSpec {
     let bidding = &shape.bidding;
-    let bidders = shape.rooms * shape.bidders_per_room;
-    let watchers = shape.rooms * shape.watchers_per_room;
-    let spec = ExchangeSpec {
+    ExchangeSpec {
         rooms: shape.rooms,
         bidders_per_room: shape.bidders_per_room,
         bidder_accounts: bidding
             .bidder_accounts
             .unwrap_or(shape.bidders_per_room)
             .max(shape.bidders_per_room),
-        connections: bidders + watchers,
+        connections: shape.rooms * (shape.bidders_per_room + shape.watchers_per_room),
         bidding_secs: bidding.duration_secs,
         extension_secs: bidding.extension_secs,
         max_extensions: shape.late_secs.map(|_| 0),
         open_delay_secs: cli.open_delay_secs,
         concurrency: cli.setup_concurrency,
-        account_prefix: context.prefix.clone(),
+        account_prefix: prefix,
         reuse_accounts: cli.account_prefix.is_some(),
         setup: cli.setup,
-    };
-    let exchange = setup::set_up(context.api, context.admin, &spec).await?;
+    }
+}
+
+async fn run_bidding(
+    cli: &Cli,
+    connector: &Connector,
+    exchanger: &Exchanger,
+    shape: &Shape,
+    exchange: &Exchange,
+) -> anyhow::Result<Report> {
+    let bidding = &shape.bidding;
+    let bidders = shape.rooms * shape.bidders_per_room;
+    let watchers = shape.rooms * shape.watchers_per_room;
     let records: Vec<Arc<RoomRecord>> = exchange
         .rooms
         .iter()
@@ -149,7 +200,8 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
     let pace = |index: usize| match bidding.rate {
         Some(rate) => {
             let interval_ns = (bidders as f64 / rate.max(0.001) * 1e9) as u64;
-            // Spread the bidders' schedules evenly over one interval.
+            // Spread the bidders' schedules evenly over one interval, and each room's bidders
+            // evenly among them (see the call below).
             let phase_ns = interval_ns * index as u64 / bidders.max(1) as u64;
             Pace::Open {
                 interval_ns: interval_ns.max(1),
@@ -176,7 +228,6 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
     );
     let progress = Progress::start(cli.quiet, cli.server_pid);
     let connected_at = Instant::now();
-    let exchange = &exchange;
     let records = &records;
     let tasks: Vec<anyhow::Result<JoinHandle<Outcome>>> =
         stream::iter(members.into_iter().enumerate())
@@ -186,11 +237,16 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
                         let plan = &exchange.rooms[room];
                         let seat_plan = &plan.seats[seat];
                         let (connection, snapshot) =
-                            connect(context.connector, index, &seat_plan.token, plan.lot).await?;
+                            connect(connector, index, &seat_plan.token, plan.lot).await?;
                         let bidder_plan = BidderPlan {
                             room: records[room].clone(),
                             bidder_number: seat_plan.bidder_number.clone(),
-                            pace: pace(room * shape.bidders_per_room + seat),
+                            // Seat by seat across the rooms, so that a room's bidders
+                            // take turns a fraction of the interval apart: side by side
+                            // they would bid in the same instant, and all but the first
+                            // would still think themselves leading at their next turn and
+                            // skip it (half the offered rate with two bidders a room).
+                            pace: pace(seat * shape.rooms + room),
                             strategy: bidding.strategy,
                             stop_at_ms,
                             give_up_at_ms,
@@ -202,8 +258,7 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
                     Member::Watcher { room } => {
                         let plan = &exchange.rooms[room];
                         let (connection, snapshot) =
-                            connect(context.connector, index, &exchange.watcher_token, plan.lot)
-                                .await?;
+                            connect(connector, index, &exchange.watcher_token, plan.lot).await?;
                         let watcher_plan = WatcherPlan {
                             room: records[room].clone(),
                             give_up_at_ms,
@@ -247,12 +302,7 @@ async fn run_bidding(context: &RunContext<'_>, shape: &Shape) -> anyhow::Result<
     }
     let series = progress.finish().await;
 
-    let outcomes: Vec<anyhow::Result<LotOutcome>> = stream::iter(exchange.rooms.iter())
-        .map(|room| context.api.outcome(room.lot))
-        .buffered(cli.setup_concurrency)
-        .collect()
-        .await;
-    let outcomes = outcomes.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let outcomes = exchanger.outcomes(exchange, cli.setup_concurrency).await?;
     let checks = checks::bidding(
         records,
         &outcomes,

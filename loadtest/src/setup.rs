@@ -16,6 +16,9 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 
 use crate::api::{Api, Session};
+use crate::ceiling::relay::control::RelayControl;
+use crate::ceiling::relay::protocol::Identity;
+use crate::ceiling::relay::room::RoomTerms;
 use crate::cli::SetupPath;
 use crate::{metrics, seed};
 
@@ -371,8 +374,6 @@ fn estimated_seeding_delay_secs(spec: &ExchangeSpec) -> u64 {
     /// Seeded accounts, and seeded registrations, per second.
     const ACCOUNTS_PER_SEC: f64 = 1_500.0;
     const REGISTRATIONS_PER_SEC: f64 = 1_500.0;
-    /// Connections opened and authenticated per second.
-    const CONNECTIONS_PER_SEC: f64 = 2_000.0;
     let secs = (2 * spec.rooms) as f64 / REQUESTS_PER_SEC
         + (spec.rooms * spec.bidders_per_room) as f64 / REGISTRATIONS_PER_SEC
         + spec.bidder_accounts as f64 / ACCOUNTS_PER_SEC
@@ -380,13 +381,80 @@ fn estimated_seeding_delay_secs(spec: &ExchangeSpec) -> u64 {
     (secs * 1.5).ceil() as u64 + 2
 }
 
+/// Connections opened and authenticated per second (bidroom reads each token's session
+/// from its database; the relay is faster).
+const CONNECTIONS_PER_SEC: f64 = 2_000.0;
+
+/// The exchange of a run against the bare relay (`ceiling::relay`): its rooms asked of it
+/// on the lots' terms, opening once the connections are up, and made-up bidders whose
+/// tokens the relay reads. As in bidroom's seeding, the accounts bid in many rooms, with a
+/// bidder number per room (4 digits, as bidroom's).
+pub async fn set_up_relay(
+    relay: &mut RelayControl,
+    spec: &ExchangeSpec,
+) -> anyhow::Result<Exchange> {
+    let started = Instant::now();
+    let open_delay_secs = spec
+        .open_delay_secs
+        .unwrap_or_else(|| (spec.connections as f64 / CONNECTIONS_PER_SEC * 1.5).ceil() as u64 + 2);
+    let starts_at_ms = (metrics::unix_ms() / 1000 + open_delay_secs as i64 + 1) * 1000;
+    let ends_at_ms = starts_at_ms + spec.bidding_secs as i64 * 1000;
+    eprintln!(
+        "setup: {} relay rooms opening in {open_delay_secs} s",
+        spec.rooms
+    );
+    let lots = relay
+        .rooms(&RoomTerms {
+            rooms: spec.rooms,
+            starts_at_ms,
+            ends_at_ms,
+            extension_secs: spec.extension_secs,
+            max_extensions: spec.max_extensions,
+            start_price_cents: START_PRICE_CENTS,
+            increment_cents: INCREMENT_CENTS,
+        })
+        .await?;
+    let accounts = spec.bidder_accounts.max(spec.bidders_per_room).max(1);
+    let rooms = lots
+        .iter()
+        .enumerate()
+        .map(|(room, &lot)| RoomPlan {
+            lot,
+            starts_at_ms,
+            ends_at_ms,
+            seats: (0..spec.bidders_per_room)
+                .map(|seat| {
+                    // Consecutive accounts, so the accounts of one room are distinct.
+                    let account_id = ((room * spec.bidders_per_room + seat) % accounts) as i64 + 1;
+                    let number: Arc<str> = Arc::from(format!("{:04}", seat + 1));
+                    let identity = Identity::Bidder {
+                        account_id,
+                        number: number.clone(),
+                    };
+                    Seat {
+                        account_id,
+                        token: Arc::from(identity.token()),
+                        bidder_number: number,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Exchange {
+        rooms,
+        watcher_token: Arc::from(Identity::Watcher.token()),
+        setup_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
 /// Enough time for the lots, the registrations (3 requests each) and the connections at
 /// the rates just seen, with half again as margin, and 2 s more.
 fn estimated_open_delay_secs(spec: &ExchangeSpec, requests_per_sec: f64) -> u64 {
     /// Connections opened and authenticated per second, conservatively.
-    const CONNECTIONS_PER_SEC: f64 = 1_000.0;
+    const SLOW_CONNECTIONS_PER_SEC: f64 = 1_000.0;
     let requests = (2 * spec.rooms + 3 * spec.rooms * spec.bidders_per_room) as f64;
-    let secs = requests / requests_per_sec.max(1.0) + spec.connections as f64 / CONNECTIONS_PER_SEC;
+    let secs =
+        requests / requests_per_sec.max(1.0) + spec.connections as f64 / SLOW_CONNECTIONS_PER_SEC;
     (secs * 1.5).ceil() as u64 + 2
 }
 

@@ -30,11 +30,15 @@ pub async fn run(mut connection: Connection, snapshot: Snapshot, plan: WatcherPl
     let mut sight = Sight::new(lot, snapshot.seq);
     // (seq, received at) of bid events whose send time is not known yet.
     let mut untimed: VecDeque<(u64, u64)> = VecDeque::new();
-    let give_up = metrics::instant_at(metrics::ns_at_unix_ms(plan.give_up_at_ms));
+    // One timer for the whole run, not one made and dropped for every frame.
+    let give_up = sleep_until(metrics::instant_at(metrics::ns_at_unix_ms(
+        plan.give_up_at_ms,
+    )));
+    tokio::pin!(give_up);
     while sight.closed.is_none() {
         let frame = tokio::select! {
             frame = connection.next_frame() => frame,
-            () = sleep_until(give_up) => break,
+            () = &mut give_up => break,
         };
         let frame = match frame {
             Ok(Some(frame)) => frame,

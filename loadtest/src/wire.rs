@@ -32,15 +32,21 @@ impl Encoding {
     }
 
     pub fn encode(self, message: &Outgoing<'_>) -> Message {
+        self.frame(message)
+    }
+
+    /// Any message of ours in this encoding's frame (a text frame of JSON, a binary frame
+    /// of a MessagePack map with named fields).
+    pub fn frame<T: Serialize>(self, message: &T) -> Message {
         match self {
             Encoding::Json => Message::Text(
                 serde_json::to_string(message)
-                    .expect("client messages serialize to JSON")
+                    .expect("our messages serialize to JSON")
                     .into(),
             ),
             Encoding::Msgpack => Message::Binary(
                 rmp_serde::to_vec_named(message)
-                    .expect("client messages serialize to MessagePack")
+                    .expect("our messages serialize to MessagePack")
                     .into(),
             ),
         }

@@ -7,77 +7,21 @@
 //! The server is `target/<profile>/bidroom`. `cargo test --workspace` builds it with the
 //! tests; run alone, this test builds it first when a source file is newer than it.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde_json::Value;
 
 /// A run stops by itself well within this; past it the test fails (and the run is killed).
 const RUN_TIMEOUT: Duration = Duration::from_secs(150);
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace holds the loadtest crate")
-        .to_path_buf()
-}
-
-/// The bidroom binary beside the load tester's, built now if it is missing or older than
-/// the sources it is made of.
-fn server_bin() -> PathBuf {
-    let load_tester = Path::new(env!("CARGO_BIN_EXE_bidroom-loadtest"));
-    let bin = load_tester.with_file_name("bidroom");
-    let built = std::fs::metadata(&bin)
-        .and_then(|meta| meta.modified())
-        .ok();
-    let root = workspace();
-    let sources = [
-        "src",
-        "migrations",
-        "web",
-        "client-js/src",
-        "Cargo.toml",
-        "Cargo.lock",
-    ];
-    let newest = sources
-        .iter()
-        .filter_map(|source| newest_modified(&root.join(source)))
-        .max();
-    if built.is_none() || newest > built {
-        let profile = load_tester
-            .parent()
-            .and_then(Path::file_name)
-            .and_then(|name| name.to_str())
-            .expect("target/<profile>/bidroom-loadtest");
-        let profile = if profile == "debug" { "dev" } else { profile };
-        let status = std::process::Command::new(env!("CARGO"))
-            .current_dir(&root)
-            .args(["build", "--quiet", "-p", "bidroom", "--bin", "bidroom"])
-            .args(["--profile", profile])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "cargo build -p bidroom failed");
-    }
-    bin
-}
-
-fn newest_modified(path: &Path) -> Option<SystemTime> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_dir() {
-        return meta.modified().ok();
-    }
-    std::fs::read_dir(path)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|entry| newest_modified(&entry.path()))
-        .max()
-}
-
 /// Runs a short chaos on `database` (extra arguments) and returns its JSON report, after
 /// asserting that it exited 0.
 async fn chaos(database: &[&str]) -> Value {
-    let bin = server_bin();
+    let bin = common::server_bin();
     let directory = tempfile::tempdir().expect("a temporary directory");
     let report_path = directory.path().join("report.json");
     let log = directory.path().join("server.log");

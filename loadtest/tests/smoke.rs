@@ -7,7 +7,10 @@
 //! of its room, every bid answered, final prices equal to the server's results, ...); the
 //! test asserts that it exited 0, that its JSON report lists every check as passed, and
 //! that the run did something. Speed is not asserted. A run in its own process keeps the
-//! load tester's process-wide counters its own while the tests run side by side.
+//! load tester's process-wide counters its own while the tests run side by side. The
+//! shaped ceiling starts its own servers (the bare relay, and the `bidroom` binary).
+
+mod common;
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -281,4 +284,79 @@ async fn ceiling() {
     assert_eq!(count(&report, "/broadcast/deliveries"), 20 * sent);
     assert_eq!(count(&report, "/broadcast/missed"), 0);
     assert!(count(&report, "/broadcast/latency/count") > 0);
+}
+
+/// Every leg of a shaped ceiling passed its checks and bid, and the ratio was taken.
+fn assert_shaped_run(report: &Value, legs: &[&str]) {
+    for pointer in legs {
+        let leg = report
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{pointer} in {report}"));
+        assert_eq!(
+            leg["failed_checks"],
+            serde_json::json!([]),
+            "{pointer}: {leg}"
+        );
+        assert!(count(leg, "/bids/accepted") > 0, "{pointer}: {leg}");
+        assert!(
+            leg["deliveries_per_sec"].as_f64() > Some(0.0),
+            "{pointer}: {leg}"
+        );
+        assert!(count(leg, "/ack/count") > 0, "{pointer}: {leg}");
+        assert!(count(leg, "/delivery/count") > 0, "{pointer}: {leg}");
+    }
+    assert!(report["accepted_ratio"].as_f64() > Some(0.0), "{report}");
+    assert!(report["deliveries_ratio"].as_f64() > Some(0.0), "{report}");
+}
+
+/// `bidroom-loadtest GLOBAL ceiling --server-bin BIDROOM CEILING SCENARIO`: the shaped
+/// ceiling, with the bidroom binary of this build.
+async fn shaped_ceiling(global: &[&str], ceiling: &[&str], scenario: &[&str]) -> Value {
+    let bin = common::server_bin();
+    let bin = bin.to_str().expect("a UTF-8 path");
+    let mut args = global.to_vec();
+    args.extend(["ceiling", "--server-bin", bin]);
+    args.extend(ceiling);
+    args.extend(scenario);
+    load_test(None, &args).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ceiling_shaped_like_many_rooms() {
+    let scenario = [
+        "many-rooms",
+        "--rooms",
+        "3",
+        "--bidders",
+        "2",
+        "--watchers",
+        "2",
+        "--duration-secs",
+        "2",
+        "--strategy",
+        "ladder",
+    ];
+    let report = shaped_ceiling(&[], &["--half-rate"], &scenario).await;
+    assert_shaped_run(&report, &["/relay/0", "/bidroom/0", "/half_rate"]);
+    assert!(report["half_rate"]["rate"].as_f64() > Some(0.0), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ceiling_shaped_like_a_hot_room_in_messagepack() {
+    let scenario = [
+        "hot-room",
+        "--bidders",
+        "10",
+        "--watchers",
+        "20",
+        "--duration-secs",
+        "2",
+        "--strategy",
+        "ladder",
+    ];
+    let report = shaped_ceiling(&["--encoding", "msgpack"], &["--rounds", "2"], &scenario).await;
+    assert_shaped_run(
+        &report,
+        &["/relay/0", "/bidroom/0", "/relay/1", "/bidroom/1"],
+    );
 }

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod protocol;
 mod rate;
 pub mod session;
+mod woken;
 
 use std::net::SocketAddr;
 

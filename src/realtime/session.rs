@@ -7,6 +7,7 @@
 //! ready is fed, then flushed once; a write the client does not take in time closes it.
 
 use std::collections::HashMap;
+use std::future::poll_fn;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,7 @@ use super::close;
 use super::connections::{SessionWatch, Slot};
 use super::protocol::{Answer, ClientMessage, Control, Encoding, Envelope, Req, RoomFrame, View};
 use super::rate::RateLimit;
+use super::woken::Woken;
 
 type SocketError = axum::Error;
 
@@ -82,7 +84,7 @@ where
             join_rate_limit: RateLimit::new(state.config.join_rate_limit),
             write_timeout: Duration::from_secs(state.config.ws_write_timeout_secs.max(1)),
             joined: HashMap::new(),
-            events: StreamMap::new(),
+            events: Woken::new(StreamMap::new()),
             room_moved: false,
             state,
         };
@@ -250,7 +252,8 @@ struct Session {
     write_timeout: Duration,
     /// The rooms this connection has joined, with the view it has in each.
     joined: HashMap<LotId, JoinedRoom>,
-    events: StreamMap<LotId, RoomEvents>,
+    /// Polled only when one of them has woken (see [`Woken`]).
+    events: Woken<StreamMap<LotId, RoomEvents>>,
     /// A joined room moved to another node: the client must reconnect.
     room_moved: bool,
 }
@@ -286,13 +289,18 @@ enum Ending {
 impl Session {
     async fn serve<S>(
         mut self,
-        mut socket: S,
-        mut answers: mpsc::UnboundedReceiver<Message>,
+        socket: S,
+        answers: mpsc::UnboundedReceiver<Message>,
         ends: impl Future<Output = Ending>,
     ) where
         S: Sink<Message, Error = SocketError> + Stream<Item = Result<Message, SocketError>> + Unpin,
     {
-        let mut ends = pin!(ends);
+        // Each source is polled only once it has woken: a wake-up for a room event does
+        // not read the socket, look at the answers or at what would end the session.
+        let mut socket = Woken::new(socket);
+        let mut answers = Woken::new(answers);
+        let ends = pin!(ends);
+        let mut ends = Woken::new(ends);
         let ending = loop {
             // In this order: the end of the session; answers (a join's catch-up among them)
             // before any room event, so that a newer event never overtakes the catch-up it
@@ -301,8 +309,8 @@ impl Session {
             tokio::select! {
                 biased;
                 ending = &mut ends => break ending,
-                Some(answer) = answers.recv() => {
-                    if let Err(ending) = self.deliver(&mut socket, answer, &mut answers, ends.as_mut()).await {
+                Some(answer) = poll_fn(|cx| answers.poll_with(cx, mpsc::UnboundedReceiver::poll_recv)) => {
+                    if let Err(ending) = self.deliver(&mut socket, answer, &mut answers, Pin::new(&mut ends)).await {
                         break ending;
                     }
                 }
@@ -319,7 +327,7 @@ impl Session {
                         Ending::ClientLeft
                     },
                 },
-                Some((lot, event)) = self.events.next(), if !self.events.is_empty() => {
+                Some((lot, event)) = self.events.next(), if !self.events.get_ref().is_empty() => {
                     let Some(message) = self.event_message(lot, event).await else {
                         if self.room_moved {
                             break Ending::Close(
@@ -329,7 +337,7 @@ impl Session {
                         }
                         continue;
                     };
-                    if let Err(ending) = self.deliver(&mut socket, message, &mut answers, ends.as_mut()).await {
+                    if let Err(ending) = self.deliver(&mut socket, message, &mut answers, Pin::new(&mut ends)).await {
                         break ending;
                     }
                 }
@@ -350,28 +358,38 @@ impl Session {
     /// does not take the write within the write timeout cannot keep up: 4408. While a
     /// write waits, room events pile up in the room's shared ring, not here; a member that
     /// falls behind it is resynchronised with a snapshot.
+    ///
+    /// Nearly every write is taken by the socket at once: it is tried first with no timer
+    /// and no race with the session's end (a timer set and cancelled for every write cost
+    /// two timer-wheel locks per delivery). Only a write that has to wait is timed, from
+    /// when it first waited.
     async fn deliver<S>(
         &mut self,
         socket: &mut S,
         first: Message,
-        answers: &mut mpsc::UnboundedReceiver<Message>,
+        answers: &mut Woken<mpsc::UnboundedReceiver<Message>>,
         ends: Pin<&mut impl Future<Output = Ending>>,
     ) -> Result<(), Ending>
     where
         S: Sink<Message, Error = SocketError> + Unpin,
     {
         let write_timeout = self.write_timeout;
+        let connection = self.connection;
+        let mut write = pin!(self.write(socket, first, answers));
+        if let Some(written) = write.as_mut().now_or_never() {
+            return written.map_err(|_| Ending::ClientLeft);
+        }
         tokio::select! {
             biased;
             ending = ends => Err(ending),
-            written = tokio::time::timeout(write_timeout, self.write(socket, first, answers)) => {
+            written = tokio::time::timeout(write_timeout, write) => {
                 match written {
                     Ok(Ok(())) => Ok(()),
                     Ok(Err(_)) => Err(Ending::ClientLeft),
                     Err(_) => {
                         metrics::counter!("bidroom_connections_closed_total", "reason" => "too_slow")
                             .increment(1);
-                        tracing::debug!(connection = self.connection, "member too slow; closing");
+                        tracing::debug!(connection, "member too slow; closing");
                         Err(Ending::Close(
                             close::TOO_SLOW,
                             "the connection could not keep up with its rooms",
@@ -387,7 +405,7 @@ impl Session {
         &mut self,
         socket: &mut S,
         first: Message,
-        answers: &mut mpsc::UnboundedReceiver<Message>,
+        answers: &mut Woken<mpsc::UnboundedReceiver<Message>>,
     ) -> Result<(), SocketError>
     where
         S: Sink<Message, Error = SocketError> + Unpin,
@@ -395,7 +413,7 @@ impl Session {
         socket.feed(first).await?;
         let mut written = 1;
         while written < MAX_FRAMES_PER_FLUSH {
-            if let Ok(answer) = answers.try_recv() {
+            if let Ok(answer) = answers.get_mut().try_recv() {
                 socket.feed(answer).await?;
                 written += 1;
                 continue;
@@ -461,7 +479,7 @@ impl Session {
             } => self.join(lot, since_seq, req).await,
             ClientMessage::Leave { lot, req } => {
                 if let Some(JoinedRoom { room, .. }) = self.joined.remove(&lot) {
-                    self.events.remove(&lot);
+                    self.events.changed().remove(&lot);
                     room.send(RoomCommand::Leave {
                         connection: self.connection,
                     })
@@ -553,7 +571,7 @@ impl Session {
                 }
             }
         }
-        self.events.insert(lot, room_events(events));
+        self.events.changed().insert(lot, room_events(events));
         self.joined.insert(
             lot,
             JoinedRoom {

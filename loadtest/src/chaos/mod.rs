@@ -13,7 +13,6 @@
 mod bidder;
 mod collect;
 mod report;
-mod server;
 mod shared;
 mod verdict;
 
@@ -35,8 +34,8 @@ use crate::cli::{Chaos, Cli, SetupPath};
 use crate::client::Connector;
 use crate::setup::{self, ExchangeSpec};
 
+use crate::server::{self, Database, NotReady, Running, ServerSpec};
 use bidder::{BidderPlan, BidderRecord, Common};
-use server::{Database, NotReady, Running, ServerSpec};
 use shared::{Generations, RoomState, Target};
 use verdict::{Recovery, Restart, RoomTold};
 
@@ -94,11 +93,8 @@ pub async fn run(cli: &Cli, args: &Chaos) -> anyhow::Result<ChaosReport> {
         "chaos: seed {seed} ({} kills; the same schedule again: --seed {seed})",
         args.kills
     );
-    let bin = match &args.server_bin {
-        Some(bin) => bin.clone(),
-        None => ServerSpec::default_bin()?,
-    };
-    let database = Database::prepare(args).await?;
+    let bin = ServerSpec::bin(&args.server)?;
+    let database = Database::prepare(&args.server, "chaos").await?;
     let log_directory = tempfile::tempdir().context("a temporary directory")?;
     let log = args
         .server_log
@@ -109,8 +105,9 @@ pub async fn run(cli: &Cli, args: &Chaos) -> anyhow::Result<ChaosReport> {
         database_url: database.url.clone(),
         admin: cli.admin.clone(),
         id_number_key: args.id_number_key.clone(),
-        cpus: args.server_cpus.clone(),
+        cpus: args.server.server_cpus.clone(),
         log: log.clone(),
+        extra_args: Vec::new(),
     };
     eprintln!(
         "chaos: server {} on {}",
@@ -481,7 +478,7 @@ impl<'a> Run<'a> {
         let verdict = verdict::judge(&told, &stored, &money, &self.restarts);
         Ok(ChaosReport::new(report::RunFacts {
             seed: self.seed,
-            database: database_kind(&self.spec.database_url),
+            database: server::database_kind(&self.spec.database_url),
             kills: args.kills,
             rooms: args.rooms,
             bidders: args.rooms * args.bidders,
@@ -583,14 +580,6 @@ async fn observe_recovery(
         }
     });
     join_all(reads).await.into_iter().flatten().collect()
-}
-
-fn database_kind(url: &str) -> &'static str {
-    if url.starts_with("postgres") {
-        "postgres"
-    } else {
-        "sqlite"
-    }
 }
 
 fn ms(duration: Duration) -> f64 {

@@ -1,5 +1,8 @@
-//! The server a chaos run owns: its database, and its process, started, killed with SIGKILL
-//! and started again on the same database, port and id-number key.
+//! The servers a run starts itself: a bidroom server on a database of the run's own (the
+//! chaos run kills it with SIGKILL and starts it again on the same database, port and
+//! id-number key; the ceiling's shaped runs measure it beside the bare relay), and the bare
+//! relay. Each is a process of its own, optionally pinned to cores with `taskset`, whose
+//! output goes to a log and whose ready line gives its address.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,7 +16,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::cli::Chaos;
+use crate::cli::OwnServer;
 
 /// What the server logs once it listens (`src/server.rs`), followed by its address.
 const READY_LINE: &str = "bidroom is ready: listening on http://";
@@ -35,18 +38,24 @@ enum Cleanup {
 }
 
 impl Database {
-    pub async fn prepare(args: &Chaos) -> anyhow::Result<Database> {
-        let Some(url) = &args.database_url else {
+    /// The server's `--database-url` as it is, or (`--fresh-database`) a new database on
+    /// the PostgreSQL server it points to; without a URL, a SQLite file in a temporary
+    /// directory. `name` names what is made (`chaos`, `ceiling`).
+    pub async fn prepare(server: &OwnServer, name: &str) -> anyhow::Result<Database> {
+        let Some(url) = server.database_url.as_deref() else {
             let directory = tempfile::tempdir().context("a temporary directory")?;
-            let url = format!("sqlite://{}", directory.path().join("chaos.db").display());
+            let url = format!(
+                "sqlite://{}",
+                directory.path().join(format!("{name}.db")).display()
+            );
             return Ok(Database {
                 url,
                 cleanup: Cleanup::Directory(directory),
             });
         };
-        if !args.fresh_database {
+        if !server.fresh_database {
             return Ok(Database {
-                url: url.clone(),
+                url: url.to_owned(),
                 cleanup: Cleanup::Nothing,
             });
         }
@@ -54,7 +63,7 @@ impl Database {
             bail!("--fresh-database needs a postgres:// --database-url");
         }
         let name = format!(
-            "bidroom_chaos_{}_{:08x}",
+            "bidroom_{name}_{}_{:08x}",
             std::process::id(),
             rand::random::<u32>()
         );
@@ -71,10 +80,14 @@ impl Database {
         Ok(Database {
             url: format!("{base}/{name}"),
             cleanup: Cleanup::Postgres {
-                admin_url: url.clone(),
+                admin_url: url.to_owned(),
                 name,
             },
         })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        database_kind(&self.url)
     }
 
     /// Removes what the run made (a fresh PostgreSQL database; the temporary directory).
@@ -90,6 +103,15 @@ impl Database {
     }
 }
 
+/// `postgres` or `sqlite`, as a database URL says.
+pub fn database_kind(url: &str) -> &'static str {
+    if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
 /// How every generation of the server is started.
 pub struct ServerSpec {
     pub bin: PathBuf,
@@ -99,6 +121,8 @@ pub struct ServerSpec {
     pub id_number_key: String,
     pub cpus: Option<String>,
     pub log: PathBuf,
+    /// Flags after the ones every run sets (limits a load test lifts).
+    pub extra_args: Vec<String>,
 }
 
 /// One server process.
@@ -116,8 +140,16 @@ pub enum NotReady {
 }
 
 impl ServerSpec {
+    /// `--server-bin`, or the bidroom binary beside this executable.
+    pub fn bin(server: &OwnServer) -> anyhow::Result<PathBuf> {
+        match &server.server_bin {
+            Some(bin) => Ok(bin.clone()),
+            None => ServerSpec::default_bin(),
+        }
+    }
+
     /// The bidroom binary beside this executable (`target/<profile>/bidroom`).
-    pub fn default_bin() -> anyhow::Result<PathBuf> {
+    fn default_bin() -> anyhow::Result<PathBuf> {
         let me = std::env::current_exe().context("the load tester's own path")?;
         let directory = me.parent().context("the load tester's directory")?;
         // Integration tests run from target/<profile>/deps.
@@ -141,7 +173,7 @@ impl ServerSpec {
     /// Starts generation `generation` of the server, listening on `listen`.
     pub fn spawn(&self, listen: SocketAddr, generation: u64) -> anyhow::Result<Running> {
         let listen = listen.to_string();
-        let args = [
+        let mut args: Vec<String> = [
             "serve",
             "--listen",
             &listen,
@@ -154,22 +186,47 @@ impl ServerSpec {
             "--bid-rate-limit",
             "100000",
             "--allow-bulk-seed",
-        ];
-        let mut command = match &self.cpus {
+        ]
+        .map(str::to_owned)
+        .into();
+        args.extend(self.extra_args.iter().cloned());
+        let process = Process {
+            bin: &self.bin,
+            args: &args,
+            cpus: self.cpus.as_deref(),
+            log: &self.log,
+            ready_line: READY_LINE,
+        };
+        process.spawn(&format!("generation {generation}, listening on {listen}"))
+    }
+}
+
+/// A process to start: its program and arguments, the cores it may run on, where its
+/// output goes, and what it prints, followed by its address, once it listens.
+pub struct Process<'a> {
+    pub bin: &'a Path,
+    pub args: &'a [String],
+    pub cpus: Option<&'a str>,
+    pub log: &'a Path,
+    pub ready_line: &'static str,
+}
+
+impl Process<'_> {
+    /// Starts it (under `taskset -c CPUS` when given), marking the start in the log with
+    /// `title`; stdout is copied into the log and watched for the ready line.
+    pub fn spawn(&self, title: &str) -> anyhow::Result<Running> {
+        let mut command = match self.cpus {
             Some(cpus) => {
                 let mut command = Command::new("taskset");
-                command.arg("-c").arg(cpus).arg(&self.bin);
+                command.arg("-c").arg(cpus).arg(self.bin);
                 command
             }
-            None => Command::new(&self.bin),
+            None => Command::new(self.bin),
         };
-        let log = append(&self.log)?;
-        writeln_sync(
-            &log,
-            &format!("--- chaos: generation {generation}, listening on {listen}"),
-        );
+        let log = append(self.log)?;
+        writeln_sync(&log, &format!("--- {title}"));
         command
-            .args(args)
+            .args(self.args)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -181,7 +238,12 @@ impl ServerSpec {
         let spawned_at = Instant::now();
         let stdout = child.stdout.take().context("the server's stdout")?;
         let (ready_tx, ready) = oneshot::channel();
-        tokio::spawn(copy_log(stdout, tokio::fs::File::from_std(log), ready_tx));
+        tokio::spawn(copy_log(
+            stdout,
+            tokio::fs::File::from_std(log),
+            self.ready_line,
+            ready_tx,
+        ));
         Ok(Running {
             child,
             spawned_at,
@@ -191,6 +253,11 @@ impl ServerSpec {
 }
 
 impl Running {
+    /// The process id (of `taskset`, which became the server: it execs it).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Waits for the ready line (once; later calls answer at once with the same address
     /// or say it never came).
     pub async fn ready(&mut self, timeout: Duration) -> Result<SocketAddr, NotReady> {
@@ -249,16 +316,17 @@ fn writeln_sync(mut file: &std::fs::File, line: &str) {
     let _ = writeln!(file, "{line}");
 }
 
-/// Copies the server's stdout into the log, and sends its address on the ready line.
+/// Copies the process's stdout into the log, and sends its address on the ready line.
 async fn copy_log(
     stdout: tokio::process::ChildStdout,
     mut log: tokio::fs::File,
+    ready_line: &'static str,
     ready: oneshot::Sender<SocketAddr>,
 ) {
     let mut ready = Some(ready);
     let mut lines = BufReader::new(stdout).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(address) = ready_address(&line)
+        if let Some(address) = ready_address(&line, ready_line)
             && let Some(ready) = ready.take()
         {
             let _ = ready.send(address);
@@ -269,8 +337,8 @@ async fn copy_log(
     let _ = log.flush().await;
 }
 
-fn ready_address(line: &str) -> Option<SocketAddr> {
-    let (_, rest) = line.split_once(READY_LINE)?;
+fn ready_address(line: &str, ready_line: &str) -> Option<SocketAddr> {
+    let (_, rest) = line.split_once(ready_line)?;
     rest.split_whitespace().next()?.parse().ok()
 }
 
@@ -295,9 +363,12 @@ mod tests {
     fn the_ready_line_gives_the_address() {
         let line = "2026-12-02T00:00:00.000000Z  INFO bidroom::server: bidroom is ready: listening on http://127.0.0.1:18090 local_addr=127.0.0.1:18090";
         assert_eq!(
-            ready_address(line),
+            ready_address(line, READY_LINE),
             Some("127.0.0.1:18090".parse().unwrap())
         );
-        assert_eq!(ready_address("INFO bidroom: open-file limit"), None);
+        assert_eq!(
+            ready_address("INFO bidroom: open-file limit", READY_LINE),
+            None
+        );
     }
 }
