@@ -200,7 +200,7 @@ async fn a_revived_old_owner_is_fenced_off(db: Db) {
         assert_ne!(answer["req"], "f2", "the old holder answered: {answer}");
     }
 
-    let (status, bids) = app_on(&second.address, app.into_database())
+    let (status, bids) = TestApp::external(&second.address, app.into_database())
         .get(
             &format!("/lots/{}/bids?limit=100", lot.id),
             Some(&lot.auctioneer.token),
@@ -215,10 +215,6 @@ async fn a_revived_old_owner_is_fenced_off(db: Db) {
         .collect();
     assert_eq!(amounts, ["1000.00", "1100.00"], "each bid once: {bids}");
     drop(first);
-}
-
-fn app_on(address: &str, database: TestDatabase) -> TestApp {
-    TestApp::external(address, database)
 }
 
 on_both_databases!(

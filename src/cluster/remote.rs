@@ -72,9 +72,11 @@ async fn run(cluster: Arc<Cluster>, lot: LotId, mut commands: mpsc::Receiver<Roo
             (false, _) => None,
         };
     }
+    // Closed first, so that the entry is known for this stand-in's (a newer one is open).
+    drop(commands);
     cluster
         .remote
-        .remove_if(&lot, |_, inbox| inbox.0.is_closed() || commands.is_closed());
+        .remove_if(&lot, |_, inbox| inbox.0.is_closed());
 }
 
 fn handle(

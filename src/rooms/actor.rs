@@ -255,7 +255,13 @@ impl RoomTask {
                 return self.lost("another node holds its lease");
             }
             let acting = standing.valid_at(self.clock.now_ms());
-            let wake_at = self.next_wake().filter(|_| acting);
+            // One timer: the room's next due time, or the lease's validity if that runs out
+            // first (waking for it only re-checks the lease; `on_timer` acts on what is due).
+            let validity = self.clock.instant_at(standing.valid_until_ms);
+            let wake_at = acting.then(|| {
+                self.next_wake()
+                    .map_or(validity, |wake_at| wake_at.min(validity))
+            });
             tokio::select! {
                 biased;
                 Some(notice) = committed.recv() => match notice {
@@ -269,7 +275,6 @@ impl RoomTask {
                 },
                 _ = lease_news.changed(), if !acting => {}
                 _ = changed(&mut shutdown), if !self.stopping => {}
-                () = sleep_until(self.clock.instant_at(standing.valid_until_ms)), if acting => {}
                 command = inbox.recv(), if !self.stopping && acting => match command {
                     Some(command) => {
                         self.handle(command);
@@ -283,7 +288,11 @@ impl RoomTask {
                     }
                     None => self.stopping = true,
                 },
-                () = sleep_until(wake_at.unwrap_or_else(far_future)), if wake_at.is_some() && !self.stopping => self.on_timer(),
+                () = sleep_until(wake_at.unwrap_or_else(far_future)), if wake_at.is_some() && !self.stopping => {
+                    if self.lease.standing().valid_at(self.clock.now_ms()) {
+                        self.on_timer();
+                    }
+                }
                 _ = presence.tick(), if self.has_monitors() => self.send_presence(),
             }
             if !self.unjournaled.is_empty() {
@@ -337,6 +346,10 @@ impl RoomTask {
 
     fn on_timer(&mut self) {
         let now_ms = self.clock.now_ms();
+        // Woken before a rewound room's timers resume (for the lease's validity, say).
+        if now_ms < self.timers_paused_until_ms {
+            return;
+        }
         if self
             .ended_at_ms
             .is_some_and(|ended_at_ms| now_ms >= ended_at_ms + ENDED_ROOM_LINGER_MS)

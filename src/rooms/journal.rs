@@ -12,7 +12,7 @@
 //! refused. Those events, and every later one of the same room that was applied on top of
 //! them, are never acknowledged; the room rewinds to what is durable (see the actor).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -210,7 +210,7 @@ async fn commit(
     leases: &HashMap<LotId, i64>,
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    let mut writer = Fenced {
+    let mut writer = FencedWriter {
         store,
         health,
         leases,
@@ -254,14 +254,14 @@ async fn commit(
 
 /// Writes rows under their lots' leases, leaving out (and remembering) the lots the
 /// database has fenced off.
-struct Fenced<'a> {
+struct FencedWriter<'a> {
     store: &'a dyn Store,
     health: &'a JournalHealth,
     leases: &'a HashMap<LotId, i64>,
     fenced: &'a mut HashSet<LotId>,
 }
 
-impl Fenced<'_> {
+impl FencedWriter<'_> {
     /// One lot's rows, in seq order, that the database refuses when written together:
     /// commits the longest prefix it takes and answers the seq of the first row it refuses
     /// (`None` if the lot was fenced off meanwhile). (What the database refuses is a row for
@@ -300,11 +300,12 @@ impl Fenced<'_> {
             if rows.is_empty() {
                 return Ok(());
             }
-            let mut leases: Vec<(LotId, i64)> = rows
-                .iter()
-                .filter_map(|row| Some((row.lot_id, *self.leases.get(&row.lot_id)?)))
+            let lots: BTreeSet<LotId> = rows.iter().map(|row| row.lot_id).collect();
+            // In lot order: two writers' fence checks lock lease rows in one order.
+            let leases: Vec<(LotId, i64)> = lots
+                .into_iter()
+                .filter_map(|lot| Some((lot, *self.leases.get(&lot)?)))
                 .collect();
-            leases.dedup();
             match self.store.append_fenced(&rows, &leases).await {
                 Ok(()) => {
                     self.health.set_failing(false);

@@ -69,9 +69,6 @@ pub trait LeaseStore {
     /// Every lease, by lot.
     async fn leases(&self) -> StoreResult<Vec<Lease>>;
 
-    /// The lot's lease, if it has one.
-    async fn lease(&self, lot: LotId) -> StoreResult<Option<Lease>>;
-
     /// The live lots (published, open or paused) whose room nobody holds at `now_ms`.
     async fn unheld_live_lots(&self, now_ms: i64) -> StoreResult<Vec<LotId>>;
 
@@ -106,9 +103,6 @@ pub(super) mod sql {
     pub const LEASES: &str =
         "SELECT lot_id, node_id, epoch, expires_at_ms FROM room_leases ORDER BY lot_id";
 
-    pub const LEASE: &str =
-        "SELECT lot_id, node_id, epoch, expires_at_ms FROM room_leases WHERE lot_id = $1";
-
     /// $1 now.
     pub const UNHELD_LIVE_LOTS: &str = "SELECT lots.id FROM lots LEFT JOIN room_leases ON room_leases.lot_id = lots.id \
         WHERE lots.state IN ('published', 'open', 'paused') \
@@ -129,7 +123,10 @@ pub(super) mod sql {
             .map(|index| format!("${index}"))
             .collect::<Vec<_>>()
             .join(", ");
-        format!("SELECT lot_id, epoch FROM room_leases WHERE lot_id IN ({placeholders}){lock}")
+        // In lot order, so that concurrent checks lock the rows in one order.
+        format!(
+            "SELECT lot_id, epoch FROM room_leases WHERE lot_id IN ({placeholders}) ORDER BY lot_id{lock}"
+        )
     }
 }
 

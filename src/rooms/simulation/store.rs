@@ -374,10 +374,6 @@ impl LeaseStore for SimStore {
         Ok(self.reachable()?.leases.values().cloned().collect())
     }
 
-    async fn lease(&self, lot: LotId) -> StoreResult<Option<Lease>> {
-        Ok(self.reachable()?.leases.get(&lot).cloned())
-    }
-
     async fn unheld_live_lots(&self, now_ms: i64) -> StoreResult<Vec<LotId>> {
         let state = self.reachable()?;
         Ok(state

@@ -93,16 +93,6 @@ where
         Ok(sqlx::query_as(sql::LEASES).fetch_all(reader).await?)
     }
 
-    pub(in crate::storage) async fn lease(
-        reader: &Pool<DB>,
-        lot: LotId,
-    ) -> StoreResult<Option<Lease>> {
-        Ok(sqlx::query_as(sql::LEASE)
-            .bind(lot)
-            .fetch_optional(reader)
-            .await?)
-    }
-
     pub(in crate::storage) async fn unheld_live_lots(
         reader: &Pool<DB>,
         now_ms: i64,

@@ -44,10 +44,6 @@ impl LeaseStore for PgStore {
         Leases::<Postgres>::leases(&self.pool).await
     }
 
-    async fn lease(&self, lot: LotId) -> StoreResult<Option<Lease>> {
-        Leases::<Postgres>::lease(&self.pool, lot).await
-    }
-
     async fn unheld_live_lots(&self, now_ms: i64) -> StoreResult<Vec<LotId>> {
         Leases::<Postgres>::unheld_live_lots(&self.pool, now_ms).await
     }

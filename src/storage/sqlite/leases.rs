@@ -44,10 +44,6 @@ impl LeaseStore for SqliteStore {
         Leases::<Sqlite>::leases(&self.reader).await
     }
 
-    async fn lease(&self, lot: LotId) -> StoreResult<Option<Lease>> {
-        Leases::<Sqlite>::lease(&self.reader, lot).await
-    }
-
     async fn unheld_live_lots(&self, now_ms: i64) -> StoreResult<Vec<LotId>> {
         Leases::<Sqlite>::unheld_live_lots(&self.reader, now_ms).await
     }
