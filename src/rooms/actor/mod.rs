@@ -15,8 +15,7 @@ use crate::auction::{ClosedEvent, Eligibility, LotState, Rejection, Room, RoomEv
 use crate::clock::Clock;
 use crate::domain::{AccountId, LotId, Role};
 use crate::limits::{
-    ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, RECENT_BIDS, REMEMBERED_BID_REQUESTS,
-    REPLAY_WINDOW_EVENTS, REWOUND_TIMER_PAUSE_MS,
+    ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, REMEMBERED_BID_REQUESTS, REWOUND_TIMER_PAUSE_MS,
 };
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{
@@ -31,6 +30,10 @@ use super::journal::{Durability, Journal, JournalBatch};
 use super::lease::RoomLease;
 use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
+
+mod replay;
+
+use replay::ReplayWindow;
 
 /// A bid answer remembered for idempotent replays by (account, req).
 #[derive(Clone, Debug)]
@@ -86,8 +89,7 @@ pub struct RoomTask {
     pending: VecDeque<PendingEvent>,
     published: Published,
     bid_count: u64,
-    replay: VecDeque<Arc<RoomFrame>>,
-    recent_bids: VecDeque<BidDetails>,
+    replay: ReplayWindow,
     events: broadcast::Sender<Arc<RoomFrame>>,
     view: watch::Sender<LotView>,
     names: HashMap<AccountId, Arc<str>>,
@@ -197,8 +199,7 @@ impl RoomTask {
             pending: VecDeque::new(),
             published,
             bid_count,
-            replay: VecDeque::new(),
-            recent_bids: VecDeque::new(),
+            replay: ReplayWindow::new(),
             events,
             view,
             names,
@@ -212,7 +213,7 @@ impl RoomTask {
         };
         for row in history {
             let frame = RoomFrame::new(events::body_from_row(&task.event_context(), &row));
-            task.remember_frame(frame);
+            task.replay.remember(frame);
         }
         for (account, req, seq) in accepted_requests {
             task.remember_answer(account, req, BidAnswer::Accepted { seq });
@@ -470,14 +471,9 @@ impl RoomTask {
             }
             return;
         }
-        match self
-            .replay
-            .iter()
-            .find(|frame| frame.seq == Some(seq))
-            .map(|frame| frame.body().clone())
-        {
-            Some(EventBody::Bid(bid)) => self.answer_accepted(&reply, &req, &bid),
-            _ => {
+        match self.replay.bid(seq) {
+            Some(bid) => self.answer_accepted(&reply, &req, bid),
+            None => {
                 // Older than the replay window: look the bid up in the journal.
                 let store = self.store.clone();
                 let lot = self.lot;
@@ -670,7 +666,7 @@ impl RoomTask {
         // REST shows the event no later than any member hears of it.
         self.publish_view();
         let frame = RoomFrame::new(body.clone());
-        self.remember_frame(frame.clone());
+        self.replay.remember(frame.clone());
         // No receivers is not an error: nobody is watching.
         let _ = self.events.send(frame);
         for waiter in waiting {
@@ -717,19 +713,6 @@ impl RoomTask {
         }
     }
 
-    fn remember_frame(&mut self, frame: Arc<RoomFrame>) {
-        if let EventBody::Bid(bid) = frame.body() {
-            self.recent_bids.push_back(bid.clone());
-            if self.recent_bids.len() > RECENT_BIDS {
-                self.recent_bids.pop_front();
-            }
-        }
-        self.replay.push_back(frame);
-        if self.replay.len() > REPLAY_WINDOW_EVENTS {
-            self.replay.pop_front();
-        }
-    }
-
     fn join(&mut self, member: Member, since_seq: Option<u64>, req: Option<Req>) -> Joined {
         let view = if self.is_monitor(member.account, member.role) {
             View::Monitor
@@ -739,37 +722,17 @@ impl RoomTask {
         let events = self.events.subscribe();
         let account = member.account;
         self.members.insert(member.connection, member);
-        let catch_up = match since_seq.and_then(|since| self.missed_since(since)) {
-            Some(missed) => CatchUp::Replay(missed),
-            None => CatchUp::Snapshot(Box::new(self.snapshot(account, view, req))),
-        };
+        let catch_up =
+            match since_seq.and_then(|since| self.replay.missed_since(since, self.published.seq)) {
+                Some(missed) => CatchUp::Replay(missed),
+                None => CatchUp::Snapshot(Box::new(self.snapshot(account, view, req))),
+            };
         Joined {
             catch_up,
             events,
             view,
             skip_through: None,
         }
-    }
-
-    /// The published events after `since`, if the replay window still holds them all.
-    fn missed_since(&self, since: u64) -> Option<Vec<Arc<RoomFrame>>> {
-        if since > self.published.seq {
-            return None;
-        }
-        if since == self.published.seq {
-            return Some(Vec::new());
-        }
-        let oldest = self.replay.front()?.seq?;
-        if since + 1 < oldest {
-            return None;
-        }
-        Some(
-            self.replay
-                .iter()
-                .filter(|frame| frame.seq.is_some_and(|seq| seq > since))
-                .cloned()
-                .collect(),
-        )
     }
 
     fn event_context(&self) -> EventContext<'_> {
@@ -800,8 +763,8 @@ impl RoomTask {
             rules: self.engine.rules(),
             published: &self.published,
             recent_bids: self
-                .recent_bids
-                .iter()
+                .replay
+                .recent_bids()
                 .map(|bid| bid.view(view == View::Monitor))
                 .collect(),
             you,
