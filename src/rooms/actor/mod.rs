@@ -14,9 +14,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::auction::{ClosedEvent, Eligibility, LotState, Rejection, Room, RoomEvent, Sequenced};
 use crate::clock::Clock;
 use crate::domain::{AccountId, LotId, Role};
-use crate::limits::{
-    ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, REMEMBERED_BID_REQUESTS, REWOUND_TIMER_PAUSE_MS,
-};
+use crate::limits::{ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, REWOUND_TIMER_PAUSE_MS};
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{
     Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View, You,
@@ -31,19 +29,11 @@ use super::lease::RoomLease;
 use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
+mod answers;
 mod replay;
 
+use answers::{BidAnswer, RememberedAnswers};
 use replay::ReplayWindow;
-
-/// A bid answer remembered for idempotent replays by (account, req).
-#[derive(Clone, Debug)]
-enum BidAnswer {
-    /// Accepted with this seq (answered once the event is published).
-    Accepted {
-        seq: u64,
-    },
-    Rejected(Rejection),
-}
 
 /// An applied event waiting for the journal.
 struct PendingEvent {
@@ -94,8 +84,7 @@ pub struct RoomTask {
     view: watch::Sender<LotView>,
     names: HashMap<AccountId, Arc<str>>,
     members: HashMap<ConnectionId, Member>,
-    answers: HashMap<(AccountId, Req), BidAnswer>,
-    answer_order: VecDeque<(AccountId, Req)>,
+    answers: RememberedAnswers,
     stopping: bool,
     /// Becomes true when the server stops.
     shutdown: Option<watch::Receiver<bool>>,
@@ -204,8 +193,7 @@ impl RoomTask {
             view,
             names,
             members: HashMap::new(),
-            answers: HashMap::new(),
-            answer_order: VecDeque::new(),
+            answers: RememberedAnswers::new(),
             stopping: false,
             shutdown: None,
             ended_at_ms: None,
@@ -216,7 +204,8 @@ impl RoomTask {
             task.replay.remember(frame);
         }
         for (account, req, seq) in accepted_requests {
-            task.remember_answer(account, req, BidAnswer::Accepted { seq });
+            task.answers
+                .remember(account, req, BidAnswer::Accepted { seq });
         }
         (task, committed_rx, view_rx)
     }
@@ -422,8 +411,7 @@ impl RoomTask {
         reply: Replier,
         received_at: Instant,
     ) {
-        let key = (account, req.clone());
-        match self.answers.get(&key).cloned() {
+        match self.answers.get(account, &req) {
             Some(BidAnswer::Rejected(rejection)) => {
                 return self.answer_rejected(&reply, &req, rejection);
             }
@@ -435,7 +423,8 @@ impl RoomTask {
         let now_ms = self.clock.now_ms();
         match self.engine.place_bid(account, verified, amount, now_ms) {
             Ok(event) => {
-                self.remember_answer(account, req.clone(), BidAnswer::Accepted { seq: event.seq });
+                self.answers
+                    .remember(account, req.clone(), BidAnswer::Accepted { seq: event.seq });
                 let waiter = Waiter::Bid {
                     req: req.clone(),
                     reply,
@@ -446,7 +435,8 @@ impl RoomTask {
             Err(rejection) => {
                 metrics::counter!("bidroom_bids_rejected_total", "code" => rejection.code())
                     .increment(1);
-                self.remember_answer(account, req.clone(), BidAnswer::Rejected(rejection));
+                self.answers
+                    .remember(account, req.clone(), BidAnswer::Rejected(rejection));
                 self.answer_rejected(&reply, &req, rejection);
                 self.metrics
                     .ack_rejected_seconds
@@ -521,21 +511,6 @@ impl RoomTask {
             at_ms: bid.at_ms,
             deadline_ms: bid.deadline_ms,
         });
-    }
-
-    fn remember_answer(&mut self, account: AccountId, req: Req, answer: BidAnswer) {
-        if self
-            .answers
-            .insert((account, req.clone()), answer)
-            .is_none()
-        {
-            self.answer_order.push_back((account, req));
-            if self.answer_order.len() > REMEMBERED_BID_REQUESTS
-                && let Some(oldest) = self.answer_order.pop_front()
-            {
-                self.answers.remove(&oldest);
-            }
-        }
     }
 
     fn control(
@@ -626,10 +601,7 @@ impl RoomTask {
             }
         }
         // A refused bid sent again is judged anew.
-        self.answers
-            .retain(|_, answer| !matches!(answer, BidAnswer::Accepted { seq } if *seq >= from_seq));
-        let answers = &self.answers;
-        self.answer_order.retain(|key| answers.contains_key(key));
+        self.answers.forget_accepted_from(from_seq);
         self.engine.rewind(self.published.restore_point());
         self.timers_paused_until_ms = self.clock.now_ms() + REWOUND_TIMER_PAUSE_MS;
     }
