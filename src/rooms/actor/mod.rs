@@ -5,24 +5,22 @@
 //! only then is it answered, broadcast and shown in snapshots. Snapshots are built from
 //! the published state, so a member never sees an event that could still be lost.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 
-use crate::auction::{ClosedEvent, Eligibility, LotState, Rejection, Room, RoomEvent, Sequenced};
+use crate::auction::{ClosedEvent, LotState, Rejection, Room, RoomEvent, Sequenced};
 use crate::clock::Clock;
 use crate::domain::{AccountId, LotId, Role};
 use crate::limits::{ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, REWOUND_TIMER_PAUSE_MS};
 use crate::money::{AmountError, Money};
-use crate::realtime::protocol::{
-    Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View, You,
-};
+use crate::realtime::protocol::{Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View};
 use crate::storage::{JournalRow, Lot, RosterEntry, Store};
 
 use super::LotView;
-use super::command::{CatchUp, ConnectionId, ControlAction, Joined, Member, Replier, RoomCommand};
+use super::command::{CatchUp, ControlAction, Joined, Member, Replier, RoomCommand};
 use super::events::{self, EventContext};
 use super::journal::{Durability, Journal, JournalBatch};
 use super::lease::RoomLease;
@@ -30,9 +28,15 @@ use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 mod answers;
+#[cfg(test)]
+mod fixtures;
+mod members;
 mod replay;
+#[cfg(test)]
+mod tests;
 
 use answers::{BidAnswer, RememberedAnswers};
+use members::Members;
 use replay::ReplayWindow;
 
 /// An applied event waiting for the journal.
@@ -61,7 +65,6 @@ enum Waiter {
 
 pub struct RoomTask {
     lot: LotId,
-    auctioneer: AccountId,
     currency: Arc<str>,
     engine: Room,
     clock: Clock,
@@ -82,8 +85,7 @@ pub struct RoomTask {
     replay: ReplayWindow,
     events: broadcast::Sender<Arc<RoomFrame>>,
     view: watch::Sender<LotView>,
-    names: HashMap<AccountId, Arc<str>>,
-    members: HashMap<ConnectionId, Member>,
+    members: Members,
     answers: RememberedAnswers,
     stopping: bool,
     /// Becomes true when the server stops.
@@ -162,19 +164,15 @@ impl RoomTask {
             bid_count,
             accepted_requests,
         } = start;
-        let mut names = HashMap::new();
+        let mut members = Members::new(lot.auctioneer_id);
         for entry in roster {
-            names.insert(
-                entry.bidder.account,
-                Arc::<str>::from(entry.display_name.as_str()),
-            );
+            members.set_name(entry.bidder.account, &entry.display_name);
             engine.upsert_bidder(entry.bidder);
         }
         let published = Published::of(&engine);
         let (view, view_rx) = watch::channel(published.view(bid_count));
         let mut task = RoomTask {
             lot: lot.id,
-            auctioneer: lot.auctioneer_id,
             currency: Arc::from(lot.currency.as_str()),
             engine,
             clock,
@@ -191,8 +189,7 @@ impl RoomTask {
             replay: ReplayWindow::new(),
             events,
             view,
-            names,
-            members: HashMap::new(),
+            members,
             answers: RememberedAnswers::new(),
             stopping: false,
             shutdown: None,
@@ -283,7 +280,7 @@ impl RoomTask {
                         self.on_timer();
                     }
                 }
-                _ = presence.tick(), if self.has_monitors() => self.send_presence(),
+                _ = presence.tick(), if self.members.has_monitors() => self.send_presence(),
             }
             if !self.unjournaled.is_empty() {
                 let rows = std::mem::take(&mut self.unjournaled);
@@ -375,9 +372,7 @@ impl RoomTask {
                 let joined = self.join(member, since_seq, req);
                 let _ = reply.send(joined);
             }
-            RoomCommand::Leave { connection } => {
-                self.members.remove(&connection);
-            }
+            RoomCommand::Leave { connection } => self.members.leave(connection),
             RoomCommand::Bid {
                 account,
                 verified,
@@ -395,8 +390,8 @@ impl RoomTask {
                 reply,
             } => self.control(action, account, role, text, req, reply),
             RoomCommand::Roster(entry) => {
-                self.names
-                    .insert(entry.bidder.account, Arc::from(entry.display_name.as_str()));
+                self.members
+                    .set_name(entry.bidder.account, &entry.display_name);
                 self.engine.upsert_bidder(entry.bidder);
             }
         }
@@ -522,7 +517,7 @@ impl RoomTask {
         req: Option<Req>,
         reply: Replier,
     ) {
-        if !self.is_monitor(account, role) {
+        if !self.members.is_monitor(account, role) {
             reply.send(&Answer::Error {
                 code: "forbidden",
                 message: "only the lot's auctioneer or an admin may do this",
@@ -553,10 +548,6 @@ impl RoomTask {
                 })
             }
         }
-    }
-
-    fn is_monitor(&self, account: AccountId, role: Role) -> bool {
-        role == Role::Admin || (role == Role::Auctioneer && account == self.auctioneer)
     }
 
     /// An event the engine applied: journal it, and hold it until it is durable.
@@ -686,14 +677,14 @@ impl RoomTask {
     }
 
     fn join(&mut self, member: Member, since_seq: Option<u64>, req: Option<Req>) -> Joined {
-        let view = if self.is_monitor(member.account, member.role) {
+        let view = if self.members.is_monitor(member.account, member.role) {
             View::Monitor
         } else {
             View::Public
         };
         let events = self.events.subscribe();
         let account = member.account;
-        self.members.insert(member.connection, member);
+        self.members.join(member);
         let catch_up =
             match since_seq.and_then(|since| self.replay.missed_since(since, self.published.seq)) {
                 Some(missed) => CatchUp::Replay(missed),
@@ -711,22 +702,13 @@ impl RoomTask {
         EventContext {
             lot: self.lot,
             extension_window_ms: self.engine.rules().extension_window_ms,
-            names: &self.names,
+            names: self.members.names(),
         }
     }
 
     fn snapshot(&self, account: AccountId, view: View, req: Option<Req>) -> Snapshot {
         let you = match view {
-            View::Monitor => You::Monitor {
-                monitor: true,
-                role: if account == self.auctioneer {
-                    Role::Auctioneer
-                } else {
-                    Role::Admin
-                },
-                members: self.members.len(),
-                bidders: self.bidders_present(),
-            },
+            View::Monitor => self.members.monitor_standing(account, &self.engine),
             View::Public => bidder_standing(self.engine.bidder(account)),
         };
         snapshot(SnapshotParts {
@@ -745,34 +727,8 @@ impl RoomTask {
         })
     }
 
-    fn has_monitors(&self) -> bool {
-        self.members
-            .values()
-            .any(|member| self.is_monitor(member.account, member.role))
-    }
-
-    fn bidders_present(&self) -> usize {
-        let mut accounts: Vec<AccountId> = self
-            .members
-            .values()
-            .filter(|member| {
-                self.engine
-                    .bidder(member.account)
-                    .is_some_and(|bidder| bidder.eligibility == Eligibility::Eligible)
-            })
-            .map(|member| member.account)
-            .collect();
-        accounts.sort_unstable();
-        accounts.dedup();
-        accounts.len()
-    }
-
     fn send_presence(&self) {
-        let frame = RoomFrame::new(EventBody::Presence {
-            lot: self.lot,
-            members: self.members.len(),
-            bidders: self.bidders_present(),
-        });
+        let frame = RoomFrame::new(self.members.presence(self.lot, &self.engine));
         let _ = self.events.send(frame);
     }
 

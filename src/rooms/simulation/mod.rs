@@ -50,7 +50,8 @@
 mod book;
 mod client;
 mod scenario;
-mod store;
+// The room task's own tests run on this store too.
+pub(super) mod store;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;

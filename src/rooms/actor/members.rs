@@ -1,0 +1,205 @@
+//! Who is in a room: its connections, the monitors among them, and the bidders' names
+//! that monitors see.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::auction::{Eligibility, Room};
+use crate::domain::{AccountId, LotId, Role};
+use crate::realtime::protocol::{EventBody, You};
+
+use super::super::command::{ConnectionId, Member};
+
+/// The room's connected members, and the display names of the lot's bidders.
+///
+/// Monitors (the lot's auctioneer, and any admin) see the monitor view: bidders' names
+/// beside their numbers, and about once a second how many members are connected and how
+/// many of them may bid (presence). Nobody else hears presence, so the room sends it only
+/// while a monitor is connected. A member is one connection: an account with two tabs
+/// open counts twice among the members, once among the bidders present.
+pub(super) struct Members {
+    auctioneer: AccountId,
+    connected: HashMap<ConnectionId, Member>,
+    /// From the roster. Bidders see one another only by number.
+    names: HashMap<AccountId, Arc<str>>,
+}
+
+impl Members {
+    pub fn new(auctioneer: AccountId) -> Members {
+        Members {
+            auctioneer,
+            connected: HashMap::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// Whether this account monitors the lot: its auctioneer, or an admin.
+    pub fn is_monitor(&self, account: AccountId, role: Role) -> bool {
+        role == Role::Admin || (role == Role::Auctioneer && account == self.auctioneer)
+    }
+
+    pub fn join(&mut self, member: Member) {
+        self.connected.insert(member.connection, member);
+    }
+
+    pub fn leave(&mut self, connection: ConnectionId) {
+        self.connected.remove(&connection);
+    }
+
+    /// A bidder's display name, from the roster (new, or changed since).
+    pub fn set_name(&mut self, account: AccountId, display_name: &str) {
+        self.names.insert(account, Arc::from(display_name));
+    }
+
+    pub fn names(&self) -> &HashMap<AccountId, Arc<str>> {
+        &self.names
+    }
+
+    /// Whether anyone connected would hear presence.
+    pub fn has_monitors(&self) -> bool {
+        self.connected
+            .values()
+            .any(|member| self.is_monitor(member.account, member.role))
+    }
+
+    /// `you` in a monitor's snapshot: its role, and who is in the room.
+    pub fn monitor_standing(&self, account: AccountId, engine: &Room) -> You {
+        You::Monitor {
+            monitor: true,
+            role: if account == self.auctioneer {
+                Role::Auctioneer
+            } else {
+                Role::Admin
+            },
+            members: self.connected.len(),
+            bidders: self.bidders_present(engine),
+        }
+    }
+
+    /// The presence event monitors hear.
+    pub fn presence(&self, lot: LotId, engine: &Room) -> EventBody {
+        EventBody::Presence {
+            lot,
+            members: self.connected.len(),
+            bidders: self.bidders_present(engine),
+        }
+    }
+
+    /// The accounts connected that may bid now, each counted once.
+    fn bidders_present(&self, engine: &Room) -> usize {
+        let mut accounts: Vec<AccountId> = self
+            .connected
+            .values()
+            .filter(|member| {
+                engine
+                    .bidder(member.account)
+                    .is_some_and(|bidder| bidder.eligibility == Eligibility::Eligible)
+            })
+            .map(|member| member.account)
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{ADMIN, ALICE, AUCTIONEER, BOB, CAROL, LOT, member, open_engine};
+    use super::*;
+
+    /// (members, bidders) of the presence event.
+    fn presence(members: &Members, engine: &Room) -> (usize, usize) {
+        match members.presence(LOT, engine) {
+            EventBody::Presence {
+                members, bidders, ..
+            } => (members, bidders),
+            _ => unreachable!("a presence event"),
+        }
+    }
+
+    #[test]
+    fn presence_counts_connections_and_the_bidders_who_may_bid_once_each() {
+        let engine = open_engine();
+        let mut members = Members::new(AUCTIONEER);
+        members.join(member(1, AUCTIONEER, Role::Auctioneer));
+        members.join(member(2, ALICE, Role::Bidder));
+        members.join(member(3, ALICE, Role::Bidder));
+        members.join(member(4, BOB, Role::Bidder));
+        // CAROL is not eligible; account 50 is not registered for the lot.
+        members.join(member(5, CAROL, Role::Bidder));
+        members.join(member(6, 50, Role::Bidder));
+        assert_eq!(presence(&members, &engine), (6, 2));
+        members.leave(4);
+        assert_eq!(presence(&members, &engine), (5, 1));
+        members.leave(2);
+        assert_eq!(
+            presence(&members, &engine),
+            (4, 1),
+            "ALICE is still in another tab"
+        );
+    }
+
+    #[test]
+    fn monitors_are_the_lots_auctioneer_and_admins() {
+        let members = Members::new(AUCTIONEER);
+        assert!(members.is_monitor(AUCTIONEER, Role::Auctioneer));
+        assert!(members.is_monitor(ADMIN, Role::Admin));
+        assert!(
+            !members.is_monitor(11, Role::Auctioneer),
+            "another lot's auctioneer"
+        );
+        assert!(!members.is_monitor(AUCTIONEER, Role::Bidder));
+        assert!(!members.is_monitor(ALICE, Role::Bidder));
+    }
+
+    #[test]
+    fn presence_is_due_only_while_a_monitor_is_connected() {
+        let mut members = Members::new(AUCTIONEER);
+        members.join(member(1, ALICE, Role::Bidder));
+        members.join(member(2, 11, Role::Auctioneer));
+        assert!(!members.has_monitors());
+        members.join(member(3, AUCTIONEER, Role::Auctioneer));
+        members.join(member(4, ADMIN, Role::Admin));
+        assert!(members.has_monitors());
+        members.leave(3);
+        assert!(members.has_monitors(), "the admin is still there");
+        members.leave(4);
+        assert!(!members.has_monitors());
+    }
+
+    #[test]
+    fn a_monitor_sees_its_role_and_who_is_in_the_room() {
+        let engine = open_engine();
+        let mut members = Members::new(AUCTIONEER);
+        members.join(member(1, AUCTIONEER, Role::Auctioneer));
+        members.join(member(2, ADMIN, Role::Admin));
+        members.join(member(3, BOB, Role::Bidder));
+        for (account, expected_role) in [(AUCTIONEER, Role::Auctioneer), (ADMIN, Role::Admin)] {
+            match members.monitor_standing(account, &engine) {
+                You::Monitor {
+                    monitor,
+                    role,
+                    members,
+                    bidders,
+                } => {
+                    assert!(monitor);
+                    assert_eq!(role, expected_role);
+                    assert_eq!((members, bidders), (3, 1));
+                }
+                You::Bidder { .. } => panic!("a monitor's standing"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_from_the_roster_replaces_the_one_before() {
+        let mut members = Members::new(AUCTIONEER);
+        members.set_name(ALICE, "Alice");
+        members.set_name(ALICE, "Alice Liddell");
+        assert_eq!(
+            members.names().get(&ALICE).map(|name| &**name),
+            Some("Alice Liddell")
+        );
+    }
+}
