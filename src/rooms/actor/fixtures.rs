@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
+use axum::extract::ws::Message;
+use tokio::sync::mpsc;
+
 use crate::auction::{Bidder, Eligibility, ExtensionMode, IneligibleReason, LotRules, Room};
 use crate::domain::{AccountId, LotId, Role};
 use crate::money::Money;
+use crate::realtime::protocol::Encoding;
 
-use super::super::command::{ConnectionId, Member};
+use super::super::command::{ConnectionId, Member, Replier};
 
 pub const LOT: LotId = 7;
 pub const AUCTIONEER: AccountId = 9;
@@ -72,4 +76,24 @@ pub fn member(connection: ConnectionId, account: AccountId, role: Role) -> Membe
         account,
         role,
     }
+}
+
+/// Where a room answers a connection, and the connection's end.
+pub fn replier() -> (Replier, mpsc::UnboundedReceiver<Message>) {
+    let (outbox, answers) = mpsc::unbounded_channel();
+    let replier = Replier {
+        outbox,
+        encoding: Encoding::Json,
+    };
+    (replier, answers)
+}
+
+/// The answers a connection has been sent so far, as JSON.
+pub fn answers_sent(answers: &mut mpsc::UnboundedReceiver<Message>) -> Vec<serde_json::Value> {
+    let mut sent = Vec::new();
+    while let Ok(message) = answers.try_recv() {
+        let text = message.to_text().expect("a JSON answer");
+        sent.push(serde_json::from_str(text).expect("JSON"));
+    }
+    sent
 }

@@ -5,7 +5,6 @@
 //! only then is it answered, broadcast and shown in snapshots. Snapshots are built from
 //! the published state, so a member never sees an event that could still be lost.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -14,7 +13,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::auction::{ClosedEvent, LotState, Rejection, Room, RoomEvent, Sequenced};
 use crate::clock::Clock;
 use crate::domain::{AccountId, LotId, Role};
-use crate::limits::{ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, REWOUND_TIMER_PAUSE_MS};
+use crate::limits::{ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL};
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View};
 use crate::storage::{JournalRow, Lot, RosterEntry, Store};
@@ -22,12 +21,13 @@ use crate::storage::{JournalRow, Lot, RosterEntry, Store};
 use super::LotView;
 use super::command::{CatchUp, ControlAction, Joined, Member, Replier, RoomCommand};
 use super::events::{self, EventContext};
-use super::journal::{Durability, Journal, JournalBatch};
+use super::journal::{Durability, Journal};
 use super::lease::RoomLease;
 use super::settle::{self, LotEnd};
 use super::snapshot::{Published, SnapshotParts, bidder_standing, snapshot};
 
 mod answers;
+mod durability;
 #[cfg(test)]
 mod fixtures;
 mod members;
@@ -36,32 +36,9 @@ mod replay;
 mod tests;
 
 use answers::{BidAnswer, RememberedAnswers};
+use durability::{PendingEvent, PendingEvents, Waiter};
 use members::Members;
 use replay::ReplayWindow;
-
-/// An applied event waiting for the journal.
-struct PendingEvent {
-    event: Sequenced,
-    after: Published,
-    waiting: Vec<Waiter>,
-    /// When the engine applied it: its commit latency is measured from here.
-    applied_at: Instant,
-}
-
-enum Waiter {
-    Bid {
-        req: Req,
-        reply: Replier,
-        /// When the session read the bid.
-        received_at: Instant,
-    },
-    Control {
-        req: Option<Req>,
-        reply: Replier,
-    },
-    /// The server's start, waiting until a recovery event is durable.
-    Durable(oneshot::Sender<()>),
-}
 
 pub struct RoomTask {
     lot: LotId,
@@ -70,16 +47,10 @@ pub struct RoomTask {
     clock: Clock,
     store: Arc<dyn Store>,
     journal: Journal,
-    committed_tx: mpsc::UnboundedSender<Durability>,
-    /// How many times the journal refused this room's events and it rewound.
-    rewinds: u64,
     /// The room's lease: its epoch fences the journal, its validity bounds how long the
     /// room may act without a renewal.
     lease: Arc<RoomLease>,
-    /// After a rewind, the room's timers wait until then.
-    timers_paused_until_ms: i64,
-    unjournaled: Vec<JournalRow>,
-    pending: VecDeque<PendingEvent>,
+    pending: PendingEvents,
     published: Published,
     bid_count: u64,
     replay: ReplayWindow,
@@ -154,7 +125,7 @@ impl RoomTask {
         mpsc::UnboundedReceiver<Durability>,
         watch::Receiver<LotView>,
     ) {
-        let (committed_tx, committed_rx) = mpsc::unbounded_channel();
+        let (pending, committed_rx) = PendingEvents::new(lease.epoch);
         let (events, _) = broadcast::channel(crate::limits::ROOM_BROADCAST_CAPACITY);
         let RoomStart {
             lot,
@@ -178,12 +149,8 @@ impl RoomTask {
             clock,
             store,
             journal,
-            committed_tx,
-            rewinds: 0,
             lease,
-            timers_paused_until_ms: 0,
-            unjournaled: Vec::new(),
-            pending: VecDeque::new(),
+            pending,
             published,
             bid_count,
             replay: ReplayWindow::new(),
@@ -228,7 +195,7 @@ impl RoomTask {
             if shutdown.as_ref().is_some_and(|shutdown| *shutdown.borrow()) {
                 self.stopping = true;
             }
-            if self.stopping && self.pending.is_empty() && self.unjournaled.is_empty() {
+            if self.stopping && self.pending.is_empty() {
                 return match self.ended_at_ms {
                     Some(_) => RoomExit::Ended,
                     None => RoomExit::Stopped,
@@ -253,12 +220,8 @@ impl RoomTask {
                 biased;
                 Some(notice) = committed.recv() => match notice {
                     Durability::Committed(seq) => self.publish_through(seq),
-                    Durability::Refused { rewinds, from_seq } if rewinds == self.rewinds => {
-                        self.rewind(from_seq)
-                    }
+                    Durability::Refused { rewinds, from_seq } => self.rewind(rewinds, from_seq),
                     Durability::Fenced => return self.lost("another node has taken its lease"),
-                    // Rows applied before the room last rewound: already answered.
-                    Durability::Refused { .. } => {}
                 },
                 _ = lease_news.changed(), if !acting => {}
                 _ = changed(&mut shutdown), if !self.stopping => {}
@@ -266,7 +229,7 @@ impl RoomTask {
                     Some(command) => {
                         self.handle(command);
                         // Take whatever else is waiting, so one journal batch carries it all.
-                        while self.unjournaled.len() < crate::limits::JOURNAL_MAX_BATCH_ROWS {
+                        while self.pending.unjournaled_rows() < crate::limits::JOURNAL_MAX_BATCH_ROWS {
                             match inbox.try_recv() {
                                 Ok(command) => self.handle(command),
                                 Err(_) => break,
@@ -282,18 +245,11 @@ impl RoomTask {
                 }
                 _ = presence.tick(), if self.members.has_monitors() => self.send_presence(),
             }
-            if !self.unjournaled.is_empty() {
-                let rows = std::mem::take(&mut self.unjournaled);
-                let batch = JournalBatch {
-                    rows,
-                    rewinds: self.rewinds,
-                    lease_epoch: self.lease.epoch,
-                    notices: self.committed_tx.clone(),
-                };
-                if self.journal.append(batch).await.is_err() {
-                    tracing::error!(lot = self.lot, "the journal has stopped; the room stops");
-                    return RoomExit::JournalStopped;
-                }
+            if let Some(batch) = self.pending.take_batch()
+                && self.journal.append(batch).await.is_err()
+            {
+                tracing::error!(lot = self.lot, "the journal has stopped; the room stops");
+                return RoomExit::JournalStopped;
             }
         }
     }
@@ -303,8 +259,7 @@ impl RoomTask {
     fn lost(&mut self, why: &'static str) -> RoomExit {
         tracing::warn!(lot = self.lot, why, "the room has lost its lease and stops");
         metrics::counter!("bidroom_rooms_lost_total").increment(1);
-        self.pending.clear();
-        self.unjournaled.clear();
+        self.pending.abandon();
         RoomExit::Lost
     }
 
@@ -327,14 +282,14 @@ impl RoomTask {
         };
         Some(
             self.clock
-                .instant_at(wake_ms.max(self.timers_paused_until_ms)),
+                .instant_at(wake_ms.max(self.pending.timers_paused_until_ms())),
         )
     }
 
     fn on_timer(&mut self) {
         let now_ms = self.clock.now_ms();
         // Woken before a rewound room's timers resume (for the lease's validity, say).
-        if now_ms < self.timers_paused_until_ms {
+        if now_ms < self.pending.timers_paused_until_ms() {
             return;
         }
         if self
@@ -443,17 +398,12 @@ impl RoomTask {
     /// A repeated bid: answered as the first time, once its event is durable.
     fn answer_accepted_again(&mut self, seq: u64, req: Req, reply: Replier, received_at: Instant) {
         if seq > self.published.seq {
-            if let Some(pending) = self
-                .pending
-                .iter_mut()
-                .find(|pending| pending.event.seq == seq)
-            {
-                pending.waiting.push(Waiter::Bid {
-                    req,
-                    reply,
-                    received_at,
-                });
-            }
+            let waiter = Waiter::Bid {
+                req,
+                reply,
+                received_at,
+            };
+            self.pending.add_waiter(seq, waiter);
             return;
         }
         match self.replay.bid(seq) {
@@ -555,58 +505,27 @@ impl RoomTask {
     fn applied(&mut self, event: Sequenced, bid_req: Option<Arc<str>>, waiting: Vec<Waiter>) {
         let mut row = events::journal_row(self.lot, &self.engine, &event);
         row.req = bid_req;
-        self.unjournaled.push(row);
         let after = Published::of(&self.engine);
-        self.pending.push_back(PendingEvent {
-            event,
-            after,
-            waiting,
-            applied_at: Instant::now(),
-        });
+        self.pending.applied(row, event, after, waiting);
     }
 
-    /// The journal refused this room's events from `from_seq` on: none of them, nor any
-    /// later event applied on top of them, will ever be stored. Whoever waits on one hears
-    /// that it was not placed, and the engine goes back to the last durable state, which is
-    /// all that members have seen.
-    fn rewind(&mut self, from_seq: u64) {
-        self.rewinds += 1;
-        self.unjournaled.clear();
-        for pending in std::mem::take(&mut self.pending) {
-            debug_assert!(pending.event.seq >= from_seq, "earlier events committed");
-            for waiter in pending.waiting {
-                match waiter {
-                    Waiter::Bid { req, reply, .. } => reply.send(&Answer::Error {
-                        code: "internal",
-                        message: "the bid could not be recorded and was not placed",
-                        req: Some(&req),
-                    }),
-                    Waiter::Control { req, reply } => reply.send(&Answer::Error {
-                        code: "internal",
-                        message: "the command could not be recorded and did not take effect",
-                        req: req.as_ref(),
-                    }),
-                    // Dropped: the start hears that the recovery was not recorded.
-                    Waiter::Durable(_) => {}
-                }
-            }
+    /// The journal refused this room's events from `from_seq` on (of its batches after
+    /// `rewinds` rewinds): none of them, nor any later event applied on top of them, will
+    /// ever be stored. Whoever waits on one hears that it was not placed, and the engine
+    /// goes back to the last durable state, which is all that members have seen.
+    fn rewind(&mut self, rewinds: u64, from_seq: u64) {
+        if !self.pending.refused(rewinds, from_seq, self.clock.now_ms()) {
+            // Rows applied before the room last rewound: already answered.
+            return;
         }
         // A refused bid sent again is judged anew.
         self.answers.forget_accepted_from(from_seq);
         self.engine.rewind(self.published.restore_point());
-        self.timers_paused_until_ms = self.clock.now_ms() + REWOUND_TIMER_PAUSE_MS;
     }
 
     /// The journal made every event up to `seq` durable: publish them in order.
     fn publish_through(&mut self, seq: u64) {
-        while self
-            .pending
-            .front()
-            .is_some_and(|pending| pending.event.seq <= seq)
-        {
-            let Some(pending) = self.pending.pop_front() else {
-                break;
-            };
+        while let Some(pending) = self.pending.pop_durable(seq) {
             self.publish(pending);
         }
     }
