@@ -4,6 +4,11 @@
 //! new price; its event then waits in `pending` until the journal reports it durable, and
 //! only then is it answered, broadcast and shown in snapshots. Snapshots are built from
 //! the published state, so a member never sees an event that could still be lost.
+//!
+//! The task keeps the loop and the commands; what it remembers between them is in parts
+//! of their own: the events awaiting the journal ([`durability`]), the recent frames for
+//! replays ([`replay`]), the answers to bids sent again ([`answers`]), and who is in the
+//! room ([`members`]).
 
 use std::sync::Arc;
 
@@ -40,6 +45,7 @@ use durability::{PendingEvent, PendingEvents, Waiter};
 use members::Members;
 use replay::ReplayWindow;
 
+/// One lot's room: its engine, what it has published, and one of each part.
 pub struct RoomTask {
     lot: LotId,
     currency: Arc<str>,
@@ -50,6 +56,7 @@ pub struct RoomTask {
     /// The room's lease: its epoch fences the journal, its validity bounds how long the
     /// room may act without a renewal.
     lease: Arc<RoomLease>,
+    /// Applied, not yet durable.
     pending: PendingEvents,
     published: Published,
     bid_count: u64,
