@@ -6,7 +6,7 @@ use std::future::Future;
 
 use rust_decimal::Decimal;
 
-use crate::ledger::LedgerTransaction;
+use crate::ledger::{LedgerAccount, LedgerTransaction};
 use crate::money::Money;
 use crate::storage::StoreResult;
 use crate::storage::lots::sql::StoredDecimal;
@@ -55,6 +55,17 @@ pub(in crate::storage) trait Dialect: sqlx::Database {
     /// them until commit (` FOR NO KEY UPDATE`); SQLite needs nothing, its one writer
     /// connection already runs the writing transactions one at a time.
     const LOCK_ROWS: &'static str;
+
+    /// Locks, until commit, the kept balances of `accounts` (creating them at zero when
+    /// first used), in their order: a database transaction that applies several ledger
+    /// transactions (a lot's settlement) takes every balance it may touch first, in the
+    /// one order all ledger transactions use (`LedgerAccount`'s), so that two such
+    /// transactions never hold one balance each while waiting for the other's.
+    /// SQLite takes no lock (see [`Self::LOCK_ROWS`]) and runs nothing.
+    fn lock_ledger_accounts<'a>(
+        connection: &'a mut Self::Connection,
+        accounts: &'a std::collections::BTreeSet<LedgerAccount>,
+    ) -> impl Future<Output = StoreResult<()>> + Send + 'a;
 
     /// Locks, until commit, the row that `select` (a SELECT of one row by the id $1,
     /// without a locking clause) reads, in a statement of its own, and answers whether

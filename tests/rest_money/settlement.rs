@@ -627,3 +627,68 @@ on_both_databases!(
     a_settlement_that_fails_at_start_does_not_stop_the_start,
     super::a_settlement_that_fails_at_start_does_not_stop_the_start
 );
+
+/// Many lots that share their bidders end in the same moment (a busy day's rooms closing
+/// together): every lot's settlement commits, none is refused as a deadlock, and the
+/// money adds up. Each settlement touches every bidder's wallet, in a different order of
+/// lots, so on PostgreSQL they would wait on each other without one order of locks.
+async fn lots_that_share_bidders_settle_together(db: Db) {
+    const LOTS: usize = 8;
+    let app = TestApp::spawn(db).await;
+    let auctioneer = app.create_auctioneer("auctioneer").await;
+    let mut bidders: Vec<User> = Vec::new();
+    for index in 0..3 {
+        let bidder = app.signup_verified_bidder(&format!("bidder{index}")).await;
+        app.top_up(&bidder, "10000").await;
+        bidders.push(bidder);
+    }
+    let mut lots = Vec::new();
+    for _ in 0..LOTS {
+        let lot = lot_in_an_hour(&app, &auctioneer, json!({})).await;
+        for bidder in &bidders {
+            let application = app.apply(&bidder.token, lot).await;
+            app.approve(&auctioneer.token, application, None).await;
+            let (status, body) = app
+                .deposit(bidder, application, &format!("k{application}"), json!({}))
+                .await;
+            assert_eq!(status, 201, "{body}");
+        }
+        lots.push(lot);
+    }
+    let state = &app.server.as_ref().expect("a running server").state;
+    let settlements = lots.iter().enumerate().map(|(index, lot)| {
+        let closed = bidroom::auction::ClosedEvent {
+            result: bidroom::auction::LotResult::Sold,
+            price: Some(Money::parse("1000").unwrap()),
+            leader: Some(bidders[index % bidders.len()].id),
+            leader_bidder_number: None,
+        };
+        let store = state.store.clone();
+        let now_ms = state.clock.now_ms();
+        let lot = *lot;
+        tokio::spawn(async move { store.settle_closed_lot(lot, &closed, now_ms).await })
+    });
+    for settled in futures_util::future::join_all(settlements).await {
+        settled
+            .expect("the settlement task")
+            .expect("every lot settles");
+    }
+    for lot in &lots {
+        let (status, body) = app
+            .get(&format!("/lots/{lot}/settlement"), Some(&auctioneer.token))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // Each bidder won some lots (200.00 applied each) and had the rest released.
+    for (index, bidder) in bidders.iter().enumerate() {
+        let won = (0..LOTS).filter(|lot| lot % bidders.len() == index).count();
+        let available = format!("{}.00", 10_000 - 200 * won);
+        assert_eq!(app.balances(bidder).await, (available, "0.00".to_owned()));
+    }
+    app.assert_ledger_balanced().await;
+}
+
+on_both_databases!(
+    lots_that_share_bidders_settle_together,
+    super::lots_that_share_bidders_settle_together
+);

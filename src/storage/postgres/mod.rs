@@ -90,6 +90,13 @@ impl Dialect for Postgres {
 
     const LOCK_ROWS: &'static str = " FOR NO KEY UPDATE";
 
+    fn lock_ledger_accounts<'a>(
+        connection: &'a mut PgConnection,
+        accounts: &'a std::collections::BTreeSet<crate::ledger::LedgerAccount>,
+    ) -> impl Future<Output = StoreResult<()>> + Send + 'a {
+        money::ledger::lock_accounts(connection, accounts)
+    }
+
     async fn lock_row(
         connection: &mut PgConnection,
         select: &'static str,

@@ -111,6 +111,13 @@ impl Dialect for Sqlite {
 
     const LOCK_ROWS: &'static str = "";
 
+    async fn lock_ledger_accounts(
+        _connection: &mut SqliteConnection,
+        _accounts: &std::collections::BTreeSet<crate::ledger::LedgerAccount>,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// Nothing to lock: every write runs on the one writer connection, so the writing
     /// transactions already run one at a time.
     async fn lock_row(

@@ -1,12 +1,13 @@
 //! After the close: releasing deposits, applying the winner's, and the settlement.
 
+use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
 use crate::auction::{ClosedEvent, LotState};
 use crate::domain::{AccountId, DepositKind, LotId};
-use crate::ledger::{LedgerTransaction, SettlementTerms};
+use crate::ledger::{LedgerAccount, LedgerTransaction, SettlementTerms};
 use crate::money::Money;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
@@ -14,6 +15,30 @@ use crate::storage::money::{
     settlement_status, sold_to,
 };
 use crate::storage::{StoreError, StoreResult};
+
+/// Every balance a lot's end may move: each cash depositor's wallet (a release, or the
+/// winner's deposit applied) and, with a winner, the lot's proceeds and the fees. Taken
+/// first, in order ([`Dialect::lock_ledger_accounts`]), when many lots end at once.
+fn settlement_accounts(
+    lot: LotId,
+    winner: Option<(AccountId, Money)>,
+    held: &[HeldDeposit],
+) -> BTreeSet<LedgerAccount> {
+    let mut accounts: BTreeSet<LedgerAccount> = held
+        .iter()
+        .filter(|deposit| deposit.kind == DepositKind::Cash)
+        .flat_map(|deposit| {
+            [
+                LedgerAccount::WalletAvailable(deposit.account_id),
+                LedgerAccount::WalletFrozen(deposit.account_id),
+            ]
+        })
+        .collect();
+    if winner.is_some() {
+        accounts.extend([LedgerAccount::LotProceeds(lot), LedgerAccount::Fees]);
+    }
+    accounts
+}
 
 /// Settlements on database `DB`.
 pub(in crate::storage) struct Settlements<DB>(PhantomData<DB>);
@@ -55,6 +80,8 @@ where
         let mut transaction = writer.begin().await?;
         let held = Self::held_deposits(&mut transaction, lot).await?;
         let winner = sold_to(lot, closed)?;
+        DB::lock_ledger_accounts(&mut transaction, &settlement_accounts(lot, winner, &held))
+            .await?;
         if let Some((winner, price)) = winner {
             Self::open_settlement(&mut transaction, lot, winner, price, &held, now_ms).await?;
         }
@@ -75,7 +102,9 @@ where
         now_ms: i64,
     ) -> StoreResult<()> {
         let mut transaction = writer.begin().await?;
-        for deposit in Self::held_deposits(&mut transaction, lot).await? {
+        let held = Self::held_deposits(&mut transaction, lot).await?;
+        DB::lock_ledger_accounts(&mut transaction, &settlement_accounts(lot, None, &held)).await?;
+        for deposit in held {
             Self::release(&mut transaction, lot, &deposit, now_ms).await?;
         }
         transaction.commit().await?;

@@ -1,9 +1,11 @@
 //! Applying a ledger transaction, and reconciling the ledger.
 
+use std::collections::BTreeSet;
+
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use crate::ledger::{AccountTotals, LedgerTransaction, Reconciliation, book};
+use crate::ledger::{AccountTotals, LedgerAccount, LedgerTransaction, Reconciliation, book};
 use crate::money::Money;
 use crate::storage::StoreResult;
 use crate::storage::money::insufficient_funds;
@@ -57,6 +59,26 @@ pub(in crate::storage) async fn apply(
             .map_err(insufficient_funds)?;
     }
     Ok(id)
+}
+
+/// Locks the kept balances of `accounts` in their order, creating them at zero when first
+/// used (see [`crate::storage::dialect::Dialect::lock_ledger_accounts`]): the upsert's
+/// no-op update takes the row's lock as a leg's update would.
+pub(in crate::storage) async fn lock_accounts(
+    connection: &mut PgConnection,
+    accounts: &BTreeSet<LedgerAccount>,
+) -> StoreResult<()> {
+    for account in accounts {
+        sqlx::query(
+            "INSERT INTO ledger_accounts (name, account_id, balance) VALUES ($1, $2, 0)
+             ON CONFLICT (name) DO UPDATE SET balance = ledger_accounts.balance",
+        )
+        .bind(account.name())
+        .bind(account.owner())
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
 }
 
 pub(super) async fn reconcile(pool: &PgPool) -> StoreResult<Reconciliation> {
