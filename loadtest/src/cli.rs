@@ -123,9 +123,10 @@ pub enum Scenario {
     /// journal, no database and no rules but "too low", listening until it is stopped
     /// (what `ceiling many-rooms` and `ceiling hot-room` start).
     Relay(Relay),
-    /// Crash safety: starts its own server, SIGKILLs and restarts it at seeded random
-    /// moments while bidders bid and resend, then checks the server's own results
-    /// (`--server` is not used; `--admin` becomes the server's `--bootstrap-admin`).
+    /// Crash safety: starts its own server (or, `--nodes`, the nodes of one exchange),
+    /// SIGKILLs and restarts it (the node holding the most rooms) at seeded random moments
+    /// while bidders bid and resend, then checks the server's own results (`--server` is
+    /// not used; `--admin` becomes the server's `--bootstrap-admin`).
     Chaos(Chaos),
 }
 
@@ -342,7 +343,9 @@ pub struct Chaos {
     pub id_number_key: String,
 
     /// Appends everything the server prints to this file (default: a file in a temporary
-    /// directory, whose last lines are printed if the server fails to start).
+    /// directory, whose last lines are printed if the server fails to start). With
+    /// `--nodes`, each node's goes to a file of its own beside it: `server.log` gives
+    /// `server-n1.log`, `server-n2.log`, ...
     #[arg(long)]
     pub server_log: Option<PathBuf>,
 
@@ -396,9 +399,28 @@ pub struct Chaos {
     pub extension_secs: u32,
 
     /// Seconds to wait for a restarted server to be ready, for its first acknowledged bid,
-    /// and for the rooms to close and settle at the end, before that counts as stuck.
+    /// and for the rooms to close and settle at the end, before that counts as stuck (on a
+    /// cluster also: for a killed node's rooms to be taken over by another).
     #[arg(long, default_value_t = 30)]
     pub stuck_secs: u64,
+
+    /// Runs the nodes of one exchange (SPEC §10), `bidroom serve --cluster` each, on one
+    /// PostgreSQL `--database-url`, each on its own port with its own log: bidder i
+    /// connects to node i % N (to another while that one is down), and each kill SIGKILLs
+    /// the node holding the most rooms and starts it again, same node id and port, once
+    /// the others have taken its rooms. 1: one server, no cluster.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub nodes: u32,
+
+    /// With `--nodes` above 1: the NATS server the nodes talk through (each run names an
+    /// exchange of its own on it).
+    #[arg(long, default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+
+    /// With `--nodes` above 1: the nodes' `--lease-ttl-ms`, about how long a dead node's
+    /// rooms wait for another.
+    #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u64).range(300..))]
+    pub lease_ttl_ms: u64,
 }
 
 impl Bidding {

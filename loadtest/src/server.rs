@@ -113,6 +113,7 @@ pub fn database_kind(url: &str) -> &'static str {
 }
 
 /// How every generation of the server is started.
+#[derive(Clone)]
 pub struct ServerSpec {
     pub bin: PathBuf,
     pub database_url: String,
@@ -256,6 +257,13 @@ impl Running {
     /// The process id (of `taskset`, which became the server: it execs it).
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
+    }
+
+    /// The ready line's address, to be awaited apart from the process (once; `None` after
+    /// [`Running::ready`]). The sender is dropped, unsent, when the process's output ends
+    /// before the line: it exited.
+    pub fn take_ready(&mut self) -> Option<oneshot::Receiver<SocketAddr>> {
+        self.ready.take()
     }
 
     /// Waits for the ready line (once; later calls answer at once with the same address

@@ -4,6 +4,10 @@
 //! seq gap, each room recovered at its highest acknowledged bid, the ledger reconciled,
 //! every deposit released or applied once). Speed is not asserted.
 //!
+//! Then the same on three nodes of one exchange (`--nodes 3`, SPEC §10) on PostgreSQL and
+//! the machine's NATS (`BIDROOM_TEST_NATS_URL`, default `nats://127.0.0.1:4222`): each kill
+//! is of the node holding the most rooms, whose rooms the other two must take over.
+//!
 //! The server is `target/<profile>/bidroom`. `cargo test --workspace` builds it with the
 //! tests; run alone, this test builds it first when a source file is newer than it.
 
@@ -24,6 +28,7 @@ async fn chaos(database: &[&str]) -> Value {
     let bin = common::server_bin();
     let directory = tempfile::tempdir().expect("a temporary directory");
     let report_path = directory.path().join("report.json");
+    // With --nodes, each node's log is beside it (server-n1.log, ...).
     let log = directory.path().join("server.log");
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bidroom-loadtest"));
     command
@@ -66,7 +71,7 @@ async fn chaos(database: &[&str]) -> Value {
         output.status,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
-        tail(&log, 40)
+        logs_tail(directory.path(), 40)
     );
     assert!(output.status.success(), "{said}");
     let report = std::fs::read_to_string(&report_path).unwrap_or_else(|_| panic!("{said}"));
@@ -77,6 +82,29 @@ fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The last lines of every server log in `directory` (one, or one a node).
+fn logs_tail(directory: &Path, lines: usize) -> String {
+    let mut logs: Vec<_> = std::fs::read_dir(directory)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|extension| extension == "log"))
+                .collect()
+        })
+        .unwrap_or_default();
+    logs.sort();
+    logs.iter()
+        .map(|log| format!("--- {}\n{}", log.display(), tail(log, lines)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn postgres_url() -> String {
+    std::env::var("BIDROOM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 fn count(report: &Value, field: &str) -> u64 {
@@ -127,9 +155,52 @@ async fn sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres() {
-    let admin_url = std::env::var("BIDROOM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin_url = postgres_url();
     let report = chaos(&["--database-url", &admin_url, "--fresh-database"]).await;
     assert_eq!(report["database"], "postgres");
     assert_every_check_held(&report);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_across_three_nodes_on_postgres() {
+    let admin_url = postgres_url();
+    let nats_url = std::env::var("BIDROOM_TEST_NATS_URL")
+        .unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+    let report = chaos(&[
+        "--database-url",
+        &admin_url,
+        "--fresh-database",
+        "--nodes",
+        "3",
+        "--nats-url",
+        &nats_url,
+        "--lease-ttl-ms",
+        "1500",
+    ])
+    .await;
+    assert_eq!(report["database"], "postgres");
+    assert_eq!(count(&report, "nodes"), 3);
+    assert_every_check_held(&report);
+    // Every kill was of a node, started again; and owners died holding rooms, which the
+    // other nodes took.
+    let restarts = report["restarts"].as_array().expect("the restarts");
+    let mut taken_over = 0;
+    for restart in restarts {
+        let failover = &restart["failover"];
+        let node = failover["node"].as_str().unwrap_or_default();
+        assert!(["n1", "n2", "n3"].contains(&node), "{restart}");
+        assert!(restart["ready_ms"].is_number(), "{restart}");
+        let held = failover["held"].as_array().map_or(0, Vec::len);
+        if held > 0 {
+            assert!(failover["taken_over_ms"].is_number(), "{restart}");
+            let taken_by = failover["taken_by"].as_array().expect("who took them");
+            assert!(!taken_by.is_empty(), "{restart}");
+            assert!(!taken_by.iter().any(|by| by == node), "{restart}");
+            taken_over += 1;
+        }
+    }
+    assert!(
+        taken_over > 0,
+        "no owner was killed holding a room: {report}"
+    );
 }

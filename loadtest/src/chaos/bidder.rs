@@ -2,8 +2,14 @@
 //! its connection dies it reconnects (as soon as the server listens again), rejoins with
 //! `since_seq` (the server replays what it missed), and sends every bid still unanswered
 //! again with the same `req` and amount, until each has its answer.
+//!
+//! On a cluster it connects to its own node, or while that one is down to another, and
+//! does what SPEC §4 and §10 ask of a client there besides: a bid answered `unavailable`
+//! (its room is moving to another node), or `rate_limited` to a resend, is sent again with
+//! its `req` after a pause, and a gap in a room's live events (the events a dying owner
+//! had not yet relayed) is healed by joining again with `since_seq`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +30,10 @@ const FIRST_RECONNECT_WAIT: Duration = Duration::from_millis(10);
 const MAX_RECONNECT_WAIT: Duration = Duration::from_millis(200);
 /// How long one connection attempt (connect, auth, join) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// On a cluster, the pause before a bid answered `unavailable` is sent again (its room is
+/// being taken over, which takes about a lease term), or one answered `rate_limited` to a
+/// resend (the account's limit refills at its rate a second).
+const RETRY_WAIT: Duration = Duration::from_millis(200);
 
 /// What every bidder of a run shares.
 pub struct Common {
@@ -34,6 +44,8 @@ pub struct Common {
     /// Set when the run gives up waiting: every bidder ends where it is.
     pub give_up: watch::Receiver<bool>,
     pub strategy: Strategy,
+    /// The nodes of one exchange, not one server.
+    pub cluster: bool,
 }
 
 pub struct BidderPlan {
@@ -53,15 +65,30 @@ pub struct BidderRecord {
     pub sent: Vec<SentBid>,
     pub track: SeqTrack,
     pub reconnects: u64,
+    /// On a cluster: answers that said nothing of their bid, by code (`unavailable`, or
+    /// `rate_limited` to a resend), each followed by the bid sent again.
+    pub retried: BTreeMap<String, u64>,
     pub errors: Vec<String>,
+}
+
+/// A bid without its answer yet.
+struct Outstanding {
+    /// Its place in `sent`.
+    index: usize,
+    /// The generation it was last sent in.
+    generation: u64,
 }
 
 struct Bidder {
     plan: BidderPlan,
     common: Arc<Common>,
     sent: Vec<SentBid>,
-    /// Unanswered bids: req → index in `sent`.
-    outstanding: BTreeMap<u64, usize>,
+    /// Unanswered bids, by req.
+    outstanding: BTreeMap<u64, Outstanding>,
+    /// On a cluster: bids whose answer said nothing of them, to send again on this
+    /// connection at `retry_at`.
+    retry: BTreeSet<u64>,
+    retry_at: Option<Instant>,
     next_req: u64,
     /// The last seq seen (resumed from on a rejoin), or `None` before the first join.
     last_seq: Option<u64>,
@@ -72,7 +99,16 @@ struct Bidder {
     leading: bool,
     next_send: Option<Instant>,
     reconnects: u64,
+    retried: BTreeMap<String, u64>,
     errors: Vec<String>,
+}
+
+/// Whether a room's events came in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Events {
+    InOrder,
+    /// On a cluster, a live event after a gap: join again with `since_seq`.
+    Gap,
 }
 
 /// How a connection's life ended.
@@ -89,6 +125,8 @@ pub async fn run(plan: BidderPlan, common: Arc<Common>) -> BidderRecord {
         common,
         sent: Vec::new(),
         outstanding: BTreeMap::new(),
+        retry: BTreeSet::new(),
+        retry_at: None,
         next_req: 1,
         last_seq: None,
         track: SeqTrack::default(),
@@ -98,6 +136,7 @@ pub async fn run(plan: BidderPlan, common: Arc<Common>) -> BidderRecord {
         leading: false,
         next_send: None,
         reconnects: 0,
+        retried: BTreeMap::new(),
         errors: Vec::new(),
     };
     loop {
@@ -120,6 +159,7 @@ pub async fn run(plan: BidderPlan, common: Arc<Common>) -> BidderRecord {
         sent: bidder.sent,
         track: bidder.track,
         reconnects: bidder.reconnects,
+        retried: bidder.retried,
         errors: bidder.errors,
     }
 }
@@ -153,7 +193,7 @@ impl Bidder {
                 return None;
             }
             let generation = self.common.generations.current();
-            let connector = self.common.target.connector();
+            let connector = self.common.target.connector_for(self.plan.index);
             let attempt = tokio::time::timeout(CONNECT_TIMEOUT, async {
                 let mut connection = connector.open(self.plan.index).await?;
                 connection.authenticate(&self.plan.seat.token).await?;
@@ -224,9 +264,26 @@ impl Bidder {
 
     /// Sends every unanswered bid again, with its own req and amount.
     async fn resend(&mut self, connection: &mut Connection) -> anyhow::Result<()> {
+        self.retry.clear();
+        self.retry_at = None;
+        let reqs: Vec<u64> = self.outstanding.keys().copied().collect();
+        self.send_again(connection, &reqs).await
+    }
+
+    /// Sends the bids `reqs` (unanswered) again, each with its own req and amount.
+    async fn send_again(
+        &mut self,
+        connection: &mut Connection,
+        reqs: &[u64],
+    ) -> anyhow::Result<()> {
         let lot = self.plan.room.lot;
-        for &index in self.outstanding.values() {
-            let bid = &mut self.sent[index];
+        let generation = self.common.generations.current();
+        for req in reqs {
+            let Some(outstanding) = self.outstanding.get_mut(req) else {
+                continue;
+            };
+            outstanding.generation = generation;
+            let bid = &mut self.sent[outstanding.index];
             bid.resends += 1;
             let amount = format_cents(bid.amount_cents);
             let req = bid.req.to_string();
@@ -241,6 +298,13 @@ impl Bidder {
         Ok(())
     }
 
+    /// Sends the bids to retry again.
+    async fn retry(&mut self, connection: &mut Connection) -> anyhow::Result<()> {
+        self.retry_at = None;
+        let reqs: Vec<u64> = std::mem::take(&mut self.retry).into_iter().collect();
+        self.send_again(connection, &reqs).await
+    }
+
     async fn serve(&mut self, connection: &mut Connection, generation: u64) -> Ending {
         let mut rooms_stopped = self.common.rooms_stopped.clone();
         let mut give_up = self.common.give_up.clone();
@@ -249,17 +313,29 @@ impl Bidder {
                 return Ending::Done;
             }
             let wake = self.next_wake();
+            let retry_at = self.retry_at;
             tokio::select! {
                 biased;
                 frame = connection.next_frame() => match frame {
                     Ok(Some(frame)) => match connection.encoding().decode(&frame) {
-                        Ok(message) => self.handle(&message, Some(generation)),
+                        Ok(message) => {
+                            if self.handle(&message, Some(generation)) == Events::Gap {
+                                // Joined again with since_seq from the last seq in order.
+                                self.track.healed += 1;
+                                return Ending::Lost;
+                            }
+                        }
                         Err(error) => self.error(format!("{error:#}")),
                     },
                     Ok(None) | Err(_) => return Ending::Lost,
                 },
                 _ = rooms_stopped.changed() => {}
                 _ = give_up.changed() => {}
+                () = sleep_until(retry_at.unwrap_or_else(Instant::now)), if retry_at.is_some() => {
+                    if self.retry(connection).await.is_err() {
+                        return Ending::Lost;
+                    }
+                }
                 () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                     if self.send_due(connection).await.is_err() {
                         return Ending::Lost;
@@ -302,7 +378,11 @@ impl Bidder {
         };
         let req = self.next_req;
         self.next_req += 1;
-        self.outstanding.insert(req, self.sent.len());
+        let outstanding = Outstanding {
+            index: self.sent.len(),
+            generation: self.common.generations.current(),
+        };
+        self.outstanding.insert(req, outstanding);
         self.sent.push(SentBid {
             bidder: self.plan.seat.bidder_number.to_string(),
             req,
@@ -322,8 +402,9 @@ impl Bidder {
     }
 
     /// `generation`: the server generation the connection was opened in (`None` during a
-    /// rejoin's catch-up, which carries no answers).
-    fn handle(&mut self, message: &Incoming<'_>, generation: Option<u64>) {
+    /// rejoin's catch-up, which carries no answers). On a cluster, a gap in the live events
+    /// is not taken: it is answered [`Events::Gap`], to join again.
+    fn handle(&mut self, message: &Incoming<'_>, generation: Option<u64>) -> Events {
         match &*message.kind {
             "accepted" => self.on_accepted(message, generation),
             "rejected" => self.on_refused(message, "rejected"),
@@ -338,8 +419,9 @@ impl Bidder {
                 Err(error) => self.error(format!("{error:#}")),
             },
             "pong" | "welcome" | "presence" => {}
-            _ => self.on_event(message),
+            _ => return self.on_event(message, generation.is_some()),
         }
+        Events::InOrder
     }
 
     fn take_snapshot(&mut self, snapshot: &Snapshot) {
@@ -364,16 +446,20 @@ impl Bidder {
         self.take_snapshot(snapshot);
     }
 
-    fn on_event(&mut self, message: &Incoming<'_>) {
+    /// `live`: not a rejoin's catch-up (which must be in order by itself).
+    fn on_event(&mut self, message: &Incoming<'_>, live: bool) -> Events {
         let Some(seq) = message.seq else {
-            return;
+            return Events::InOrder;
         };
         let last = self.last_seq.unwrap_or(0);
         if seq <= last {
             self.track.backwards += 1;
-            return;
+            return Events::InOrder;
         }
         if seq != last + 1 {
+            if live && self.common.cluster {
+                return Events::Gap;
+            }
             self.track.gaps += 1;
         }
         self.last_seq = Some(seq);
@@ -381,7 +467,8 @@ impl Bidder {
             "bid" => {
                 let bidder = message.bidder.as_deref().unwrap_or_default();
                 let Some(amount_cents) = message.amount.as_deref().and_then(parse_cents) else {
-                    return self.error(format!("a bid event without an amount at seq {seq}"));
+                    self.error(format!("a bid event without an amount at seq {seq}"));
+                    return Events::InOrder;
                 };
                 self.plan.room.saw(Bid {
                     seq,
@@ -399,6 +486,7 @@ impl Bidder {
             "closed" => self.room_ended(),
             _ => {}
         }
+        Events::InOrder
     }
 
     fn opened(&mut self) {
@@ -415,10 +503,10 @@ impl Bidder {
     }
 
     /// The bid this answer is for, if it is still unanswered.
-    fn answered(&mut self, message: &Incoming<'_>) -> Option<usize> {
+    fn answered(&mut self, message: &Incoming<'_>) -> Option<Outstanding> {
         let req = message.req.as_deref()?.parse::<u64>().ok();
         match req.and_then(|req| self.outstanding.remove(&req)) {
-            Some(index) => Some(index),
+            Some(outstanding) => Some(outstanding),
             None => {
                 self.error(format!(
                     "an answer to no unanswered bid: {} req {:?}",
@@ -431,7 +519,11 @@ impl Bidder {
     }
 
     fn on_accepted(&mut self, message: &Incoming<'_>, generation: Option<u64>) {
-        let Some(index) = self.answered(message) else {
+        let Some(Outstanding {
+            index,
+            generation: sent_in,
+        }) = self.answered(message)
+        else {
             return;
         };
         let seq = message.seq.unwrap_or_default();
@@ -452,8 +544,16 @@ impl Bidder {
         }
         self.plan.room.acked(&bid);
         self.sent[index].answer = Answer::Accepted(bid);
+        // On a cluster a connection outlives kills: the bid's own generation counts (one
+        // sent after a kill cannot have been answered by the killed node).
+        let generation = match generation {
+            Some(_) if self.common.cluster => Some(sent_in),
+            opened_in => opened_in,
+        };
         if let Some(generation) = generation {
-            self.common.generations.acked(generation);
+            self.common
+                .generations
+                .acked(generation, self.plan.room.lot);
         }
         if self.last_seq.is_none_or(|last| seq > last) {
             self.leading = true;
@@ -461,11 +561,33 @@ impl Bidder {
         self.min_next_cents = self.min_next_cents.max(amount_cents + INCREMENT_CENTS);
     }
 
+    /// On a cluster, whether a refusal says nothing of the bid, which is then sent again:
+    /// `unavailable` (its room is moving to another node), or `rate_limited` for a bid sent
+    /// before (the node's account limit answered before the room could say the bid was
+    /// placed: a resend after a kill lands on the bidders' other nodes at once).
+    fn sent_again_after(&self, code: &str, outstanding: &Outstanding) -> bool {
+        match code {
+            "unavailable" => true,
+            "rate_limited" => self.sent[outstanding.index].resends > 0,
+            _ => false,
+        }
+    }
+
     fn on_refused(&mut self, message: &Incoming<'_>, kind: &str) {
-        let Some(index) = self.answered(message) else {
+        let Some(outstanding) = self.answered(message) else {
             return;
         };
         let code = message.code.as_deref().unwrap_or("other");
+        if self.common.cluster && self.sent_again_after(code, &outstanding) {
+            *self.retried.entry(code.to_owned()).or_default() += 1;
+            let req = self.sent[outstanding.index].req;
+            self.outstanding.insert(req, outstanding);
+            self.retry.insert(req);
+            self.retry_at
+                .get_or_insert_with(|| Instant::now() + RETRY_WAIT);
+            return;
+        }
+        let index = outstanding.index;
         self.sent[index].answer = Answer::Refused(if kind == "error" {
             format!("error:{code}")
         } else {

@@ -3,9 +3,11 @@
 //! reconciliation, and the bidders' wallets.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use anyhow::Context;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::api::Api;
 use crate::client::{Connector, Snapshot};
@@ -18,10 +20,11 @@ const BIDS_PAGE: usize = 1000;
 /// The most wallet entries one page of `GET /wallet` gives.
 const WALLET_PAGE: usize = 200;
 
-/// A lot as the server holds it at the end.
+/// A lot as the server holds it at the end. Its snapshot is asked of the first of
+/// `connectors` (by node index), or if that fails (on a cluster) of the next.
 pub async fn room(
     api: &Api,
-    connector: &Connector,
+    connectors: &[(usize, Arc<Connector>)],
     admin: &str,
     lot: i64,
 ) -> anyhow::Result<RoomStored> {
@@ -51,7 +54,7 @@ pub async fn room(
         }
     }
     let outcome = api.outcome(lot).await?;
-    let snapshot = snapshot(connector, admin, lot).await?;
+    let snapshot = final_snapshot(connectors, admin, lot).await?;
     Ok(RoomStored {
         lot,
         rows,
@@ -66,6 +69,34 @@ pub async fn room(
             leader: snapshot.leader,
         },
     })
+}
+
+/// The room's snapshot from the first of `connectors` that gives it; each one that does
+/// not is said on stderr.
+async fn final_snapshot(
+    connectors: &[(usize, Arc<Connector>)],
+    admin: &str,
+    lot: i64,
+) -> anyhow::Result<Snapshot> {
+    let mut failed = None;
+    for (index, (node, connector)) in connectors.iter().enumerate() {
+        let asked_at = Instant::now();
+        match snapshot(connector, admin, lot).await {
+            Ok(snapshot) => return Ok(snapshot),
+            Err(error) => {
+                let error = error.context(format!("lot {lot}'s final snapshot"));
+                if index + 1 < connectors.len() {
+                    eprintln!(
+                        "chaos: node n{} answered {error:#} after {:.1} s; asking the next",
+                        node + 1,
+                        asked_at.elapsed().as_secs_f64()
+                    );
+                }
+                failed = Some(error);
+            }
+        }
+    }
+    Err(failed.unwrap_or_else(|| anyhow::anyhow!("no server to ask for lot {lot}'s snapshot")))
 }
 
 /// The room's snapshot, joined as `token` on a connection of its own.

@@ -9,9 +9,13 @@
 //! close (and settle) W after their last bid, whether or not the server was killed in
 //! between. At the end it reads what the server holds (`collect`) and judges it against
 //! what the bidders were told (`verdict`).
+//!
+//! With `--nodes N` it runs the nodes of one exchange instead (`nodes`): each kill takes
+//! the node that holds the most rooms, and the others must take them over.
 
 mod bidder;
 mod collect;
+mod nodes;
 mod report;
 mod shared;
 mod verdict;
@@ -36,7 +40,7 @@ use crate::setup::{self, ExchangeSpec};
 
 use crate::server::{self, Database, NotReady, Running, ServerSpec};
 use bidder::{BidderPlan, BidderRecord, Common};
-use shared::{Generations, RoomState, Target};
+use shared::{Endpoint, Generations, RoomState, Target};
 use verdict::{Recovery, Restart, RoomTold};
 
 pub use report::ChaosReport;
@@ -94,6 +98,9 @@ pub async fn run(cli: &Cli, args: &Chaos) -> anyhow::Result<ChaosReport> {
         args.kills
     );
     let bin = ServerSpec::bin(&args.server)?;
+    if args.nodes > 1 {
+        nodes::check_database(args)?;
+    }
     let database = Database::prepare(&args.server, "chaos").await?;
     let log_directory = tempfile::tempdir().context("a temporary directory")?;
     let log = args
@@ -114,16 +121,31 @@ pub async fn run(cli: &Cli, args: &Chaos) -> anyhow::Result<ChaosReport> {
         spec.bin.display(),
         redacted(&database.url)
     );
-    let outcome = Run::new(cli, args, spec, seed).drive().await;
+    let (outcome, logs) = if args.nodes > 1 {
+        let cluster = nodes::Cluster::new(args, &spec);
+        let logs = cluster.logs();
+        (
+            Run::new(cli, args, spec, seed).drive_nodes(cluster).await,
+            logs,
+        )
+    } else {
+        (Run::new(cli, args, spec, seed).drive().await, vec![log])
+    };
     if let Err(error) = database.remove().await {
         eprintln!("chaos: the database was not removed: {error:#}");
     }
     outcome.map_err(|error| {
-        error.context(format!(
-            "the server's last lines ({}):\n{}",
-            log.display(),
-            server::log_tail(&log, 20)
-        ))
+        let tails: Vec<String> = logs
+            .iter()
+            .map(|log| {
+                format!(
+                    "the server's last lines ({}):\n{}",
+                    log.display(),
+                    server::log_tail(log, 20)
+                )
+            })
+            .collect();
+        error.context(tails.join("\n"))
     })
 }
 
@@ -152,7 +174,6 @@ struct Run<'a> {
 
 /// The exchange and the bidders once they run.
 struct Floor {
-    api: Api,
     admin_token: String,
     target: Arc<Target>,
     rooms: Vec<Arc<RoomState>>,
@@ -186,7 +207,7 @@ impl<'a> Run<'a> {
             .ready(self.stuck)
             .await
             .map_err(|why| anyhow::anyhow!("the server did not start: {why:?}"))?;
-        let floor = self.set_up(address).await?;
+        let floor = self.set_up(&[address]).await?;
         let first_ack = timeout(self.stuck, self.generations.wait_first_ack(0)).await;
         if first_ack.is_err() {
             bail!(
@@ -212,12 +233,7 @@ impl<'a> Run<'a> {
             self.generations.advance(generation + 1);
             server.kill().await?;
             let kills = generation as u32 + 1;
-            let stopped = rooms_stopped_after(kills, self.args.kills, floor.rooms.len());
-            floor.rooms_stopped.send_if_modified(|known| {
-                let changed = *known != stopped;
-                *known = stopped;
-                changed
-            });
+            let stopped = self.stop_rooms(&floor, kills);
             if !self.cli.quiet {
                 eprintln!(
                     "chaos: kill {kills} of {} ({} rooms still bid in)",
@@ -232,11 +248,25 @@ impl<'a> Run<'a> {
         report
     }
 
-    /// Sets up the exchange on the first server and starts the bidders.
-    async fn set_up(&self, address: SocketAddr) -> anyhow::Result<Floor> {
+    /// After `kills` kills, stops the rooms the schedule says; answers how many are stopped.
+    fn stop_rooms(&self, floor: &Floor, kills: u32) -> usize {
+        let stopped = rooms_stopped_after(kills, self.args.kills, floor.rooms.len());
+        floor.rooms_stopped.send_if_modified(|known| {
+            let changed = *known != stopped;
+            *known = stopped;
+            changed
+        });
+        stopped
+    }
+
+    /// Sets up the exchange on the first server (node) and starts the bidders.
+    async fn set_up(&self, addresses: &[SocketAddr]) -> anyhow::Result<Floor> {
         let args = self.args;
-        let url = format!("http://{address}");
-        let api = Api::new(&url, self.cli.setup_concurrency, None)?;
+        let mut endpoints = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            endpoints.push(self.endpoint(*address).await?);
+        }
+        let api = endpoints[0].api.clone();
         let admin = setup::admin_session(&api, self.cli.admin_credentials()?).await?;
         let (_, _, holds_before) = collect::reconciliation(&api, &admin.token).await?;
         let spec = ExchangeSpec {
@@ -254,9 +284,7 @@ impl<'a> Run<'a> {
             setup: SetupPath::BulkSeed,
         };
         let exchange = setup::set_up(&api, &admin, &spec).await?;
-        let target = Arc::new(Target::new(
-            Connector::new(&url, self.cli.encoding, None).await?,
-        ));
+        let target = Arc::new(Target::new(endpoints));
         let rooms: Vec<Arc<RoomState>> = exchange
             .rooms
             .iter()
@@ -275,6 +303,7 @@ impl<'a> Run<'a> {
             rooms_stopped: rooms_stopped_rx,
             give_up: give_up_rx,
             strategy: args.strategy,
+            cluster: addresses.len() > 1,
         });
         let total = (args.rooms * args.bidders).max(1);
         let interval = Duration::from_secs_f64(total as f64 / args.rate.max(0.001));
@@ -302,7 +331,6 @@ impl<'a> Run<'a> {
             (exchange.rooms[0].starts_at_ms - crate::metrics::unix_ms()) as f64 / 1000.0
         );
         Ok(Floor {
-            api,
             admin_token: admin.token,
             target,
             rooms,
@@ -329,6 +357,7 @@ impl<'a> Run<'a> {
             ready_ms: None,
             first_ack_ms: None,
             stuck: None,
+            failover: None,
         };
         let mut server = server;
         if let Life::Early(after) = self.lives[generation as usize] {
@@ -353,10 +382,7 @@ impl<'a> Run<'a> {
                 let ready = server.ready(self.stuck).await;
                 if let Ok(address) = ready {
                     *listen = address;
-                    floor.target.move_to(
-                        Connector::new(&format!("http://{address}"), self.cli.encoding, None)
-                            .await?,
-                    );
+                    floor.target.move_to(0, self.endpoint(address).await?);
                 }
                 self.readied(&mut restart, &server, ready, floor)?;
             } else {
@@ -365,6 +391,16 @@ impl<'a> Run<'a> {
         }
         self.restarts.push(restart);
         Ok(server)
+    }
+
+    /// How the run reaches the server at `address`.
+    async fn endpoint(&self, address: SocketAddr) -> anyhow::Result<Endpoint> {
+        Endpoint::new(
+            &format!("http://{address}"),
+            self.cli.encoding,
+            self.cli.setup_concurrency,
+        )
+        .await
     }
 
     /// Records a restart's readiness; a restart that never became ready ends the run.
@@ -446,10 +482,12 @@ impl<'a> Run<'a> {
         }
         giving_up.abort();
         let gave_up = *floor.give_up.borrow();
-        let connector = floor.target.connector();
+        // Any server (node) that is up answers for all.
+        let api = floor.target.live().api;
+        let connectors = floor.target.connectors();
         let lots: Vec<i64> = floor.rooms.iter().map(|room| room.lot).collect();
         settled(
-            &floor.api,
+            &api,
             &floor.admin_token,
             &lots,
             &floor.holds_before,
@@ -459,10 +497,10 @@ impl<'a> Run<'a> {
 
         let mut stored = Vec::new();
         for &lot in &lots {
-            stored.push(collect::room(&floor.api, &connector, &floor.admin_token, lot).await?);
+            stored.push(collect::room(&api, &connectors, &floor.admin_token, lot).await?);
         }
         let money = collect::money(
-            &floor.api,
+            &api,
             &floor.admin_token,
             floor.holds_before.clone(),
             &floor.registrations,
@@ -480,6 +518,8 @@ impl<'a> Run<'a> {
             seed: self.seed,
             database: server::database_kind(&self.spec.database_url),
             kills: args.kills,
+            nodes: floor.target.len(),
+            lease_ttl_ms: (floor.target.len() > 1).then_some(args.lease_ttl_ms),
             rooms: args.rooms,
             bidders: args.rooms * args.bidders,
             rate: args.rate,

@@ -1,5 +1,6 @@
 //! A chaos run's report: a table at the end, and the same figures as JSON.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -15,6 +16,9 @@ pub struct RunFacts<'a> {
     pub seed: u64,
     pub database: &'static str,
     pub kills: u32,
+    /// The servers: 1, or the nodes of one exchange (whose `--lease-ttl-ms` it is).
+    pub nodes: usize,
+    pub lease_ttl_ms: Option<u64>,
     pub rooms: usize,
     pub bidders: usize,
     pub rate: f64,
@@ -52,6 +56,9 @@ pub struct ChaosReport {
     pub seed: u64,
     pub database: &'static str,
     pub kills: u32,
+    pub nodes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_ttl_ms: Option<u64>,
     pub rooms: usize,
     pub bidders: usize,
     pub rate: f64,
@@ -60,10 +67,17 @@ pub struct ChaosReport {
     #[serde(flatten)]
     pub figures: Figures,
     pub reconnects: u64,
-    /// From each restart's spawn to its first `accepted`.
+    /// On a cluster: answers that said nothing of their bid, by code (`unavailable`: its
+    /// room moving; `rate_limited` to a resend), each followed by the bid sent again.
+    pub retried_by_code: BTreeMap<String, u64>,
+    /// From each restart's spawn to its first `accepted`. On a cluster: from each kill to
+    /// the first `accepted`, for a bid sent after it, in a room the killed node held.
     pub restart_to_first_ack: Spread,
     /// From each restart's spawn to its ready line.
     pub restart_to_ready: Spread,
+    /// On a cluster: from each kill until other nodes held every room the killed one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kill_to_takeover: Option<Spread>,
     pub early_kills: usize,
     pub gave_up: bool,
     pub errors: Vec<String>,
@@ -94,13 +108,21 @@ impl ChaosReport {
             seed: facts.seed,
             database: facts.database,
             kills: facts.kills,
+            nodes: facts.nodes,
+            lease_ttl_ms: facts.lease_ttl_ms,
             rooms: facts.rooms,
             bidders: facts.bidders,
             rate: facts.rate,
             strategy: facts.strategy,
             run_secs: facts.run_secs,
             figures: facts.verdict.figures,
-            reconnects: records.map(|record| record.reconnects).sum(),
+            reconnects: records.clone().map(|record| record.reconnects).sum(),
+            retried_by_code: records.fold(BTreeMap::new(), |mut total, record| {
+                for (code, count) in &record.retried {
+                    *total.entry(code.clone()).or_default() += count;
+                }
+                total
+            }),
             restart_to_first_ack: Spread::of(
                 facts
                     .restarts
@@ -115,6 +137,15 @@ impl ChaosReport {
                     .filter_map(|restart| restart.ready_ms)
                     .collect(),
             ),
+            kill_to_takeover: (facts.nodes > 1).then(|| {
+                Spread::of(
+                    facts
+                        .restarts
+                        .iter()
+                        .filter_map(|restart| restart.failover.as_ref()?.taken_over_ms)
+                        .collect(),
+                )
+            }),
             early_kills: facts
                 .restarts
                 .iter()
@@ -136,9 +167,13 @@ impl ChaosReport {
         let figures = &self.figures;
         let ms = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |ms| format!("{ms:.0}"));
         let _ = writeln!(out);
+        let nodes = match self.lease_ttl_ms {
+            Some(ttl) => format!(", {} nodes, lease {ttl} ms", self.nodes),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "chaos  ({}, seed {})  kills {} ({} early)  rooms {}  bidders {}  {} bids/s offered, {:?}  {:.1} s",
+            "chaos  ({}{nodes}, seed {})  kills {} ({} early)  rooms {}  bidders {}  {} bids/s offered, {:?}  {:.1} s",
             self.database,
             self.seed,
             self.kills,
@@ -176,13 +211,46 @@ impl ChaosReport {
             figures.refused_present,
             figures.seq_gaps + figures.seq_backwards
         );
-        let _ = writeln!(
-            out,
-            "restart → first ack  p50 {} ms  max {} ms  ({} restarts measured)",
-            ms(self.restart_to_first_ack.p50_ms),
-            ms(self.restart_to_first_ack.max_ms),
-            self.restart_to_first_ack.count
-        );
+        if self.nodes > 1 {
+            let retried: Vec<String> = self
+                .retried_by_code
+                .iter()
+                .map(|(code, count)| format!("{code} {count}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "      answers that said nothing of the bid, sent again: {}  live gaps healed by a rejoin {}",
+                if retried.is_empty() {
+                    "none".to_owned()
+                } else {
+                    retried.join(", ")
+                },
+                figures.gaps_healed
+            );
+        }
+        if let Some(takeover) = &self.kill_to_takeover {
+            let _ = writeln!(
+                out,
+                "kill → rooms taken over        p50 {} ms  max {} ms  ({} kills measured)",
+                ms(takeover.p50_ms),
+                ms(takeover.max_ms),
+                takeover.count
+            );
+            let _ = writeln!(
+                out,
+                "kill → first ack in its rooms  p50 {} ms  max {} ms",
+                ms(self.restart_to_first_ack.p50_ms),
+                ms(self.restart_to_first_ack.max_ms),
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "restart → first ack  p50 {} ms  max {} ms  ({} restarts measured)",
+                ms(self.restart_to_first_ack.p50_ms),
+                ms(self.restart_to_first_ack.max_ms),
+                self.restart_to_first_ack.count
+            );
+        }
         let _ = writeln!(
             out,
             "restart → ready      p50 {} ms  max {} ms",

@@ -5,7 +5,7 @@
 //! amounts only rise, so one bidder's amount names one bid, and a bid stored twice shows as
 //! two rows with the same bidder and amount.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -48,6 +48,10 @@ pub struct SeqTrack {
     pub backwards: u64,
     /// A snapshot on a rejoin that skipped ahead (allowed, outside the replay window).
     pub resyncs: u64,
+    /// On a cluster: a gap in the live events of a room (what its dying owner had not
+    /// relayed yet), not taken, and healed by joining again with `since_seq`, as SPEC §4
+    /// asks of a client (allowed; a gap in what the rejoin then gives is not).
+    pub healed: u64,
 }
 
 /// A room's snapshot right after a restart, beside the highest bid acknowledged before it.
@@ -119,17 +123,37 @@ pub struct DepositStored {
     pub resolutions: u64,
 }
 
-/// One restart (generation ≥ 1) of the server.
+/// One restart (generation ≥ 1) of the server. On a cluster: one kill of a node, the
+/// takeover of its rooms by the others, and its restart.
 #[derive(Clone, Debug, Serialize)]
 pub struct Restart {
     pub generation: u64,
-    /// Killed early: before its first acknowledgement was awaited.
+    /// Killed early: before its first acknowledgement was awaited (on a cluster: the kill
+    /// after this one came early, before the restarted node was awaited).
     pub early: bool,
+    /// From the spawn to the ready line (on a cluster: of the killed node's restart).
     pub ready_ms: Option<f64>,
-    /// From the spawn to the first `accepted` on a connection opened after it.
+    /// From the spawn to the first `accepted` on a connection opened after it. On a
+    /// cluster: from the kill to the first `accepted` for a bid sent after it in a room
+    /// the killed node held (in any room if it held none still bid in).
     pub first_ack_ms: Option<f64>,
-    /// Why it counts as stuck: not ready, or no acknowledgement, within the limit.
+    /// Why it counts as stuck: not ready, or no acknowledgement, within the limit (on a
+    /// cluster also: the killed node's rooms not taken over by another node).
     pub stuck: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failover: Option<Failover>,
+}
+
+/// A cluster's kill: which node died holding which rooms, and who took them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failover {
+    pub node: String,
+    /// The run's rooms whose lease it held when it was killed.
+    pub held: Vec<i64>,
+    /// From the kill until another node held every one of them (or it had closed).
+    pub taken_over_ms: Option<f64>,
+    /// The nodes that hold them then.
+    pub taken_by: Vec<String>,
 }
 
 /// The run's figures.
@@ -150,6 +174,7 @@ pub struct Figures {
     pub seq_gaps: u64,
     pub seq_backwards: u64,
     pub resyncs: u64,
+    pub gaps_healed: u64,
 }
 
 pub struct Verdict {
@@ -222,8 +247,18 @@ pub fn judge(
             problems.detail(
                 &problems.sequence,
                 format!(
-                    "{} gaps, {} backwards; {} snapshots on a rejoin",
-                    figures.seq_gaps, figures.seq_backwards, figures.resyncs
+                    "{} gaps, {} backwards; {} snapshots on a rejoin{}",
+                    figures.seq_gaps,
+                    figures.seq_backwards,
+                    figures.resyncs,
+                    if figures.gaps_healed > 0 {
+                        format!(
+                            "; {} live gaps healed by joining again",
+                            figures.gaps_healed
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             ),
         ),
@@ -281,7 +316,9 @@ fn judge_room(
     let lot = room.lot;
     let rows: HashMap<u64, &Bid> = stored.rows.iter().map(|row| (row.seq, row)).collect();
     let mut acked: BTreeMap<u64, &Bid> = BTreeMap::new();
-    let mut refused: HashSet<(&str, i64)> = HashSet::new();
+    // Each refused or unanswered bid's answer ("too_low", "error:internal", "unanswered")
+    // and how many times it was sent again.
+    let mut refused: HashMap<(&str, i64), (&str, u32)> = HashMap::new();
     for bid in &room.sent {
         figures.bids_sent += 1;
         if bid.resends > 0 {
@@ -309,11 +346,17 @@ fn judge_room(
             Answer::Refused(code) => {
                 figures.refused += 1;
                 *figures.refused_by_code.entry(code.clone()).or_default() += 1;
-                refused.insert((bid.bidder.as_str(), bid.amount_cents));
+                refused.insert(
+                    (bid.bidder.as_str(), bid.amount_cents),
+                    (code.as_str(), bid.resends),
+                );
             }
             Answer::Unanswered => {
                 figures.unanswered += 1;
-                refused.insert((bid.bidder.as_str(), bid.amount_cents));
+                refused.insert(
+                    (bid.bidder.as_str(), bid.amount_cents),
+                    ("unanswered", bid.resends),
+                );
             }
         }
     }
@@ -345,8 +388,8 @@ fn judge_room(
             .or_default() += 1;
         if !acked.contains_key(&row.seq) {
             figures.unacknowledged_rows += 1;
-            let was_refused = refused.contains(&(row.bidder.as_str(), row.amount_cents));
-            if was_refused {
+            let answer = refused.get(&(row.bidder.as_str(), row.amount_cents));
+            if answer.is_some() {
                 figures.refused_present += 1;
             }
             problems.present.push(format!(
@@ -354,10 +397,11 @@ fn judge_room(
                 row.seq,
                 row.amount_cents,
                 row.bidder,
-                if was_refused {
-                    " though its bid was refused or never answered"
-                } else {
-                    " and was acknowledged to nobody"
+                match answer {
+                    Some((answer, resends)) => format!(
+                        " though its bid was answered {answer} (sent again {resends} times)"
+                    ),
+                    None => " and was acknowledged to nobody".to_owned(),
                 }
             ));
         }
@@ -375,6 +419,7 @@ fn judge_room(
         figures.seq_gaps += member.gaps;
         figures.seq_backwards += member.backwards;
         figures.resyncs += member.resyncs;
+        figures.gaps_healed += member.healed;
     }
     for pair in stored.rows.windows(2) {
         if pair[1].seq <= pair[0].seq || pair[1].amount_cents <= pair[0].amount_cents {
@@ -538,10 +583,23 @@ fn restarts_check(restarts: &[Restart]) -> Check {
         })
         .collect();
     let shown: Vec<&str> = stuck.iter().take(5).map(String::as_str).collect();
+    let failovers: Vec<&Failover> = restarts
+        .iter()
+        .filter_map(|restart| restart.failover.as_ref())
+        .collect();
     Check::new(
         "every restart recovered",
         stuck.is_empty(),
-        if stuck.is_empty() {
+        if stuck.is_empty() && !failovers.is_empty() {
+            format!(
+                "{} kills: each killed node's rooms taken over by another node (within {:.0} ms), and the node back",
+                restarts.len(),
+                failovers
+                    .iter()
+                    .filter_map(|failover| failover.taken_over_ms)
+                    .fold(0.0, f64::max)
+            )
+        } else if stuck.is_empty() {
             format!("{} restarts", restarts.len())
         } else {
             format!("{} stuck: {}", stuck.len(), shown.join("; "))
@@ -641,6 +699,7 @@ mod tests {
             ready_ms: Some(80.0),
             first_ack_ms: Some(120.0),
             stuck: None,
+            failover: None,
         }]
     }
 
@@ -739,6 +798,16 @@ mod tests {
         let mut told = told();
         told.members[1].gaps = 1;
         assert_eq!(failed(told, stored(), money()), ["seq gaps = 0".to_owned()]);
+    }
+
+    #[test]
+    fn a_live_gap_healed_by_joining_again_passes_and_is_counted() {
+        let mut told = told();
+        told.members[0].healed = 2;
+        let verdict = judge(&[told], &[stored()], &money(), &restarts());
+        assert!(verdict.checks.iter().all(|check| check.passed));
+        assert_eq!(verdict.figures.gaps_healed, 2);
+        assert_eq!(verdict.figures.seq_gaps, 0);
     }
 
     #[test]
