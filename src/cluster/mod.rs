@@ -44,8 +44,13 @@ impl Cluster {
 
     /// Where a member's commands for a lot whose room does not run here go: the stand-in
     /// for the room on its owner, if the lot is live (else `None`: it has no room).
-    pub async fn room_elsewhere(self: &Arc<Self>, lot: LotId) -> Option<RoomInbox> {
-        if let Some(room) = self.remote.get(&lot).map(|room| room.clone())
+    ///
+    /// A join (`joining`) always reads the lot first: a stand-in lingers a while after
+    /// its room has ended, and a join sent to it would wait for an owner that no longer
+    /// runs the room instead of taking the ended lot's final snapshot at once.
+    pub async fn room_elsewhere(self: &Arc<Self>, lot: LotId, joining: bool) -> Option<RoomInbox> {
+        if !joining
+            && let Some(room) = self.remote.get(&lot).map(|room| room.clone())
             && !room.0.is_closed()
         {
             return Some(room);

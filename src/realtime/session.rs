@@ -523,7 +523,7 @@ impl Session {
                 req.as_ref(),
             );
         }
-        let Some(room) = self.reach(lot).await else {
+        let Some(room) = self.reach(lot, true).await else {
             return self.join_ended(lot, req).await;
         };
         let member = Member {
@@ -660,21 +660,22 @@ impl Session {
         }
     }
 
-    /// The lot's live room, or an `error` answer saying why there is none.
     /// Where commands for the lot's live room go: the room, when it runs here; its
-    /// stand-in, when it runs on another node of the cluster.
-    async fn reach(&self, lot: LotId) -> Option<RoomInbox> {
+    /// stand-in, when it runs on another node of the cluster (`joining`: see
+    /// [`crate::cluster::Cluster::room_elsewhere`]).
+    async fn reach(&self, lot: LotId, joining: bool) -> Option<RoomInbox> {
         if let Some(room) = self.state.rooms.room(lot) {
             return Some(room.inbox());
         }
         match &self.state.cluster {
-            Some(cluster) => cluster.room_elsewhere(lot).await,
+            Some(cluster) => cluster.room_elsewhere(lot, joining).await,
             None => None,
         }
     }
 
+    /// The lot's live room, or an `error` answer saying why there is none.
     async fn room(&self, lot: LotId, req: Option<&Req>) -> Option<RoomInbox> {
-        match self.reach(lot).await {
+        match self.reach(lot, false).await {
             Some(room) => Some(room),
             None => {
                 let (code, message) = self.why_no_room(lot).await;
@@ -685,7 +686,7 @@ impl Session {
     }
 
     async fn room_for_bid(&self, lot: LotId, req: &Req) -> Option<RoomInbox> {
-        if let Some(room) = self.reach(lot).await {
+        if let Some(room) = self.reach(lot, false).await {
             return Some(room);
         }
         // A bid sent again once its room has gone is answered as the first time.
