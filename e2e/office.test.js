@@ -116,7 +116,8 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     assert.equal(await me.locator('.account-number').innerText(), wallet.account_number);
     await me.locator(`#apply tr[data-key="${lotId}"] button`).click();
     await me.locator(`#applications tr[data-key="${lotId}"]:has-text("Under review")`).waitFor();
-    assert.equal(await me.locator(`#apply tr[data-key="${lotId}"]`).count(), 0);
+    // The lists refresh after the confirmation shows; wait for the row to go.
+    await me.locator(`#apply tr[data-key="${lotId}"]`).waitFor({ state: 'detached' });
   });
 
   await t.test('the auctioneer approves the application with a priority rank', async () => {
@@ -163,7 +164,7 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     await dialog.locator('input[name=id_number]').fill('11010519491231002X');
     await dialog.locator('button[type=submit]').click();
     await admin.locator('#identities .message.good').waitFor();
-    assert.equal(await row.count(), 0);
+    await row.waitFor({ state: 'detached' });
     const account = await rest.call('GET', `/accounts?verification=verified&role=bidder`, {
       token: await rest.admin(),
     });
