@@ -215,3 +215,131 @@ async fn three_nodes_share_rooms_and_survive_the_owners_death() {
     assert_ne!(new_owner, owner);
     eprintln!("the room took bids again {first_after:?} after its owner was killed");
 }
+
+/// A node stopped with SIGTERM hands its rooms over (SPEC §10): bids sent through the
+/// other node while it stops are all placed, the next owner goes on with the room's
+/// deadline (no recovery extension, though the deadline is less than W away), and the
+/// stopped node exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_node_hands_its_rooms_over_without_the_recovery_extension() {
+    let database = TestDatabase::create(Db::Postgres).await;
+    let url = database.url().to_owned();
+    let exchange = format!(
+        "handover{}x{}",
+        std::process::id(),
+        common::exchange::now_ms()
+    );
+    let node_ids = ["h1", "h2"];
+    let mut nodes: Vec<ServerProcess> = node_ids
+        .iter()
+        .map(|node| start_node(&url, &exchange, node))
+        .collect();
+    let app = TestApp::external(&nodes[0].address, database);
+    // Every bid is in the last W and sets the deadline to its time + W: a recovery would
+    // move it again, and say so in an event of its own.
+    let lot = app
+        .live_lot(
+            "handover",
+            json!({"extension_window_secs": 600, "extension_mode": "reset"}),
+            &[None, None],
+            Some(120_000),
+        )
+        .await;
+    app.wait_until_open(&lot).await;
+    let admin = app.admin_token().await;
+    let owner = owner_of(&nodes[0].address, &admin, lot.id).await;
+    let owner_index = node_ids
+        .iter()
+        .position(|node| *node == owner)
+        .expect("one of the two owns the room");
+    let other = nodes[1 - owner_index].address.clone();
+    let mut bidders = Vec::new();
+    for bidder in &lot.bidders {
+        let mut client = WsClient::signed_in(&ws(&other), &bidder.user.token, Wire::Json).await;
+        client.join(lot.id).await;
+        bidders.push(client);
+    }
+
+    let mut acknowledged: Vec<(u64, String)> = Vec::new();
+    let mut last_deadline_ms = 0;
+    let mut amount = 1000;
+    let mut stopping = None;
+    for step in 0..16 {
+        if step == 4 {
+            // The owner stops while the bidders go on bidding through the other node.
+            let owner_process = nodes.remove(owner_index);
+            stopping = Some(tokio::task::spawn_blocking(move || {
+                owner_process.terminate()
+            }));
+        }
+        let req = format!("bid-{step}");
+        let price = format!("{amount}.00");
+        let answer = bid_until_answered(&mut bidders[step % 2], lot.id, &price, &req).await;
+        assert_eq!(answer["type"], "accepted", "{req}: {answer}");
+        acknowledged.push((answer["seq"].as_u64().unwrap(), price));
+        last_deadline_ms = answer["deadline_ms"].as_i64().unwrap();
+        amount += 100;
+    }
+    let status = stopping
+        .expect("the owner was stopped")
+        .await
+        .expect("the stopping thread");
+    assert!(status.success(), "the stopped node exits 0: {status}");
+
+    let survivor = nodes.pop().expect("the other node");
+    assert_eq!(
+        owner_of(&survivor.address, &admin, lot.id).await,
+        node_ids[1 - owner_index]
+    );
+    // Nothing but the bids: a recovery would have put its `state` event between two of them.
+    let seqs: Vec<u64> = acknowledged.iter().map(|(seq, _)| *seq).collect();
+    let first = seqs[0];
+    assert_eq!(
+        seqs,
+        (first..first + seqs.len() as u64).collect::<Vec<_>>(),
+        "no event between the bids"
+    );
+    let mut watcher =
+        WsClient::signed_in(&ws(&survivor.address), &lot.auctioneer.token, Wire::Json).await;
+    let snapshot = watcher.join(lot.id).await;
+    assert_eq!(snapshot["state"], "open", "{snapshot}");
+    assert_eq!(
+        snapshot["seq"].as_u64(),
+        acknowledged.last().map(|(seq, _)| *seq),
+        "no event after the last bid: {snapshot}"
+    );
+    assert_eq!(
+        snapshot["deadline_ms"].as_i64(),
+        Some(last_deadline_ms),
+        "{snapshot}"
+    );
+    assert_eq!(
+        snapshot["extensions"].as_u64(),
+        Some(seqs.len() as u64),
+        "{snapshot}"
+    );
+
+    let survivor_app = TestApp::external(&survivor.address, app.into_database());
+    let (status, bids) = survivor_app
+        .get(
+            &format!("/lots/{}/bids?limit=1000", lot.id),
+            Some(&lot.auctioneer.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{bids}");
+    let stored: Vec<(u64, String)> = bids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bid| {
+            (
+                bid["seq"].as_u64().unwrap(),
+                bid["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged bid, once, in order"
+    );
+}

@@ -347,8 +347,8 @@ mod tests {
     use super::*;
     use crate::auction::LotState;
     use crate::money::Money;
-    use crate::storage::RoomEventKind;
     use crate::storage::testing::TestStore;
+    use crate::storage::{Release, RoomEventKind};
 
     fn bid(lot_id: LotId, seq: u64, account: i64) -> JournalRow {
         JournalRow {
@@ -387,11 +387,11 @@ mod tests {
     /// Node "test" takes the lots' leases (each its first: epoch 1, the batches' epoch).
     async fn lease(store: &dyn Store, lots: &[LotId]) {
         for lot in lots {
-            let epoch = store
+            let taken = store
                 .acquire_lease(*lot, "test", 0, i64::MAX)
                 .await
                 .expect("the lease");
-            assert_eq!(epoch, Some(1));
+            assert_eq!(taken.map(|taken| taken.epoch), Some(1));
         }
     }
 
@@ -524,11 +524,12 @@ mod tests {
     async fn check_a_fenced_room_stalls_no_other_room(store: Arc<dyn Store>) {
         lease(&*store, &[1, 2]).await;
         // Node "other" takes lot 1 over (the lease is released, as a handover does).
-        store.release_lease(1, "test", 1, false).await.unwrap();
-        assert_eq!(
-            store.acquire_lease(1, "other", 1, i64::MAX).await.unwrap(),
-            Some(2)
-        );
+        store
+            .release_lease(1, "test", 1, Release::HandedOver { at_ms: 1 })
+            .await
+            .unwrap();
+        let taken = store.acquire_lease(1, "other", 1, i64::MAX).await.unwrap();
+        assert_eq!(taken.map(|taken| taken.epoch), Some(2));
         let (journal, writer) = Journal::start(store.clone());
         let (fenced, mut lot_1) = batch(vec![bid(1, 1, 7), bid(1, 2, 7)], 0);
         let (other_room, mut lot_2) = batch(vec![bid(2, 1, 7)], 0);

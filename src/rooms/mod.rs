@@ -37,7 +37,7 @@ use crate::domain::{AccountId, LotId};
 use crate::limits::{REPLAY_WINDOW_EVENTS, ROOM_INBOX_CAPACITY};
 use crate::realtime::protocol::Req;
 use crate::storage::journal::{BidSummary, MAX_SUMMARY_LOTS};
-use crate::storage::{Account, Lot, Store, StoreResult};
+use crate::storage::{Account, Lot, Release, Store, StoreResult};
 
 use actor::{RoomExit, RoomStart, RoomTask};
 use journal::{Journal, JournalHealth};
@@ -361,8 +361,16 @@ impl Rooms {
         let store = &self.inner.store;
         let node = &*self.inner.terms.node_id;
         let released = match exit {
-            RoomExit::Ended => store.release_lease(lot, node, lease.epoch, true).await,
-            RoomExit::Stopped => store.release_lease(lot, node, lease.epoch, false).await,
+            RoomExit::Ended => {
+                store
+                    .release_lease(lot, node, lease.epoch, Release::Ended)
+                    .await
+            }
+            RoomExit::Stopped => {
+                let at_ms = self.inner.clock.now_ms();
+                let release = Release::HandedOver { at_ms };
+                store.release_lease(lot, node, lease.epoch, release).await
+            }
             RoomExit::Lost => {
                 self.inner.moved.insert(lot, ());
                 Ok(())
@@ -546,7 +554,7 @@ impl Rooms {
         // rebuilt from all of it.
         let terms = &self.inner.terms;
         let sent_at_ms = self.inner.clock.now_ms();
-        let Some(epoch) = store
+        let Some(taken) = store
             .acquire_lease(
                 lot.id,
                 &terms.node_id,
@@ -557,7 +565,7 @@ impl Rooms {
         else {
             return Ok(Opened::Elsewhere);
         };
-        let lease = RoomLease::new(epoch, terms.valid_until(sent_at_ms));
+        let lease = RoomLease::new(taken.epoch, terms.valid_until(sent_at_ms));
         self.inner.moved.remove(&lot.id);
         let roster = store.lot_roster(lot.id).await?;
         let restored = match lot.state {
@@ -595,7 +603,7 @@ impl Rooms {
             lease.clone(),
         );
         task.stop_on(self.inner.shutdown.subscribe());
-        let recovery = task.recover();
+        let recovery = task.take_over(taken.handed_over);
         let handle = RoomHandle {
             lot: lot.id,
             auctioneer: lot.auctioneer_id,

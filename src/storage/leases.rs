@@ -33,19 +33,38 @@ pub struct NodeRecord {
     pub last_seen_ms: i64,
 }
 
+/// A lease just taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakenLease {
+    pub epoch: i64,
+    /// Another node released it on purpose within the last lease term (it stopped, and
+    /// handed its rooms over), rather than letting it run out.
+    pub handed_over: bool,
+}
+
+/// Why a holder gives its lease up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// The room has ended for good: the lease goes entirely.
+    Ended,
+    /// The node stops at `at_ms` and hands the room over: anyone may take it at once.
+    HandedOver { at_ms: i64 },
+}
+
 #[async_trait]
 pub trait LeaseStore {
     /// Takes the lot's lease for `node` until `expires_at_ms`, with the next epoch, if no
     /// other node holds it beyond `now_ms` (a lease this node id already holds is taken
-    /// again at once: the same node restarted). Answers the new epoch, or `None` while
-    /// another node's lease runs.
+    /// again at once: the same node restarted). Answers the new epoch, and whether another
+    /// node handed the room over within one lease term (`expires_at_ms - now_ms`) of
+    /// `now_ms`; or `None` while another node's lease runs.
     async fn acquire_lease(
         &self,
         lot: LotId,
         node: &str,
         now_ms: i64,
         expires_at_ms: i64,
-    ) -> StoreResult<Option<i64>>;
+    ) -> StoreResult<Option<TakenLease>>;
 
     /// Extends each of `leases` (lot, epoch) that `node` still holds under that epoch to
     /// `expires_at_ms`; answers the lots it extended (a lot left out has been taken).
@@ -57,13 +76,13 @@ pub trait LeaseStore {
     ) -> StoreResult<Vec<LotId>>;
 
     /// Gives the lease up, if `node` still holds it under `epoch`: another node may take
-    /// it at once. `ended`: the room has ended for good, so the lease goes entirely.
+    /// it at once.
     async fn release_lease(
         &self,
         lot: LotId,
         node: &str,
         epoch: i64,
-        ended: bool,
+        release: Release,
     ) -> StoreResult<()>;
 
     /// Every lease, by lot.
@@ -84,17 +103,20 @@ pub trait LeaseStore {
 
 /// SQL both databases accept.
 pub(super) mod sql {
-    /// $1 lot, $2 node, $3 now, $4 expiry.
+    /// $1 lot, $2 node, $3 now, $4 expiry, $5 the earliest release that counts as a
+    /// handover. `SET` reads the row as it was, so `handed_over` is the old holder's release.
     pub const ACQUIRE: &str = "INSERT INTO room_leases (lot_id, node_id, epoch, expires_at_ms) VALUES ($1, $2, 1, $4) \
-        ON CONFLICT (lot_id) DO UPDATE SET node_id = excluded.node_id, epoch = room_leases.epoch + 1, expires_at_ms = excluded.expires_at_ms \
+        ON CONFLICT (lot_id) DO UPDATE SET node_id = excluded.node_id, epoch = room_leases.epoch + 1, expires_at_ms = excluded.expires_at_ms, \
+        handed_over = (room_leases.released_at_ms IS NOT NULL AND room_leases.released_at_ms >= $5 AND room_leases.node_id <> excluded.node_id), \
+        released_at_ms = NULL \
         WHERE room_leases.expires_at_ms <= $3 OR room_leases.node_id = excluded.node_id \
-        RETURNING epoch";
+        RETURNING epoch, handed_over";
 
     /// $1 expiry, $2 node, $3 lot, $4 epoch.
     pub const RENEW: &str = "UPDATE room_leases SET expires_at_ms = $1 WHERE node_id = $2 AND lot_id = $3 AND epoch = $4";
 
-    /// $1 lot, $2 node, $3 epoch.
-    pub const RELEASE: &str = "UPDATE room_leases SET expires_at_ms = 0 WHERE lot_id = $1 AND node_id = $2 AND epoch = $3";
+    /// $1 lot, $2 node, $3 epoch, $4 now.
+    pub const RELEASE: &str = "UPDATE room_leases SET expires_at_ms = 0, released_at_ms = $4 WHERE lot_id = $1 AND node_id = $2 AND epoch = $3";
 
     /// $1 lot, $2 node, $3 epoch.
     pub const DELETE: &str =

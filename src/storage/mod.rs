@@ -32,7 +32,7 @@ use anyhow::Context;
 pub use accounts::{Account, AccountStore, SessionAccount};
 pub use conflict::Conflict;
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
-pub use leases::{Lease, LeaseStore, NodeRecord};
+pub use leases::{Lease, LeaseStore, NodeRecord, Release, TakenLease};
 pub use listings::ListingStore;
 pub use lots::{Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};

@@ -270,10 +270,23 @@ impl RoomTask {
         RoomExit::Lost
     }
 
+    /// The room starts on this node: after an outage, with SPEC §2's recovery rule
+    /// ([`RoomTask::recover`]); handed over by a node that stopped on purpose, it goes on
+    /// with its deadline, unless that passed in the moment between (bids sent then may be
+    /// waiting to be resent, and the rule keeps the room from closing on them).
+    pub fn take_over(&mut self, handed_over: bool) -> Option<oneshot::Receiver<()>> {
+        let deadline_passed = self.engine.state() == LotState::Open
+            && self.engine.deadline_ms() <= self.clock.now_ms();
+        if handed_over && !deadline_passed {
+            return None;
+        }
+        self.recover()
+    }
+
     /// After a restart: SPEC §2's recovery extension, if the deadline passed during the
     /// outage or is less than W away. The receiver hears once the extension is durable (so
     /// that no snapshot shows the passed deadline), or is dropped if the journal refuses it.
-    pub fn recover(&mut self) -> Option<oneshot::Receiver<()>> {
+    fn recover(&mut self) -> Option<oneshot::Receiver<()>> {
         let event = self.engine.recover(self.clock.now_ms())?;
         let (durable, heard) = oneshot::channel();
         self.applied(event, None, vec![Waiter::Durable(durable)]);

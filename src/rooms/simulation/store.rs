@@ -35,8 +35,8 @@ use crate::storage::money::{
 use crate::storage::seed::{SeedBatch, SeededBidder};
 use crate::storage::{
     Account, AccountStore, BidSummary, JournalError, JournalRow, JournalStore, Lease, LeaseStore,
-    Lot, LotStore, MoneyStore, NodeRecord, ProbeStore, RoomEventKind, RosterEntry, SeedStore,
-    StoreError, StoreResult,
+    Lot, LotStore, MoneyStore, NodeRecord, ProbeStore, Release, RoomEventKind, RosterEntry,
+    SeedStore, StoreError, StoreResult, TakenLease,
 };
 
 /// A bid whose `req`, or an announcement or reason whose text, starts with this is refused
@@ -77,6 +77,8 @@ struct State {
     events: BTreeMap<(LotId, u64), JournalRow>,
     settled: BTreeSet<LotId>,
     leases: BTreeMap<LotId, Lease>,
+    /// When each released lease was handed over (the stores' `released_at_ms`).
+    released_at_ms: BTreeMap<LotId, i64>,
     nodes: BTreeMap<String, NodeRecord>,
 }
 
@@ -93,6 +95,7 @@ impl SimStore {
                 events: BTreeMap::new(),
                 settled: BTreeSet::new(),
                 leases: BTreeMap::new(),
+                released_at_ms: BTreeMap::new(),
                 nodes: BTreeMap::new(),
             }),
         }
@@ -311,23 +314,35 @@ impl LeaseStore for SimStore {
         node: &str,
         now_ms: i64,
         expires_at_ms: i64,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<TakenLease>> {
         let mut state = self.reachable()?;
-        let epoch = match state.leases.get(&lot) {
-            None => 1,
-            Some(held) if held.expires_at_ms <= now_ms || held.node_id == node => held.epoch + 1,
+        let handover_since_ms = now_ms - (expires_at_ms - now_ms);
+        let taken = match state.leases.get(&lot) {
+            None => TakenLease {
+                epoch: 1,
+                handed_over: false,
+            },
+            Some(held) if held.expires_at_ms <= now_ms || held.node_id == node => TakenLease {
+                epoch: held.epoch + 1,
+                handed_over: held.node_id != node
+                    && state
+                        .released_at_ms
+                        .get(&lot)
+                        .is_some_and(|&released| released >= handover_since_ms),
+            },
             Some(_) => return Ok(None),
         };
+        state.released_at_ms.remove(&lot);
         state.leases.insert(
             lot,
             Lease {
                 lot_id: lot,
                 node_id: node.to_owned(),
-                epoch,
+                epoch: taken.epoch,
                 expires_at_ms,
             },
         );
-        Ok(Some(epoch))
+        Ok(Some(taken))
     }
 
     async fn renew_leases(
@@ -355,17 +370,27 @@ impl LeaseStore for SimStore {
         lot: LotId,
         node: &str,
         epoch: i64,
-        ended: bool,
+        release: Release,
     ) -> StoreResult<()> {
         let mut state = self.reachable()?;
         let held = state
             .leases
             .get(&lot)
             .is_some_and(|held| held.node_id == node && held.epoch == epoch);
-        if held && ended {
-            state.leases.remove(&lot);
-        } else if let Some(lease) = state.leases.get_mut(&lot).filter(|_| held) {
-            lease.expires_at_ms = 0;
+        if !held {
+            return Ok(());
+        }
+        match release {
+            Release::Ended => {
+                state.leases.remove(&lot);
+                state.released_at_ms.remove(&lot);
+            }
+            Release::HandedOver { at_ms } => {
+                if let Some(lease) = state.leases.get_mut(&lot) {
+                    lease.expires_at_ms = 0;
+                }
+                state.released_at_ms.insert(lot, at_ms);
+            }
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::storage::StoreResult;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::journal::JournalError;
 
-use super::{Lease, NodeRecord, sql};
+use super::{Lease, NodeRecord, Release, TakenLease, sql};
 
 /// Lots a fence check reads at once (well inside either database's limit on parameters).
 const FENCE_CHUNK: usize = 500;
@@ -37,15 +37,25 @@ where
         node: &str,
         now_ms: i64,
         expires_at_ms: i64,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<TakenLease>> {
+        // A release counts as a handover for one lease term: a node that takes the room
+        // later has not been standing by, and the room was as good as down.
+        let handover_since_ms = now_ms - (expires_at_ms - now_ms);
         let row = sqlx::query(sql::ACQUIRE)
             .bind(lot)
             .bind(node)
             .bind(now_ms)
             .bind(expires_at_ms)
+            .bind(handover_since_ms)
             .fetch_optional(writer)
             .await?;
-        Ok(row.map(|row| row.try_get::<i64, _>(0)).transpose()?)
+        let taken = row.map(|row| -> Result<TakenLease, sqlx::Error> {
+            Ok(TakenLease {
+                epoch: row.try_get(0)?,
+                handed_over: row.try_get(1)?,
+            })
+        });
+        Ok(taken.transpose()?)
     }
 
     /// One statement a lease, each its own transaction: a renewal then holds one lease row
@@ -77,15 +87,17 @@ where
         lot: LotId,
         node: &str,
         epoch: i64,
-        ended: bool,
+        release: Release,
     ) -> StoreResult<()> {
-        let statement = if ended { sql::DELETE } else { sql::RELEASE };
-        sqlx::query(statement)
-            .bind(lot)
-            .bind(node)
-            .bind(epoch)
-            .execute(writer)
-            .await?;
+        let statement = match release {
+            Release::Ended => sqlx::query(sql::DELETE).bind(lot).bind(node).bind(epoch),
+            Release::HandedOver { at_ms } => sqlx::query(sql::RELEASE)
+                .bind(lot)
+                .bind(node)
+                .bind(epoch)
+                .bind(at_ms),
+        };
+        statement.execute(writer).await?;
         Ok(())
     }
 

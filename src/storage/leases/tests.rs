@@ -6,7 +6,7 @@ use crate::auction::LotState;
 use crate::domain::LotId;
 use crate::money::Money;
 use crate::storage::testing::TestStore;
-use crate::storage::{JournalError, JournalRow, RoomEventKind, Store};
+use crate::storage::{JournalError, JournalRow, Release, RoomEventKind, Store, TakenLease};
 
 const NOW_MS: i64 = 1_800_000_000_000;
 const TTL_MS: i64 = 3_000;
@@ -29,11 +29,21 @@ fn bid(lot_id: LotId, seq: u64) -> JournalRow {
     }
 }
 
-async fn acquire(store: &dyn Store, lot: LotId, node: &str, now_ms: i64) -> Option<i64> {
+async fn take(store: &dyn Store, lot: LotId, node: &str, now_ms: i64) -> Option<TakenLease> {
     store
         .acquire_lease(lot, node, now_ms, now_ms + TTL_MS)
         .await
         .expect("the lease query")
+}
+
+async fn acquire(store: &dyn Store, lot: LotId, node: &str, now_ms: i64) -> Option<i64> {
+    take(store, lot, node, now_ms)
+        .await
+        .map(|taken| taken.epoch)
+}
+
+fn handed_over(at_ms: i64) -> Release {
+    Release::HandedOver { at_ms }
 }
 
 /// A lease is taken by one node at a time, each holder with the next epoch; a running
@@ -82,14 +92,63 @@ async fn check_a_lease_has_one_holder_at_a_time(store: Arc<dyn Store>) {
     // A holder that restarted takes its own lease again at once, with the next epoch.
     assert_eq!(acquire(&*store, 1, "b", NOW_MS + 5_001).await, Some(3));
     // Released (a planned handover), it is anyone's at once; the epoch goes on.
-    store.release_lease(1, "b", 3, false).await.unwrap();
+    store
+        .release_lease(1, "b", 3, handed_over(NOW_MS + 5_002))
+        .await
+        .unwrap();
     assert_eq!(acquire(&*store, 1, "a", NOW_MS + 5_002).await, Some(4));
     // A release under an old epoch does nothing.
-    store.release_lease(1, "b", 3, true).await.unwrap();
+    store
+        .release_lease(1, "b", 3, Release::Ended)
+        .await
+        .unwrap();
     assert_eq!(acquire(&*store, 1, "b", NOW_MS + 5_003).await, None);
     // Ended, the room's lease goes entirely.
-    store.release_lease(1, "a", 4, true).await.unwrap();
+    store
+        .release_lease(1, "a", 4, Release::Ended)
+        .await
+        .unwrap();
     assert!(store.leases().await.unwrap().is_empty());
+}
+
+/// A lease another node released on purpose within the last lease term is taken as handed
+/// over; one that ran out, one released long ago, or one its own holder takes back is not.
+async fn check_a_handover_is_told_from_an_outage(store: Arc<dyn Store>) {
+    let first = take(&*store, 1, "a", NOW_MS).await.expect("free");
+    assert!(!first.handed_over, "a first lease is nobody's handover");
+    store
+        .release_lease(1, "a", 1, handed_over(NOW_MS + 1_000))
+        .await
+        .unwrap();
+    let taken = take(&*store, 1, "b", NOW_MS + 1_200)
+        .await
+        .expect("released");
+    assert_eq!((taken.epoch, taken.handed_over), (2, true));
+    // b dies: its lease runs out, and a takes the room after an outage.
+    let taken = take(&*store, 1, "a", NOW_MS + 1_200 + TTL_MS)
+        .await
+        .expect("run out");
+    assert_eq!((taken.epoch, taken.handed_over), (3, false));
+    // Released, then taken only after more than a lease term: the room was down.
+    let released_at_ms = NOW_MS + 10_000;
+    store
+        .release_lease(1, "a", 3, handed_over(released_at_ms))
+        .await
+        .unwrap();
+    let taken = take(&*store, 1, "b", released_at_ms + TTL_MS + 1)
+        .await
+        .expect("released");
+    assert_eq!((taken.epoch, taken.handed_over), (4, false));
+    // A node that takes back the lease it released has restarted: no handover either.
+    let released_at_ms = NOW_MS + 20_000;
+    store
+        .release_lease(1, "b", 4, handed_over(released_at_ms))
+        .await
+        .unwrap();
+    let taken = take(&*store, 1, "b", released_at_ms + 10)
+        .await
+        .expect("its own");
+    assert_eq!((taken.epoch, taken.handed_over), (5, false));
 }
 
 /// The journal writes a lot's rows only under the epoch the database holds: the rows of an
@@ -167,5 +226,6 @@ macro_rules! on_both_databases {
 on_both_databases! {
     check_a_lease_has_one_holder_at_a_time => a_lease_has_one_holder_at_a_time_on_sqlite, a_lease_has_one_holder_at_a_time_on_postgres;
     check_the_journal_is_fenced_by_the_epoch => the_journal_is_fenced_by_the_epoch_on_sqlite, the_journal_is_fenced_by_the_epoch_on_postgres;
+    check_a_handover_is_told_from_an_outage => a_handover_is_told_from_an_outage_on_sqlite, a_handover_is_told_from_an_outage_on_postgres;
     check_nodes_are_listed => nodes_are_listed_on_sqlite, nodes_are_listed_on_postgres;
 }

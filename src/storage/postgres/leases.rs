@@ -5,7 +5,7 @@ use sqlx::Postgres;
 
 use crate::domain::LotId;
 use crate::storage::leases::ops::Leases;
-use crate::storage::{Lease, LeaseStore, NodeRecord, StoreResult};
+use crate::storage::{Lease, LeaseStore, NodeRecord, Release, StoreResult, TakenLease};
 
 use super::PgStore;
 
@@ -17,7 +17,7 @@ impl LeaseStore for PgStore {
         node: &str,
         now_ms: i64,
         expires_at_ms: i64,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<TakenLease>> {
         Leases::<Postgres>::acquire(&self.pool, lot, node, now_ms, expires_at_ms).await
     }
 
@@ -35,9 +35,9 @@ impl LeaseStore for PgStore {
         lot: LotId,
         node: &str,
         epoch: i64,
-        ended: bool,
+        release: Release,
     ) -> StoreResult<()> {
-        Leases::<Postgres>::release(&self.pool, lot, node, epoch, ended).await
+        Leases::<Postgres>::release(&self.pool, lot, node, epoch, release).await
     }
 
     async fn leases(&self) -> StoreResult<Vec<Lease>> {

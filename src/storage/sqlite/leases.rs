@@ -5,7 +5,7 @@ use sqlx::Sqlite;
 
 use crate::domain::LotId;
 use crate::storage::leases::ops::Leases;
-use crate::storage::{Lease, LeaseStore, NodeRecord, StoreResult};
+use crate::storage::{Lease, LeaseStore, NodeRecord, Release, StoreResult, TakenLease};
 
 use super::SqliteStore;
 
@@ -17,7 +17,7 @@ impl LeaseStore for SqliteStore {
         node: &str,
         now_ms: i64,
         expires_at_ms: i64,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<TakenLease>> {
         Leases::<Sqlite>::acquire(&self.writer, lot, node, now_ms, expires_at_ms).await
     }
 
@@ -35,9 +35,9 @@ impl LeaseStore for SqliteStore {
         lot: LotId,
         node: &str,
         epoch: i64,
-        ended: bool,
+        release: Release,
     ) -> StoreResult<()> {
-        Leases::<Sqlite>::release(&self.writer, lot, node, epoch, ended).await
+        Leases::<Sqlite>::release(&self.writer, lot, node, epoch, release).await
     }
 
     async fn leases(&self) -> StoreResult<Vec<Lease>> {
