@@ -110,9 +110,14 @@ impl Standing {
     }
 }
 
+/// How many renewals apart a node looks for ended lots left unsettled (every ~3⅓ lease
+/// terms: the look reads every ended lot, so it is not made at every renewal).
+const SETTLE_SWEEP_TICKS: u64 = 10;
+
 /// Every third of a lease term, while the server runs: renews this node's leases (a room
 /// whose lease was taken stops), records that the node is alive, and takes the rooms of
-/// live lots that nobody holds (a node died, or handed its rooms over).
+/// live lots that nobody holds (a node died, or handed its rooms over); every
+/// [`SETTLE_SWEEP_TICKS`], settles the ended lots whose owner died before it settled them.
 pub(super) async fn keep_leases(rooms: Weak<Inner>) {
     let Some(every) = rooms.upgrade().map(|inner| inner.terms.renew_every()) else {
         return;
@@ -120,7 +125,7 @@ pub(super) async fn keep_leases(rooms: Weak<Inner>) {
     let started_at_ms = rooms.upgrade().map_or(0, |inner| inner.clock.now_ms());
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    for tick in 1u64.. {
         ticks.tick().await;
         let Some(inner) = rooms.upgrade() else {
             return;
@@ -144,6 +149,20 @@ pub(super) async fn keep_leases(rooms: Weak<Inner>) {
         }
         if let Err(error) = rooms.take_unheld_rooms().await {
             tracing::warn!(error = ?error, "failed to look for rooms nobody holds");
+        }
+        if tick % SETTLE_SWEEP_TICKS == 0 {
+            let inner = &rooms.inner;
+            // A lot that ended within two lease terms is still its owner's to settle.
+            let ended_before_ms = inner.clock.now_ms() - 2 * inner.terms.ttl_ms;
+            let swept = super::settle::settle_unsettled(
+                inner.store.clone(),
+                inner.clock,
+                Some(ended_before_ms),
+            )
+            .await;
+            if let Err(error) = swept {
+                tracing::warn!(error = ?error, "failed to look for ended lots left unsettled");
+            }
         }
     }
 }

@@ -202,7 +202,7 @@ impl Rooms {
                 tracing::error!("the journal refused a room's recovery extension");
             }
         }
-        settle::settle_unsettled(store.clone(), clock).await?;
+        settle::settle_unsettled(store.clone(), clock, None).await?;
         tokio::spawn(lease::keep_leases(rooms.downgrade()));
         Ok(rooms)
     }

@@ -2,8 +2,9 @@
 //! winner's applied, the settlement opened) and a cancelled lot's release of every deposit.
 //!
 //! The room's end is journaled first; its money follows in a task of its own that retries
-//! until the store takes it (each step is idempotent), and a start settles again whatever
-//! a crash or a failure left unsettled, reading the close from the journal.
+//! until the store takes it (each step is idempotent), and a start (and, now and then, a
+//! running node) settles again whatever a crash or a failure left unsettled, reading the
+//! close from the journal.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,34 +52,47 @@ async fn settle(store: &dyn Store, clock: Clock, lot: LotId, end: &LotEnd) -> St
     }
 }
 
-/// At start: settles every ended lot whose money did not all move (the server stopped, or
-/// the store failed, between the journaled end and its settlement). A lot whose settlement
-/// fails does not stop the start: it is retried in the background, as at run time. The
-/// number of lots found unsettled.
-pub(super) async fn settle_unsettled(store: Arc<dyn Store>, clock: Clock) -> anyhow::Result<usize> {
+/// Settles every ended lot whose money did not all move: at start (the server stopped, or
+/// the store failed, between the journaled end and its settlement), and now and then while
+/// the server runs (`ended_before_ms`: only lots that ended before it, whose owner has had
+/// its time: a node of the cluster that died between a room's close and its settlement
+/// leaves the lot to whichever node looks next). A lot whose settlement fails does not stop
+/// the caller: it is retried in the background, as at run time. The number of lots found
+/// unsettled.
+pub(super) async fn settle_unsettled(
+    store: Arc<dyn Store>,
+    clock: Clock,
+    ended_before_ms: Option<i64>,
+) -> anyhow::Result<usize> {
     let unsettled = store.unsettled_lots().await?;
+    let mut found = 0;
     for (lot, state) in &unsettled {
+        let last = store.recent_room_events(*lot, 1).await?;
+        let last = last.first();
+        if let (Some(before_ms), Some(row)) = (ended_before_ms, last)
+            && row.at_ms >= before_ms
+        {
+            continue; // its owner is settling it
+        }
+        found += 1;
         let end = match state {
             LotState::Cancelled => LotEnd::Cancelled,
-            _ => {
-                let last = store.recent_room_events(*lot, 1).await?;
-                match last.first().and_then(closed_event) {
-                    Some(closed) => LotEnd::Closed(closed),
-                    None => {
-                        tracing::error!(lot, "a closed lot without its close in the journal");
-                        continue;
-                    }
+            _ => match last.and_then(closed_event) {
+                Some(closed) => LotEnd::Closed(closed),
+                None => {
+                    tracing::error!(lot, "a closed lot without its close in the journal");
+                    continue;
                 }
-            }
+            },
         };
         tracing::info!(lot, "settling a lot whose end was not settled");
         if let Err(error) = settle(store.as_ref(), clock, *lot, &end).await {
             metrics::counter!("bidroom_settlement_retries_total").increment(1);
-            tracing::error!(lot, error = ?error, "failed to settle an ended lot at start; retrying");
+            tracing::error!(lot, error = ?error, "failed to settle an ended lot; retrying");
             spawn(store.clone(), clock, *lot, end);
         }
     }
-    Ok(unsettled.len())
+    Ok(found)
 }
 
 /// The close a journal row records (a close is a room's last event).

@@ -1,11 +1,12 @@
 //! After the close: releases, the winner's deposit applied, payment and default.
 
 use bidroom::auction::LotState;
+use bidroom::config::ServeConfig;
 use bidroom::money::Money;
 use bidroom::storage::{JournalRow, RoomEventKind};
 use serde_json::{Value, json};
 
-use crate::common::{Db, RegisteredBidder, TestApp, User, in_secs};
+use crate::common::{Db, RegisteredBidder, TestApp, TestDatabase, User, in_secs};
 use crate::lot_in_an_hour;
 use crate::on_both_databases;
 
@@ -585,6 +586,62 @@ async fn a_start_settles_the_lots_an_interruption_left_unsettled(db: Db) {
 on_both_databases!(
     a_start_settles_the_lots_an_interruption_left_unsettled,
     super::a_start_settles_the_lots_an_interruption_left_unsettled
+);
+
+/// A lot whose room's node died between the close and its settlement (another node of the
+/// cluster journaled the end long ago) is settled by a running node's next look, without
+/// waiting for any node to start.
+async fn a_running_node_settles_the_lots_a_dead_owner_left_unsettled(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let app = TestApp::spawn_on(database, |config| ServeConfig {
+        lease_ttl_ms: 300,
+        ..config
+    })
+    .await;
+    let auctioneer = app.create_auctioneer("auct").await;
+    let overrides = json!({ "starts_at": in_secs(3600) });
+    let sold = app
+        .published_lot(&auctioneer.token, overrides.clone())
+        .await;
+    let cancelled = app.published_lot(&auctioneer.token, overrides).await;
+    let alice = app.signup_verified_bidder("alice").await;
+    app.top_up(&alice, "1000.00").await;
+    for lot in [sold, cancelled] {
+        app.eligible_bidder(&auctioneer, lot, alice.clone(), None)
+            .await;
+    }
+    let store = app.server.as_ref().unwrap().state.store.clone();
+    let long_ago = |mut row: JournalRow| {
+        row.at_ms -= 60_000;
+        row
+    };
+    store
+        .append_room_events(&[
+            long_ago(ended(sold, 1, Some((alice.id, "1500.00")), false)),
+            long_ago(ended(cancelled, 1, None, true)),
+        ])
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !store.unsettled_lots().await.unwrap().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the running node never settled them"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, settlement) = app
+        .get(&format!("/lots/{sold}/settlement"), Some(&alice.token))
+        .await;
+    assert_eq!(status, 200, "{settlement}");
+    assert_eq!(settlement["price"], "1500.00");
+    assert_eq!(app.balances(&alice).await, ("800.00".into(), "0.00".into()));
+    app.assert_ledger_balanced().await;
+    app.stop().await;
+}
+on_both_databases!(
+    a_running_node_settles_the_lots_a_dead_owner_left_unsettled,
+    super::a_running_node_settles_the_lots_a_dead_owner_left_unsettled
 );
 
 /// A lot whose settlement fails at start (here its journaled winner has no deposit to
