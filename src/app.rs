@@ -76,9 +76,15 @@ impl AppState {
             );
         }
         let store = storage::connect(&config.database_url).await?;
+        let node_id: Arc<str> = Arc::from(config.node_id.clone().unwrap_or_else(own_node_id));
         let cluster = if config.cluster {
             let nats = crate::nats::connect(&config).await?;
-            Some(Cluster::new(&config.cluster_name, nats, store.clone()))
+            Some(Cluster::new(
+                &config.cluster_name,
+                &node_id,
+                nats,
+                store.clone(),
+            ))
         } else {
             None
         };
@@ -86,7 +92,7 @@ impl AppState {
             .clone()
             .map(|cluster| Arc::new(cluster) as Arc<dyn RoomPeering>);
         let terms = LeaseTerms {
-            node_id: Arc::from(config.node_id.clone().unwrap_or_else(own_node_id)),
+            node_id,
             ttl_ms: config.lease_ttl_ms as i64,
             address: address.to_string(),
             clustered: config.cluster,

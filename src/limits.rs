@@ -58,6 +58,9 @@ pub const JOURNAL_QUEUE_CAPACITY: usize = 65_536;
 
 /// How often the auctioneer's monitor view gets `presence`.
 pub const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a room counts another node's members after that node's last report of them
+/// (nodes report every [`PRESENCE_INTERVAL`]).
+pub const REMOTE_MEMBERS_TTL_MS: i64 = 3_000;
 
 /// How deeply a client message's values may nest: serde_json's own recursion limit, which
 /// the MessagePack reader is held to as well (rmp-serde would allow 1024), so that both

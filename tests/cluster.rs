@@ -157,6 +157,20 @@ async fn three_nodes_share_rooms_and_survive_the_owners_death() {
         assert_eq!(seen, expected);
     }
 
+    // Every monitor, on any node, counts the members of every node: the three monitors
+    // and the two bidders, who may both bid.
+    for watcher in &mut watchers {
+        let counted_everyone =
+            |message: &Value| message["type"] == "presence" && message["members"] == 5;
+        let presence = tokio::time::timeout(
+            Duration::from_secs(10),
+            watcher.next_matching(counted_everyone),
+        )
+        .await
+        .expect("a presence that counts the members of every node");
+        assert_eq!(presence["bidders"], 2, "{presence}");
+    }
+
     // The owner dies with bids in flight; the bidders' nodes forward them to the next owner.
     let owner_process = nodes.remove(owner_index);
     let in_flight = format!("{amount}.00");

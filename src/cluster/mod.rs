@@ -26,6 +26,8 @@ use crate::storage::Store;
 pub struct Cluster {
     /// The exchange's name: the first part of every subject.
     name: String,
+    /// This node's id (as in its leases).
+    node: String,
     nats: async_nats::Client,
     store: Arc<dyn Store>,
     /// The stand-ins for rooms owned by other nodes that members here have reached.
@@ -33,9 +35,15 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn new(name: &str, nats: async_nats::Client, store: Arc<dyn Store>) -> Arc<Cluster> {
+    pub fn new(
+        name: &str,
+        node: &str,
+        nats: async_nats::Client,
+        store: Arc<dyn Store>,
+    ) -> Arc<Cluster> {
         Arc::new(Cluster {
             name: name.to_owned(),
+            node: node.to_owned(),
             nats,
             store,
             remote: DashMap::new(),

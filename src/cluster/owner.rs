@@ -107,6 +107,12 @@ async fn answer(cluster: Arc<Cluster>, room: RoomHandle, message: async_nats::Me
     let reply = match command {
         PeerCommand::Roster { account } => return roster(&cluster, &room, Some(account)).await,
         PeerCommand::RosterReloaded => return roster(&cluster, &room, None).await,
+        PeerCommand::Members { node, members } => {
+            let node = Arc::from(node.as_str());
+            room.send(RoomCommand::RemoteMembers { node, members })
+                .await;
+            return;
+        }
         PeerCommand::Join {
             account,
             role,

@@ -1,7 +1,7 @@
 //! The stand-in for a room owned by another node: it takes this node's members' commands
 //! as a room does, forwards them to the owner, and fans the owner's events out to them.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +9,8 @@ use futures_util::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
-use crate::domain::LotId;
-use crate::limits::{ROOM_BROADCAST_CAPACITY, ROOM_INBOX_CAPACITY};
+use crate::domain::{AccountId, LotId, Role};
+use crate::limits::{PRESENCE_INTERVAL, ROOM_BROADCAST_CAPACITY, ROOM_INBOX_CAPACITY};
 use crate::realtime::protocol::{Answer, Req, RoomFrame, View};
 use crate::rooms::{CatchUp, ConnectionId, Joined, Replier, RoomCommand, RoomInbox};
 
@@ -47,8 +47,12 @@ async fn run(cluster: Arc<Cluster>, lot: LotId, mut commands: mpsc::Receiver<Roo
         }
     };
     let (local, _) = broadcast::channel(ROOM_BROADCAST_CAPACITY);
-    let mut members: HashSet<ConnectionId> = HashSet::new();
+    let mut members: HashMap<ConnectionId, (AccountId, Role)> = HashMap::new();
     let mut idle_since = Some(Instant::now());
+    // The owner counts this node's members in the room's presence from these reports.
+    let mut report = tokio::time::interval(PRESENCE_INTERVAL);
+    report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut reported_members = false;
     loop {
         let idle_until = idle_since.map(|since| since + IDLE_LINGER);
         tokio::select! {
@@ -63,6 +67,10 @@ async fn run(cluster: Arc<Cluster>, lot: LotId, mut commands: mpsc::Receiver<Roo
                     Some(body) => drop(local.send(RoomFrame::new(body))),
                     None => tracing::warn!(lot, "a room event from another node that does not decode"),
                 }
+            }
+            _ = report.tick(), if reported_members || !members.is_empty() => {
+                report_members(&cluster, lot, &members);
+                reported_members = !members.is_empty();
             }
             () = tokio::time::sleep_until(idle_until.unwrap_or_else(Instant::now)), if idle_until.is_some() => break,
         }
@@ -79,11 +87,31 @@ async fn run(cluster: Arc<Cluster>, lot: LotId, mut commands: mpsc::Receiver<Roo
         .remove_if(&lot, |_, inbox| inbox.0.is_closed());
 }
 
+/// Tells the owner which members this node has in the room (no answer is awaited).
+fn report_members(
+    cluster: &Arc<Cluster>,
+    lot: LotId,
+    members: &HashMap<ConnectionId, (AccountId, Role)>,
+) {
+    let command = PeerCommand::Members {
+        node: cluster.node.clone(),
+        members: members.values().copied().collect(),
+    };
+    let payload = bytes::Bytes::from(wire::encode(&command));
+    let subject = wire::command_subject(&cluster.name, lot);
+    let nats = cluster.nats.clone();
+    tokio::spawn(async move {
+        if let Err(error) = nats.publish(subject, payload).await {
+            tracing::debug!(lot, error = %error, "failed to report this node's members to the room's owner");
+        }
+    });
+}
+
 fn handle(
     cluster: &Arc<Cluster>,
     lot: LotId,
     local: &broadcast::Sender<Arc<RoomFrame>>,
-    members: &mut HashSet<ConnectionId>,
+    members: &mut HashMap<ConnectionId, (AccountId, Role)>,
     command: RoomCommand,
 ) {
     match command {
@@ -94,7 +122,7 @@ fn handle(
             encoding,
             reply,
         } => {
-            members.insert(member.connection);
+            members.insert(member.connection, (member.account, member.role));
             let events = local.subscribe();
             let forwarded = PeerCommand::Join {
                 account: member.account,
@@ -172,8 +200,9 @@ fn handle(
             };
             spawn_forward(cluster.clone(), lot, forwarded, reply, req);
         }
-        // The owner reads standings itself (`Cluster::roster_changed`).
-        RoomCommand::Roster(_) => {}
+        // The owner reads standings itself (`Cluster::roster_changed`), and other nodes'
+        // members reach it from their own stand-ins.
+        RoomCommand::Roster(_) | RoomCommand::RemoteMembers { .. } => {}
     }
 }
 

@@ -106,6 +106,12 @@ pub enum PeerCommand {
     Roster { account: AccountId },
     /// Many standings changed at once (a bulk seed).
     RosterReloaded,
+    /// The members a node has in the room now (each connection's account and role), sent
+    /// about once a second while it has any, and once more when it has none left.
+    Members {
+        node: String,
+        members: Vec<(AccountId, Role)>,
+    },
 }
 
 /// A frame ready for the member's socket.

@@ -90,6 +90,13 @@ pub enum RoomCommand {
         reply: Replier,
     },
     Roster(RosterEntry),
+    /// The members another node of the cluster has in the room, as its stand-in reports
+    /// them about once a second (each connection's account and role): the room counts them
+    /// in its presence.
+    RemoteMembers {
+        node: Arc<str>,
+        members: Vec<(AccountId, Role)>,
+    },
 }
 
 /// The answer to a join: either what was missed since `since_seq` or a fresh snapshot, and

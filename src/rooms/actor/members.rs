@@ -16,19 +16,27 @@ use super::super::command::{ConnectionId, Member};
 /// beside their numbers, and about once a second how many members are connected and how
 /// many of them may bid (presence). Nobody else hears presence, so the room sends it only
 /// while a monitor is connected. A member is one connection: an account with two tabs
-/// open counts twice among the members, once among the bidders present.
+/// open counts twice among the members, once among the bidders present. On a cluster, the
+/// members connected to other nodes count too, as those nodes last reported them.
 pub(super) struct Members {
     auctioneer: AccountId,
     connected: HashMap<ConnectionId, Member>,
+    /// By node: each connection's account and role there, and when the report came.
+    remote: HashMap<Arc<str>, RemoteReport>,
     /// From the roster. Bidders see one another only by number.
     names: HashMap<AccountId, Arc<str>>,
 }
+
+/// Another node's members in the room (each connection's account and role), and when it
+/// reported them.
+type RemoteReport = (Vec<(AccountId, Role)>, i64);
 
 impl Members {
     pub fn new(auctioneer: AccountId) -> Members {
         Members {
             auctioneer,
             connected: HashMap::new(),
+            remote: HashMap::new(),
             names: HashMap::new(),
         }
     }
@@ -46,6 +54,44 @@ impl Members {
         self.connected.remove(&connection);
     }
 
+    /// Another node's members, reported at `now_ms` (an empty report: it has none left).
+    pub fn set_remote(&mut self, node: Arc<str>, members: Vec<(AccountId, Role)>, now_ms: i64) {
+        if members.is_empty() {
+            self.remote.remove(&node);
+        } else {
+            self.remote.insert(node, (members, now_ms));
+        }
+    }
+
+    /// Forgets the reports of nodes that have not reported since `before_ms` (gone, or
+    /// cut off): their members are no longer counted.
+    pub fn forget_remote_before(&mut self, before_ms: i64) {
+        self.remote
+            .retain(|_, (_, reported_at_ms)| *reported_at_ms >= before_ms);
+    }
+
+    /// Every member's (account, role): this node's connections, then the other nodes'.
+    fn everyone(&self) -> impl Iterator<Item = (AccountId, Role)> + '_ {
+        let here = self
+            .connected
+            .values()
+            .map(|member| (member.account, member.role));
+        let elsewhere = self
+            .remote
+            .values()
+            .flat_map(|(members, _)| members.iter().copied());
+        here.chain(elsewhere)
+    }
+
+    fn member_count(&self) -> usize {
+        self.connected.len()
+            + self
+                .remote
+                .values()
+                .map(|(members, _)| members.len())
+                .sum::<usize>()
+    }
+
     /// A bidder's display name, from the roster (new, or changed since).
     pub fn set_name(&mut self, account: AccountId, display_name: &str) {
         self.names.insert(account, Arc::from(display_name));
@@ -55,11 +101,10 @@ impl Members {
         &self.names
     }
 
-    /// Whether anyone connected would hear presence.
+    /// Whether anyone connected, here or on another node, would hear presence.
     pub fn has_monitors(&self) -> bool {
-        self.connected
-            .values()
-            .any(|member| self.is_monitor(member.account, member.role))
+        self.everyone()
+            .any(|(account, role)| self.is_monitor(account, role))
     }
 
     /// `you` in a monitor's snapshot: its role, and who is in the room.
@@ -71,7 +116,7 @@ impl Members {
             } else {
                 Role::Admin
             },
-            members: self.connected.len(),
+            members: self.member_count(),
             bidders: self.bidders_present(engine),
         }
     }
@@ -80,7 +125,7 @@ impl Members {
     pub fn presence(&self, lot: LotId, engine: &Room) -> EventBody {
         EventBody::Presence {
             lot,
-            members: self.connected.len(),
+            members: self.member_count(),
             bidders: self.bidders_present(engine),
         }
     }
@@ -88,14 +133,13 @@ impl Members {
     /// The accounts connected that may bid now, each counted once.
     fn bidders_present(&self, engine: &Room) -> usize {
         let mut accounts: Vec<AccountId> = self
-            .connected
-            .values()
-            .filter(|member| {
+            .everyone()
+            .map(|(account, _)| account)
+            .filter(|account| {
                 engine
-                    .bidder(member.account)
+                    .bidder(*account)
                     .is_some_and(|bidder| bidder.eligibility == Eligibility::Eligible)
             })
-            .map(|member| member.account)
             .collect();
         accounts.sort_unstable();
         accounts.dedup();
@@ -138,6 +182,30 @@ mod tests {
             (4, 1),
             "ALICE is still in another tab"
         );
+    }
+
+    #[test]
+    fn presence_counts_other_nodes_members_until_they_stop_reporting() {
+        let engine = open_engine();
+        let mut members = Members::new(AUCTIONEER);
+        members.join(member(1, ALICE, Role::Bidder));
+        assert!(!members.has_monitors());
+        // Node b has the auctioneer and ALICE in another tab; node c has BOB.
+        let b: Arc<str> = Arc::from("b");
+        let c: Arc<str> = Arc::from("c");
+        let on_b = vec![(AUCTIONEER, Role::Auctioneer), (ALICE, Role::Bidder)];
+        members.set_remote(b.clone(), on_b, 1_000);
+        members.set_remote(c.clone(), vec![(BOB, Role::Bidder)], 1_500);
+        assert!(members.has_monitors(), "the auctioneer, on node b");
+        assert_eq!(presence(&members, &engine), (4, 2), "ALICE counted once");
+        // b's next report replaces its last; c stops reporting and is forgotten.
+        members.set_remote(b.clone(), vec![(ALICE, Role::Bidder)], 2_000);
+        members.forget_remote_before(1_800);
+        assert_eq!(presence(&members, &engine), (2, 1));
+        assert!(!members.has_monitors());
+        // An empty report: b has no one left.
+        members.set_remote(b, Vec::new(), 2_500);
+        assert_eq!(presence(&members, &engine), (1, 1));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::auction::{ClosedEvent, LotState, Rejection, Room, RoomEvent, Sequenced};
 use crate::clock::Clock;
 use crate::domain::{AccountId, LotId, Role};
-use crate::limits::{ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL};
+use crate::limits::{ENDED_ROOM_LINGER_MS, PRESENCE_INTERVAL, REMOTE_MEMBERS_TTL_MS};
 use crate::money::{AmountError, Money};
 use crate::realtime::protocol::{Answer, BidDetails, EventBody, Req, RoomFrame, Snapshot, View};
 use crate::storage::{JournalRow, Lot, RosterEntry, Store};
@@ -369,6 +369,9 @@ impl RoomTask {
                     .set_name(entry.bidder.account, &entry.display_name);
                 self.engine.upsert_bidder(entry.bidder);
             }
+            RoomCommand::RemoteMembers { node, members } => {
+                self.members.set_remote(node, members, self.clock.now_ms());
+            }
         }
     }
 
@@ -666,7 +669,10 @@ impl RoomTask {
         })
     }
 
-    fn send_presence(&self) {
+    fn send_presence(&mut self) {
+        // A node that stopped reporting (gone, or cut off) no longer counts.
+        let reported_since_ms = self.clock.now_ms() - REMOTE_MEMBERS_TTL_MS;
+        self.members.forget_remote_before(reported_since_ms);
         let frame = RoomFrame::new(self.members.presence(self.lot, &self.engine));
         let _ = self.events.send(frame);
     }
