@@ -122,6 +122,12 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_ALLOW_BULK_SEED")]
     pub allow_bulk_seed: bool,
 
+    /// Announcements are reviewed before lots move (SPEC §11): a lot is published only
+    /// with an approved `auction` announcement, and cancelled only with an approved
+    /// `termination` announcement. Off (the default), announcements are optional.
+    #[arg(long, env = "BIDROOM_REQUIRE_ANNOUNCEMENT_REVIEW")]
+    pub require_announcement_review: bool,
+
     /// The longest a REST request may take, from its first byte to its answer: a client
     /// that dribbles its headers is disconnected, and one that stalls in its body or waits
     /// on a slow answer gets 408 `request_timeout`. An upgraded WebSocket is not bound by it.
@@ -280,6 +286,7 @@ impl ServeConfig {
             session_ttl_secs: 24 * 60 * 60,
             id_number_key: None,
             allow_bulk_seed: false,
+            require_announcement_review: false,
             request_timeout_secs: 30,
             sign_in_failures_per_username: 5,
             sign_in_failures_per_address: 20,

@@ -145,6 +145,8 @@ pub fn conflict_code(conflict: &Conflict) -> &'static str {
         Conflict::SettlementNotOpen(_) => "settlement_not_open",
         Conflict::SettlementNotDue => "settlement_not_due",
         Conflict::GuaranteeNotPending(_) => "guarantee_not_pending",
+        Conflict::AnnouncementNotEditable(_) => "announcement_not_editable",
+        Conflict::AnnouncementNotSubmitted(_) => "announcement_not_submitted",
         Conflict::DepositRefused { refusal, .. } => refusal.code(),
     }
 }

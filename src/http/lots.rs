@@ -30,6 +30,7 @@ use crate::domain::{DepositTerms, LotId, Role};
 use crate::limits::MAX_LOT_BODY_BYTES;
 use crate::money::Money;
 use crate::rooms::LotView;
+use crate::storage::announcements::AnnouncementKind;
 use crate::storage::lots::{DraftVisibility, LotFilter};
 use crate::storage::{Account, Lot};
 use crate::time_format::{self, Rfc3339};
@@ -347,7 +348,7 @@ async fn show(
         (status = 401, description = "`not_authenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not the lot's auctioneer nor an admin", body = ErrorBody),
         (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
-        (status = 409, description = "`not_draft`: already published; `lot_ended`: its end time has passed", body = ErrorBody),
+        (status = 409, description = "`not_draft`: already published; `lot_ended`: its end time has passed; `announcement_required`: the exchange reviews announcements (`--require-announcement-review`) and the lot has no approved `auction` announcement", body = ErrorBody),
     )
 )]
 async fn publish(
@@ -360,6 +361,18 @@ async fn publish(
         return Err(ApiError::conflict(
             "lot_ended",
             "the lot's end time has passed: it can no longer be published",
+        ));
+    }
+    if lot.state == LotState::Draft
+        && state.config.require_announcement_review
+        && !state
+            .store
+            .has_approved_announcement(lot.id, AnnouncementKind::Auction)
+            .await?
+    {
+        return Err(ApiError::conflict(
+            "announcement_required",
+            "this exchange publishes a lot only with an approved auction announcement",
         ));
     }
     let lot = state.store.publish_lot(lot.id).await?;

@@ -8,6 +8,7 @@
 //! module knows nothing of the WebSocket protocol.
 
 mod accounts;
+mod announcements;
 mod auth;
 mod cluster;
 mod error;
@@ -87,6 +88,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(lots::routes())
         .merge(listings::routes())
         .merge(money::routes())
+        .merge(announcements::routes())
         .merge(seed::routes())
         .merge(cluster::routes())
         .routes(routes!(healthz))

@@ -22,6 +22,7 @@ pub(super) const ACCOUNTS: &str = "accounts";
 pub(super) const LOTS: &str = "lots";
 pub(super) const APPLICATIONS: &str = "applications";
 pub(super) const MONEY: &str = "money";
+pub(super) const ANNOUNCEMENTS: &str = "announcements";
 pub(super) const OPERATIONS: &str = "operations";
 
 /// The name of the bearer scheme, as operations cite it: `security(("bearer" = []))` for
@@ -53,6 +54,7 @@ pub(super) const BANK_SIGNATURE: &str = "bank_signature";
         (name = APPLICATIONS, description = "Applications (报名) and their decisions"),
         (name = MONEY, description = "Wallets, bank notifications, deposits, guarantees, \
             withdrawals, settlements, the ledger"),
+        (name = ANNOUNCEMENTS, description = "Announcements (公告): drafts, review, the public list"),
         (name = OPERATIONS, description = "Liveness, metrics, this document, load-test seeding"),
     )
 )]

@@ -23,7 +23,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tracing::Instrument;
 
 use crate::app::AppState;
-use crate::domain::{AccountId, LotId};
+use crate::domain::{AccountId, LotId, Role};
 use crate::limits::{AUTH_TIMEOUT, CLOSE_FRAME_TIMEOUT, MAX_FRAMES_PER_FLUSH};
 use crate::rooms::{
     CatchUp, ConnectionId, ControlAction, EndedJoin, Joined, Member, Replier, RoomCommand,
@@ -647,6 +647,12 @@ impl Session {
         let Some(room) = self.room(lot, req.as_ref()).await else {
             return;
         };
+        if matches!(action, ControlAction::Cancel)
+            && self.account.role != Role::Bidder
+            && !self.termination_announced(lot, req.as_ref()).await
+        {
+            return;
+        }
         let command = RoomCommand::Control {
             action,
             account: self.account.id,
@@ -657,6 +663,32 @@ impl Session {
         };
         if !room.send(command).await {
             self.error("not_open", "the room has ended", req.as_ref());
+        }
+    }
+
+    /// On an exchange that reviews announcements (`--require-announcement-review`), a lot
+    /// is cancelled only once its termination announcement is approved; whether the
+    /// `cancel` may go on (else it has been answered with an `error`).
+    async fn termination_announced(&self, lot: LotId, req: Option<&Req>) -> bool {
+        if !self.state.config.require_announcement_review {
+            return true;
+        }
+        let kind = crate::storage::announcements::AnnouncementKind::Termination;
+        match self.state.store.has_approved_announcement(lot, kind).await {
+            Ok(true) => true,
+            Ok(false) => {
+                self.error(
+                    "announcement_required",
+                    "this exchange cancels a lot only with an approved termination announcement",
+                    req,
+                );
+                false
+            }
+            Err(error) => {
+                tracing::error!(lot, error = ?error, "failed to read the lot's announcements");
+                self.error("internal", "the lot's announcements could not be read", req);
+                false
+            }
         }
     }
 

@@ -47,8 +47,49 @@ async fn settle_until_done(store: &dyn Store, clock: Clock, lot: LotId, end: &Lo
 
 async fn settle(store: &dyn Store, clock: Clock, lot: LotId, end: &LotEnd) -> StoreResult<()> {
     match end {
-        LotEnd::Closed(closed) => store.settle_closed_lot(lot, closed, clock.now_ms()).await,
+        LotEnd::Closed(closed) => {
+            store.settle_closed_lot(lot, closed, clock.now_ms()).await?;
+            draft_result_announcement(store, clock, lot, closed).await
+        }
         LotEnd::Cancelled => store.release_lot_deposits(lot, clock.now_ms()).await,
+    }
+}
+
+/// The close drafts the lot's result announcement (SPEC §11) in its auctioneer's name, for
+/// an admin to review: the bidder number and the price, never who the winner is. Once per
+/// lot, however often the settlement runs.
+async fn draft_result_announcement(
+    store: &dyn Store,
+    clock: Clock,
+    lot: LotId,
+    closed: &ClosedEvent,
+) -> StoreResult<()> {
+    let Some(found) = store.get_lot(lot).await? else {
+        return Ok(());
+    };
+    let (title, body) = result_announcement(&found.title, &found.currency, closed);
+    store
+        .draft_result_announcement(lot, &title, &body, clock.now_ms())
+        .await
+}
+
+/// The result announcement's title and body, in Chinese and then English.
+fn result_announcement(lot_title: &str, currency: &str, closed: &ClosedEvent) -> (String, String) {
+    match (closed.result, &closed.price, &closed.leader_bidder_number) {
+        (crate::auction::LotResult::Sold, Some(price), Some(number)) => (
+            format!("{lot_title} 成交公告 (result: sold)"),
+            format!(
+                "标的：{lot_title}\n竞价结果：成交\n竞买号：{number}\n成交价：{price} {currency}\n\n\
+                 Lot: {lot_title}\nResult: sold\nBidder number: {number}\nPrice: {price} {currency}"
+            ),
+        ),
+        _ => (
+            format!("{lot_title} 结果公告：流拍 (result: unsold)"),
+            format!(
+                "标的：{lot_title}\n竞价结果：流拍（无人出价或未达保留价）\n\n\
+                 Lot: {lot_title}\nResult: unsold (no bid, or the reserve was not met)"
+            ),
+        ),
     }
 }
 

@@ -5,6 +5,7 @@ use crate::domain::LotId;
 use crate::ledger::{DepositRefusal, Overdraft, WalletBucket};
 use crate::money::Money;
 
+use super::announcements::AnnouncementStatus;
 use super::money::{GuaranteeStatus, NotificationStatus, SettlementStatus};
 
 /// A request that conflicts with the stored state: a duplicate, a changed repeat of an
@@ -47,6 +48,12 @@ pub enum Conflict {
     /// Only a pending guarantee can be decided.
     #[error("the guarantee is already {}", .0.as_str())]
     GuaranteeNotPending(GuaranteeStatus),
+    /// Only a draft or a returned announcement can be changed or submitted.
+    #[error("the announcement is {}: only a draft or a returned one can be changed or submitted", .0.as_str())]
+    AnnouncementNotEditable(AnnouncementStatus),
+    /// Only a submitted announcement can be approved or returned.
+    #[error("the announcement is {}: only a submitted one can be approved or returned", .0.as_str())]
+    AnnouncementNotSubmitted(AnnouncementStatus),
     /// A deposit lodged on the lot's behalf (by the seed) that the deposit rules refuse.
     #[error("lot {lot}: {refusal}")]
     DepositRefused { lot: LotId, refusal: DepositRefusal },

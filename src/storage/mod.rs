@@ -12,6 +12,7 @@
 //! and PostgreSQL's row locks. The journal's bulk insert stays per database.
 
 pub mod accounts;
+pub mod announcements;
 mod conflict;
 mod dialect;
 pub mod journal;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, SessionAccount};
+pub use announcements::AnnouncementStore;
 pub use conflict::Conflict;
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use leases::{Lease, LeaseStore, NodeRecord, Release, TakenLease};
@@ -71,6 +73,7 @@ pub trait Store:
     + LeaseStore
     + SeedStore
     + ListingStore
+    + AnnouncementStore
     + Send
     + Sync
     + 'static
@@ -86,6 +89,7 @@ impl<T> Store for T where
         + LeaseStore
         + SeedStore
         + ListingStore
+        + AnnouncementStore
         + Send
         + Sync
         + 'static

@@ -768,3 +768,73 @@ impl ListingStore for SimStore {
 fn not_simulated<T>() -> T {
     unreachable!("rooms and sessions do not use this part of the store")
 }
+
+/// The simulation's rooms never touch announcements: the lot's result draft after a close
+/// is the one call they make, and is taken and forgotten.
+#[async_trait]
+impl crate::storage::AnnouncementStore for SimStore {
+    async fn create_announcement(
+        &self,
+        _: &crate::storage::announcements::NewAnnouncement,
+        _: AccountId,
+        _: i64,
+    ) -> StoreResult<crate::storage::announcements::Announcement> {
+        not_simulated()
+    }
+
+    async fn draft_result_announcement(
+        &self,
+        _: LotId,
+        _: &str,
+        _: &str,
+        _: i64,
+    ) -> StoreResult<()> {
+        drop(self.reachable()?);
+        Ok(())
+    }
+
+    async fn get_announcement(
+        &self,
+        _: i64,
+    ) -> StoreResult<Option<crate::storage::announcements::Announcement>> {
+        not_simulated()
+    }
+
+    async fn edit_announcement(
+        &self,
+        _: i64,
+        _: &str,
+        _: &str,
+        _: i64,
+    ) -> StoreResult<crate::storage::announcements::Announcement> {
+        not_simulated()
+    }
+
+    async fn review_announcement(
+        &self,
+        _: i64,
+        _: crate::storage::announcements::Review,
+        _: AccountId,
+        _: Option<&str>,
+        _: i64,
+    ) -> StoreResult<crate::storage::announcements::Announcement> {
+        not_simulated()
+    }
+
+    async fn announcements(
+        &self,
+        _: &crate::storage::announcements::AnnouncementFilter,
+        _: Option<i64>,
+        _: u32,
+    ) -> StoreResult<Vec<crate::storage::announcements::Announcement>> {
+        not_simulated()
+    }
+
+    async fn has_approved_announcement(
+        &self,
+        _: LotId,
+        _: crate::storage::announcements::AnnouncementKind,
+    ) -> StoreResult<bool> {
+        not_simulated()
+    }
+}
