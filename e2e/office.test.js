@@ -175,6 +175,38 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     await shot(admin, 'admin-phone');
   });
 
+  await t.test('an announcement is drafted, submitted, reviewed and published', async () => {
+    await console_.goto(`${server.origin}/console`);
+    const section = console_.locator('#announcements');
+    await section.locator('button:has-text("新建公告")').click();
+    const dialog = console_.locator('dialog');
+    await dialog.locator('select[name=lot_id]').selectOption(String(lotId));
+    await dialog.locator('select[name=kind]').selectOption('auction');
+    await dialog.locator('input[name=title]').fill('城东 9 号仓库租赁权拍卖公告');
+    await dialog.locator('button[type=submit]').click();
+    await dialog.locator('[role=alert]:has-text("正文")').waitFor();
+    await dialog.locator('textarea[name=body]').fill('第一条 标的：城东 9 号仓库租赁权\n第二条 保证金 2,000.00 元');
+    await dialog.locator('button[type=submit]').click();
+    const row = section.locator('tr:has-text("城东 9 号仓库租赁权拍卖公告")');
+    await row.locator('.badge:has-text("草稿")').waitFor();
+    await row.locator('button:has-text("提交审核")').click();
+    await console_.locator('dialog button[type=submit]').click();
+    await row.locator('.badge:has-text("审核中")').waitFor();
+    await shot(console_, 'console-announcements');
+
+    await admin.setViewportSize({ width: 1280, height: 900 });
+    await admin.goto(`${server.origin}/admin`);
+    const queued = admin.locator('#announcements tr:has-text("城东 9 号仓库租赁权拍卖公告")');
+    await queued.locator('button').first().click();
+    await admin.locator('dialog pre:has-text("第二条")').waitFor();
+    await shot(admin, 'admin-announcement-review');
+    await admin.locator('dialog button[type=submit]').click();
+    await admin.locator('#announcements .message.good').waitFor();
+    await queued.waitFor({ state: 'detached' });
+    const published = await rest.call('GET', `/announcements?lot_id=${lotId}`);
+    assert.deepEqual(published.map((entry) => [entry.kind, entry.status]), [['auction', 'approved']]);
+  });
+
   await t.test('a visitor and another role see who the page is for, with a sign-in link', async () => {
     const visitor = await (await personContext(browser)).newPage();
     await visitor.goto(`${server.origin}/me`);

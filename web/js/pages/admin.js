@@ -1,11 +1,12 @@
 // `/admin`, the exchange's back office: identities to verify, bank transfers to enter,
-// unmatched transfers to resolve, guarantees to decide, settlements to default, and the
-// ledger's reconciliation.
+// unmatched transfers to resolve, guarantees to decide, settlements to default,
+// announcements to review, and the ledger's reconciliation.
 
 import { el } from '../dom.js';
 import { loadStrings, translate } from '../i18n.js';
 import { renderHeader } from '../layout.js';
 import { passGate, sessionExpired } from '../parts/gate.js';
+import { announcementsSection } from './admin/announcements.js';
 import { bankSections } from './admin/bank.js';
 import { guaranteesSection } from './admin/guarantees.js';
 import { identitiesSection } from './admin/identities.js';
@@ -30,6 +31,7 @@ async function main() {
   const { entry, unmatched } = bankSections({ expired, moneyMoved });
   const guarantees = guaranteesSection({ expired, moneyMoved });
   const settlements = settlementsSection({ expired, moneyMoved });
+  const announcements = announcementsSection({ expired });
   mainNode.append(
     el('h1', { 'data-i18n': 'admin.heading' }),
     identities.node,
@@ -37,11 +39,12 @@ async function main() {
     unmatched.node,
     guarantees.node,
     settlements.node,
+    announcements.node,
     reconciliation.node,
   );
   translate(mainNode);
   await Promise.all(
-    [identities, unmatched, guarantees, settlements, reconciliation].map((section) => section.refresh()),
+    [identities, unmatched, guarantees, settlements, announcements, reconciliation].map((section) => section.refresh()),
   );
 }
 

@@ -1,11 +1,13 @@
 // `/console`, the auctioneer's: my lots (drafts included) with their state and a link to
 // each live monitor, a new lot with every term of SPEC §2, publishing, and the
-// applications to approve (with a priority rank) or reject with a reason.
+// applications to approve (with a priority rank) or reject with a reason, and the lots'
+// announcements to draft and submit for review.
 
 import { el } from '../dom.js';
 import { loadStrings, translate } from '../i18n.js';
 import { renderHeader } from '../layout.js';
 import { passGate, sessionExpired } from '../parts/gate.js';
+import { announcementsSection } from './console/announcements.js';
 import { applicationsSection } from './console/applications.js';
 import { createLotSection } from './console/create.js';
 import { lotsSection } from './console/lots.js';
@@ -32,15 +34,17 @@ async function main() {
       applications.node.querySelector('h2')?.focus();
     },
   });
-  const create = createLotSection({ created: () => lots.refresh() });
+  const announcements = announcementsSection({ account, expired });
+  const create = createLotSection({ created: () => Promise.all([lots.refresh(), announcements.refresh()]) });
   mainNode.append(
     el('h1', { 'data-i18n': 'console.heading' }),
     lots.node,
     applications.node,
+    announcements.node,
     create.node,
   );
   translate(mainNode);
-  await lots.refresh();
+  await Promise.all([lots.refresh(), announcements.refresh()]);
 }
 
 main();
