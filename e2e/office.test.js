@@ -205,6 +205,22 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     await queued.waitFor({ state: 'detached' });
     const published = await rest.call('GET', `/announcements?lot_id=${lotId}`);
     assert.deepEqual(published.map((entry) => [entry.kind, entry.status]), [['auction', 'approved']]);
+
+    // Anyone finds it on the home page, by its words, and reads it there.
+    const visitor = await (await personContext(browser)).newPage();
+    await visitor.goto(`${server.origin}/`);
+    const listed = visitor.locator('#announcements li:has-text("城东 9 号仓库租赁权拍卖公告")');
+    await listed.waitFor();
+    await visitor.locator('#announcement-q').fill('没有这个词');
+    await visitor.locator('#announcements button[type=submit]').click();
+    await visitor.locator('#announcements p.muted:has-text("没有符合条件的公告")').waitFor();
+    await visitor.locator('#announcement-q').fill('仓库');
+    await visitor.locator('#announcement-kind').selectOption('auction');
+    await visitor.locator('#announcements button[type=submit]').click();
+    await listed.locator('summary').click();
+    await listed.locator('pre:has-text("第二条 保证金")').waitFor();
+    await shot(visitor, 'index-announcements');
+    await visitor.context().close();
   });
 
   await t.test('a visitor and another role see who the page is for, with a sign-in link', async () => {

@@ -1,4 +1,5 @@
-// `/`: the lots (live, upcoming, ended) and, for a visitor, sign in and sign up.
+// `/`: the lots (live, upcoming, ended), the published announcements and, for a visitor,
+// sign in and sign up.
 
 import { api, errorMessage } from '../api.js';
 import { clear, el } from '../dom.js';
@@ -6,6 +7,7 @@ import { formatMoney, formatTime } from '../format.js';
 import { loadStrings, t, translate } from '../i18n.js';
 import { pageStatus, renderHeader } from '../layout.js';
 import { saveSession, session } from '../session.js';
+import { announcementsSection } from './index/announcements.js';
 
 const REFRESH_MS = 10_000;
 const GROUPS = [
@@ -24,10 +26,12 @@ async function main() {
   const mainNode = document.getElementById('main');
   const lotsSection = el('section', { class: 'lots', 'aria-labelledby': 'lots-title' });
   const accountSection = el('section', { class: 'account-forms', id: 'sign-in' });
-  mainNode.append(el('h1', { 'data-i18n': 'index.heading' }), lotsSection, accountSection);
+  const announcements = announcementsSection();
+  mainNode.append(el('h1', { 'data-i18n': 'index.heading' }), lotsSection, announcements.node, accountSection);
   const draw = () => {
     translate(document);
     drawLots(lotsSection);
+    announcements.draw();
     drawAccount(accountSection);
   };
   document.addEventListener('languagechange', draw);
@@ -36,7 +40,7 @@ async function main() {
     refresh(lotsSection);
   });
   draw();
-  await refresh(lotsSection);
+  await Promise.all([refresh(lotsSection), announcements.search()]);
   setInterval(() => refresh(lotsSection), REFRESH_MS);
   if (location.hash === '#sign-in') accountSection.querySelector('input')?.focus();
 }
