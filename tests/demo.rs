@@ -37,6 +37,23 @@ async fn the_demo_seeds_bidders_with_money_deposits_and_lots_about_to_open(db: D
     assert_eq!(wallet["available"], "478500.00", "{wallet}");
     let (_, lots) = app.get("/lots?state=published", Some(&alice)).await;
     assert_eq!(lots.as_array().map(Vec::len), Some(3), "{lots}");
+    // Each is announced: its auction announcement, approved, is public.
+    let (_, announced) = app.get("/announcements?kind=auction", None).await;
+    let mut announced: Vec<i64> = announced
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|announcement| announcement["lot_id"].as_i64().unwrap())
+        .collect();
+    let mut published: Vec<i64> = lots
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|lot| lot["id"].as_i64().unwrap())
+        .collect();
+    announced.sort_unstable();
+    published.sort_unstable();
+    assert_eq!(announced, published);
     app.sign_in(DEMO_ADMIN, DEMO_PASSWORD).await;
     app.sign_in("auctioneer", DEMO_PASSWORD).await;
     for bot in bidroom::demo::BOTS {

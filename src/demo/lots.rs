@@ -99,11 +99,14 @@ pub struct Schedule {
     pub extension_window_secs: u32,
 }
 
-/// Creates and publishes the lot, then applies for it as every bidder, approves them and
-/// lodges their deposits: everyone in `bidders` may bid when it opens.
+/// Creates the lot, announces it (the auctioneer drafts and submits its auction
+/// announcement, the admin approves it) and publishes it, then applies for it as every
+/// bidder, approves them and lodges their deposits: everyone in `bidders` may bid when it
+/// opens.
 pub async fn open_lot(
     api: &Api,
     auctioneer: &DemoAccount,
+    admin: &DemoAccount,
     bidders: &[DemoAccount],
     offer: &'static Offer,
     schedule: &Schedule,
@@ -135,6 +138,7 @@ pub async fn open_lot(
         .expect("POST", "/lots", token, &[], terms, StatusCode::CREATED)
         .await?;
     let lot_id = lot["id"].as_i64().context("a lot id")?;
+    announce(api, auctioneer, admin, lot_id, offer, starts_at_ms).await?;
     api.expect(
         "POST",
         &format!("/lots/{lot_id}/publish"),
@@ -153,6 +157,66 @@ pub async fn open_lot(
         starts_at_ms,
         extension_window_ms: i64::from(extension_window_secs) * 1000,
     })
+}
+
+/// The lot's auction announcement (拍卖公告), drafted and submitted by its auctioneer and
+/// approved by the admin: public on the home page (and what an exchange started with
+/// `--require-announcement-review` needs before it publishes the lot).
+async fn announce(
+    api: &Api,
+    auctioneer: &DemoAccount,
+    admin: &DemoAccount,
+    lot_id: i64,
+    offer: &Offer,
+    starts_at_ms: i64,
+) -> anyhow::Result<()> {
+    let body = format!(
+        "标的：{title}\n起拍价：{start} 元，加价幅度：{increment} 元\n保证金：{deposit} 元\n\
+         竞价开始：{starts}\n\nLot: {title}\nStart price: {start} CNY, increment {increment} CNY\n\
+         Deposit: {deposit} CNY\nBidding opens: {starts}",
+        title = offer.title,
+        start = offer.start_price,
+        increment = offer.increment,
+        deposit = offer.deposit,
+        starts = to_rfc3339(starts_at_ms),
+    );
+    let draft = json!({
+        "kind": "auction",
+        "lot_id": lot_id,
+        "title": format!("{} 拍卖公告", offer.title),
+        "body": body,
+    });
+    let token = Some(auctioneer.token.as_str());
+    let created = api
+        .expect(
+            "POST",
+            "/announcements",
+            token,
+            &[],
+            draft,
+            StatusCode::CREATED,
+        )
+        .await?;
+    let id = created["id"].as_i64().context("an announcement id")?;
+    api.expect(
+        "POST",
+        &format!("/announcements/{id}/submit"),
+        token,
+        &[],
+        Value::Null,
+        StatusCode::OK,
+    )
+    .await?;
+    api.expect(
+        "POST",
+        &format!("/announcements/{id}/approve"),
+        Some(admin.token.as_str()),
+        &[],
+        Value::Null,
+        StatusCode::OK,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Applies as the bidder, approves as the auctioneer, lodges the deposit as the bidder.

@@ -124,6 +124,7 @@ impl Scheduler {
         open_lot(
             &self.api,
             &self.cast.auctioneer,
+            &self.cast.admin,
             &bidders,
             &CATALOGUE[next_offer],
             &schedule,

@@ -118,7 +118,17 @@ pub async fn seed(
             runs_for_ms: seeded_run_ms(&timings.lot_runs_for, index),
             extension_window_secs: timings.extension_window_secs(),
         };
-        lots.push(open_lot(api, &cast.auctioneer, &bidders, offer, &schedule).await?);
+        lots.push(
+            open_lot(
+                api,
+                &cast.auctioneer,
+                &cast.admin,
+                &bidders,
+                offer,
+                &schedule,
+            )
+            .await?,
+        );
     }
     Ok((cast, lots))
 }
