@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use common::exchange::LiveLot;
 use common::process::ServerProcess;
 use common::ws::{Wire, WsClient};
 use common::{Db, TestApp, TestDatabase};
@@ -81,6 +82,32 @@ async fn bid_until_answered(client: &mut WsClient, lot: i64, amount: &str, req: 
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The lot's stored bids, (seq, amount), are exactly the acknowledged ones, in order.
+async fn assert_journal_holds(app: &TestApp, lot: &LiveLot, acknowledged: &[(u64, String)]) {
+    let (status, bids) = app
+        .get(
+            &format!("/lots/{}/bids?limit=1000", lot.id),
+            Some(&lot.auctioneer.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{bids}");
+    let stored: Vec<(u64, String)> = bids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bid| {
+            (
+                bid["seq"].as_u64().unwrap(),
+                bid["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged bid, once, in order"
+    );
 }
 
 const NODE_IDS: [&str; 3] = ["n1", "n2", "n3"];
@@ -203,28 +230,7 @@ async fn three_nodes_share_rooms_and_survive_the_owners_death() {
 
     // The journal holds every acknowledged bid once, and nothing else.
     let survivor = TestApp::external(&nodes[0].address, app.into_database());
-    let (status, bids) = survivor
-        .get(
-            &format!("/lots/{}/bids?limit=1000", lot.id),
-            Some(&lot.auctioneer.token),
-        )
-        .await;
-    assert_eq!(status, 200, "{bids}");
-    let stored: Vec<(u64, String)> = bids
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|bid| {
-            (
-                bid["seq"].as_u64().unwrap(),
-                bid["amount"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        stored, acknowledged,
-        "every acknowledged bid, once, in order"
-    );
+    assert_journal_holds(&survivor, &lot, &acknowledged).await;
     let new_owner = owner_of(&nodes[0].address, &admin, lot.id).await;
     assert_ne!(new_owner, owner);
     eprintln!("the room took bids again {first_after:?} after its owner was killed");
@@ -334,26 +340,5 @@ async fn a_stopped_node_hands_its_rooms_over_without_the_recovery_extension() {
     );
 
     let survivor_app = TestApp::external(&survivor.address, app.into_database());
-    let (status, bids) = survivor_app
-        .get(
-            &format!("/lots/{}/bids?limit=1000", lot.id),
-            Some(&lot.auctioneer.token),
-        )
-        .await;
-    assert_eq!(status, 200, "{bids}");
-    let stored: Vec<(u64, String)> = bids
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|bid| {
-            (
-                bid["seq"].as_u64().unwrap(),
-                bid["amount"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        stored, acknowledged,
-        "every acknowledged bid, once, in order"
-    );
+    assert_journal_holds(&survivor_app, &lot, &acknowledged).await;
 }

@@ -18,12 +18,12 @@ use crate::storage::announcements::{
     Announcement, AnnouncementFilter, AnnouncementKind, AnnouncementStatus, NewAnnouncement, Review,
 };
 use crate::storage::{Account, StoreError};
-use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
+use crate::text::TextKind;
 use crate::time_format::{self, Rfc3339};
 
 use super::openapi::{ANNOUNCEMENTS, ErrorBody};
 use super::paging::{self, positive};
-use super::{Admin, ApiError, Auctioneer, Caller, Json, MaybeCaller};
+use super::{Admin, ApiError, Auctioneer, Caller, Json, MaybeCaller, required_text};
 
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_BODY_CHARS: usize = 20_000;
@@ -142,19 +142,6 @@ impl AnnouncementJson {
     }
 }
 
-fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(ApiError::invalid(format!(
-            "{name} is 1 to {max} characters"
-        )));
-    }
-    if has_forbidden_character(value, kind) {
-        return Err(ApiError::invalid(forbidden_character_message(name, kind)));
-    }
-    Ok(value.to_owned())
-}
-
 fn kind(text: &str) -> Result<AnnouncementKind, ApiError> {
     AnnouncementKind::parse(text)
         .ok_or_else(|| ApiError::invalid("kind is auction, correction, termination or result"))
@@ -243,8 +230,8 @@ async fn create(
     let new = NewAnnouncement {
         kind: kind(&request.kind)?,
         lot_id: Some(request.lot_id),
-        title: text("title", &request.title, TextKind::Line, MAX_TITLE_CHARS)?,
-        body: text("body", &request.body, TextKind::Long, MAX_BODY_CHARS)?,
+        title: required_text("title", &request.title, TextKind::Line, MAX_TITLE_CHARS)?,
+        body: required_text("body", &request.body, TextKind::Long, MAX_BODY_CHARS)?,
     };
     let lot = state
         .store
@@ -291,8 +278,8 @@ async fn edit(
     Path(id): Path<String>,
     Json(request): Json<EditRequest>,
 ) -> Result<Json<AnnouncementJson>, ApiError> {
-    let title = text("title", &request.title, TextKind::Line, MAX_TITLE_CHARS)?;
-    let body = text("body", &request.body, TextKind::Long, MAX_BODY_CHARS)?;
+    let title = required_text("title", &request.title, TextKind::Line, MAX_TITLE_CHARS)?;
+    let body = required_text("body", &request.body, TextKind::Long, MAX_BODY_CHARS)?;
     let announcement = handled(&state, &caller, &id).await?;
     let edited = state
         .store
@@ -375,7 +362,7 @@ async fn send_back(
     Path(id): Path<String>,
     Json(request): Json<ReturnRequest>,
 ) -> Result<Json<AnnouncementJson>, ApiError> {
-    let reason = text("reason", &request.reason, TextKind::Long, MAX_REASON_CHARS)?;
+    let reason = required_text("reason", &request.reason, TextKind::Long, MAX_REASON_CHARS)?;
     review(&state, &admin, path_id(&id)?, Review::Return, Some(&reason)).await
 }
 

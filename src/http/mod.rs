@@ -41,6 +41,7 @@ pub use layers::{HTTP_DURATION_BUCKETS_SECS, HTTP_DURATION_METRIC, REQUEST_ID_HE
 pub use sessions::sweep_sessions;
 
 use crate::app::AppState;
+use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
 
 /// The routes with the layers around every request; `websocket` serves `GET /ws`.
 pub fn router(state: AppState, websocket: MethodRouter<AppState>) -> Router {
@@ -132,4 +133,24 @@ async fn metrics(State(state): State<AppState>) -> String {
         .as_ref()
         .map(PrometheusHandle::render)
         .unwrap_or_default()
+}
+
+/// A field's text, trimmed: 1 to `max` characters, none that `kind` forbids; else a 400
+/// that names the field.
+pub(in crate::http) fn required_text(
+    name: &str,
+    value: &str,
+    kind: TextKind,
+    max: usize,
+) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ApiError::invalid(format!(
+            "{name} is 1 to {max} characters"
+        )));
+    }
+    if has_forbidden_character(value, kind) {
+        return Err(ApiError::invalid(forbidden_character_message(name, kind)));
+    }
+    Ok(value.to_owned())
 }

@@ -3,7 +3,7 @@
 //! bidder, admins) and `GET /guarantees?status=&lot_id=&before=&limit=` (admins: the queue
 //! of guarantees to decide, newest first).
 
-use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
+use crate::text::TextKind;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,7 +19,7 @@ use crate::storage::money::{
 use crate::time_format::{self, Rfc3339};
 
 use super::super::openapi::{ErrorBody, MONEY};
-use super::super::{Admin, ApiError, Bidder, Caller, Json};
+use super::super::{Admin, ApiError, Bidder, Caller, Json, required_text};
 use super::wallet::page_limit;
 use super::{deposits::refused, not_found_as, path_id};
 use crate::http::paging::positive;
@@ -101,8 +101,8 @@ impl GuaranteeJson {
 impl GuaranteeRequest {
     pub(in crate::http) fn checked(&self) -> Result<NewGuarantee, ApiError> {
         Ok(NewGuarantee {
-            issuer: text("issuer", &self.issuer, TextKind::Line, MAX_ISSUER_CHARS)?,
-            number: text("number", &self.number, TextKind::Line, MAX_NUMBER_CHARS)?,
+            issuer: required_text("issuer", &self.issuer, TextKind::Line, MAX_ISSUER_CHARS)?,
+            number: required_text("number", &self.number, TextKind::Line, MAX_NUMBER_CHARS)?,
             amount: Money::parse_positive(&self.amount)
                 .map_err(|error| ApiError::invalid(format!("amount: {error}")))?,
         })
@@ -111,21 +111,8 @@ impl GuaranteeRequest {
 
 impl RejectRequest {
     pub(in crate::http) fn checked_reason(&self) -> Result<String, ApiError> {
-        text("reason", &self.reason, TextKind::Long, MAX_REASON_CHARS)
+        required_text("reason", &self.reason, TextKind::Long, MAX_REASON_CHARS)
     }
-}
-
-fn text(name: &str, value: &str, kind: TextKind, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(ApiError::invalid(format!(
-            "{name} is 1 to {max} characters"
-        )));
-    }
-    if has_forbidden_character(value, kind) {
-        return Err(ApiError::invalid(forbidden_character_message(name, kind)));
-    }
-    Ok(value.to_owned())
 }
 
 /// Submits an electronic guarantee (电子保函) instead of a cash deposit.
