@@ -86,26 +86,9 @@ async fn bid_until_answered(client: &mut WsClient, lot: i64, amount: &str, req: 
 
 /// The lot's stored bids, (seq, amount), are exactly the acknowledged ones, in order.
 async fn assert_journal_holds(app: &TestApp, lot: &LiveLot, acknowledged: &[(u64, String)]) {
-    let (status, bids) = app
-        .get(
-            &format!("/lots/{}/bids?limit=1000", lot.id),
-            Some(&lot.auctioneer.token),
-        )
-        .await;
-    assert_eq!(status, 200, "{bids}");
-    let stored: Vec<(u64, String)> = bids
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|bid| {
-            (
-                bid["seq"].as_u64().unwrap(),
-                bid["amount"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        stored, acknowledged,
+        app.stored_bids(lot).await,
+        acknowledged,
         "every acknowledged bid, once, in order"
     );
 }

@@ -68,24 +68,7 @@ async fn a_killed_server_comes_back_with_every_acknowledged_bid(db: Db) {
         snapshot["deadline_ms"].as_i64().unwrap() >= restarted_at + 3_000,
         "the recovered deadline, not the one that passed: {snapshot}"
     );
-    let (status, bids) = app
-        .get(
-            &format!("/lots/{}/bids?limit=1000", lot.id),
-            Some(&lot.auctioneer.token),
-        )
-        .await;
-    assert_eq!(status, 200, "{bids}");
-    let stored: Vec<(u64, String)> = bids
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|bid| {
-            (
-                bid["seq"].as_u64().unwrap(),
-                bid["amount"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let stored = app.stored_bids(&lot).await;
     for answer in &acknowledged {
         let wanted = (
             answer["seq"].as_u64().unwrap(),

@@ -116,6 +116,27 @@ impl TestApp {
     pub async fn bidder_client(&self, bidder: &RegisteredBidder, wire: Wire) -> WsClient {
         WsClient::signed_in(&self.ws_url, &bidder.user.token, wire).await
     }
+
+    /// The lot's stored bids as (seq, amount), in order, as its auctioneer reads them.
+    pub async fn stored_bids(&self, lot: &LiveLot) -> Vec<(u64, String)> {
+        let (status, bids) = self
+            .get(
+                &format!("/lots/{}/bids?limit=1000", lot.id),
+                Some(&lot.auctioneer.token),
+            )
+            .await;
+        assert_eq!(status, 200, "{bids}");
+        bids.as_array()
+            .expect("a list of bids")
+            .iter()
+            .map(|bid| {
+                (
+                    bid["seq"].as_u64().unwrap(),
+                    bid["amount"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
 }
 
 /// Sleeps past a point in the room's timeline (timers are real in these tests).
