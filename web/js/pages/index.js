@@ -191,11 +191,11 @@ function kindChoice() {
     );
   return el(
     'fieldset',
-    { class: 'field', 'aria-describedby': 'sign-up-kind-hint' },
+    { 'aria-describedby': 'sign-up-kind-hint' },
     el('legend', null, t('index.sign_up.kind')),
     choice('individual'),
     choice('organisation'),
-    el('div', { class: 'hint', id: 'sign-up-kind-hint' }, t('index.sign_up.kind_hint')),
+    el('div', { class: 'hint small muted', id: 'sign-up-kind-hint' }, t('index.sign_up.kind_hint')),
   );
 }
 
