@@ -171,7 +171,8 @@ async fn the_demo_bidders_bid_by_themselves_and_new_lots_keep_opening(db: Db) {
     assert_eq!(closed["result"], "sold", "{closed}");
     assert_eq!(closed["price"], last["amount"], "{closed} {last}");
 
-    // The scheduled lot is registered for every demo bidder and alice; its bids come.
+    // The scheduled lot is registered for every demo bidder, the three people and the
+    // organisation; its bids come.
     let alice = app.sign_in("alice", DEMO_PASSWORD).await;
     let (status, lot) = app.get(&format!("/lots/{newer}"), Some(&alice)).await;
     assert_eq!(status, 200, "{lot}");
@@ -180,7 +181,7 @@ async fn the_demo_bidders_bid_by_themselves_and_new_lots_keep_opening(db: Db) {
         .await;
     assert_eq!(
         applications.as_array().map(Vec::len),
-        Some(6),
+        Some(7),
         "{applications}"
     );
 
