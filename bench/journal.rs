@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bidroom::auction::{ExtensionMode, LotState};
-use bidroom::domain::{DepositTerms, LotId, Role};
+use bidroom::domain::{AccountKind, DepositTerms, LotId, Role};
 use bidroom::money::Money;
 use bidroom::storage::accounts::NewAccount;
 use bidroom::storage::lots::NewLot;
@@ -36,6 +36,7 @@ async fn lots(store: &dyn Store, count: usize) -> Vec<LotId> {
                 password_hash: "not a real hash".to_owned(),
                 display_name: "Bench".to_owned(),
                 role: Role::Auctioneer,
+                kind: AccountKind::Individual,
             },
             NOW_MS,
         )

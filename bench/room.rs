@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::Message;
 use bidroom::clock::Clock;
-use bidroom::domain::{AccountId, DepositTerms, Role};
+use bidroom::domain::{AccountId, AccountKind, DepositTerms, Role};
 use bidroom::money::Money;
 use bidroom::realtime::protocol::{Encoding, Req, View};
 use bidroom::rooms::{LeaseTerms, Member, Replier, RoomCommand, RoomHandle, Rooms};
@@ -63,6 +63,7 @@ async fn setup() -> Bench {
         password_hash: "not a real hash".to_owned(),
         display_name: name.to_owned(),
         role,
+        kind: AccountKind::Individual,
     };
     let auctioneer = store
         .create_account(&account("auctioneer", Role::Auctioneer), now_ms)
@@ -150,6 +151,7 @@ async fn lodge_deposit(store: &dyn Store, lot: i64, account: AccountId, index: u
         amount: money("1000.00"),
         currency: "CNY".to_owned(),
         received_at_ms: now_ms,
+        payer_name: None,
     };
     store
         .record_bank_notification(&notification, &|_| String::new(), now_ms)

@@ -3,8 +3,10 @@
 // times entered in Shanghai time reaching the server in UTC), publishes it and approves
 // an application with a priority rank; the bidder sees the wallet's virtual account
 // number, applies and lodges the deposit; the admin verifies an identity (a wrong check
-// digit explained first) and sees the ledger consistent; a language switch keeps what was
-// typed. Screenshots of each page, in both languages and at phone width, are saved under
+// digit explained first) and sees the ledger consistent; a company signs up as an
+// organisation, the admin verifies it by its unified social credit code (a wrong check
+// character explained first), and a top-up paid by someone else is held unmatched and
+// credited by the admin with a note; a language switch keeps what was typed. Screenshots of each page, in both languages and at phone width, are saved under
 // e2e/screenshots/office-*.png.
 
 import assert from 'node:assert/strict';
@@ -221,6 +223,62 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     await listed.locator('pre:has-text("第二条 保证金")').waitFor();
     await shot(visitor, 'index-announcements');
     await visitor.context().close();
+  await t.test('an organisation signs up, is verified by its credit code, and a top-up from another payer is held', async () => {
+    const visitor = await (await personContext(browser, { locale: 'en-US' })).newPage();
+    visitor.on('pageerror', (error) => problems.push(`organisation: ${error.message}`));
+    await visitor.goto(`${server.origin}/`);
+    await visitor.fill('#sign-up-username', 'office-xingcheng');
+    await visitor.fill('#sign-up-display_name', '星城置业');
+    await visitor.fill('#sign-up-password', PASSWORD);
+    await visitor.locator('#sign-up-form input[name=kind][value=organisation]').check();
+    await shot(visitor, 'sign-up-organisation-en');
+    await visitor.locator('#sign-up-form button[type=submit]').click();
+    await visitor.locator('.who:has-text("星城置业")').waitFor();
+    const token = await rest.signIn('office-xingcheng');
+    const company = await rest.call('GET', '/me', { token });
+    assert.equal(company.kind, 'organisation');
+    await visitor.context().close();
+
+    await admin.setViewportSize({ width: 1280, height: 900 });
+    await admin.goto(`${server.origin}/admin`);
+    const row = admin.locator(`#identities tr[data-key="${company.id}"]`);
+    await row.locator('td:has-text("机构")').waitFor();
+    await row.locator('button').click();
+    const dialog = admin.locator('dialog');
+    await dialog.locator('h2:has-text("机构认证")').waitFor();
+    await dialog.locator('input[name=real_name]').fill('长沙星城置业有限公司');
+    await dialog.locator('input[name=id_number]').fill('9144030071526726XH');
+    await dialog.locator('button[type=submit]').click();
+    await dialog.locator('[role=alert]:has-text("校验码")').waitFor();
+    await shot(admin, 'admin-organisation-code');
+    await dialog.locator('input[name=id_number]').fill('9144030071526726XG');
+    await dialog.locator('button[type=submit]').click();
+    await admin.locator('#identities .message.good').waitFor();
+    await row.waitFor({ state: 'detached' });
+    const verified = await rest.call('GET', '/me', { token });
+    assert.equal(verified.real_name, '长沙星城置业有限公司');
+    assert.equal(verified.id_type, 'unified_social_credit_code');
+
+    const entry = admin.locator('#bank-entry form');
+    await entry.locator('input[name=transfer_id]').fill('e2e-someone-else');
+    await entry.locator('input[name=account_number]').fill(verified.wallet.account_number);
+    await entry.locator('input[name=amount]').fill('5000');
+    await entry.locator('input[name=payer_name]').fill('李四');
+    await entry.locator('button[type=submit]').click();
+    await admin.locator('#bank-entry .message:has-text("付款人")').waitFor();
+    const held = admin.locator('#unmatched tr[data-key="e2e-someone-else"]');
+    await held.locator('td:has-text("付款人非账户本人")').waitFor();
+    await held.locator('td:has-text("长沙星城置业有限公司")').waitFor();
+    await shot(admin, 'admin-payer-held');
+    assert.equal((await rest.call('GET', '/wallet', { token })).available, '0.00');
+    await held.locator('button').click();
+    await dialog.locator('p:has-text("李四")').waitFor();
+    await dialog.locator('textarea[name=note]').fill('李四 is the company\'s director; confirmed by the company in writing');
+    await dialog.locator('button[type=submit]').click();
+    await admin.locator('#unmatched .message.good').waitFor();
+    await held.waitFor({ state: 'detached' });
+    assert.equal((await rest.call('GET', '/wallet', { token })).available, '5000.00');
+    await admin.locator('#reconciliation .verdict.good').waitFor();
   });
 
   await t.test('a visitor and another role see who the page is for, with a sign-in link', async () => {

@@ -204,6 +204,12 @@ pub enum IdNumberError {
     MalformedResidentId,
     #[error("the resident id's check digit is wrong")]
     WrongCheckDigit,
+    #[error(
+        "a unified social credit code has 18 characters of 0-9 and the capitals other than I, O, S, V and Z"
+    )]
+    MalformedCreditCode,
+    #[error("the unified social credit code's check character is wrong")]
+    WrongCheckCharacter,
     #[error("the id number must not be empty")]
     Empty,
     #[error("the id number is too long")]
@@ -239,6 +245,47 @@ fn resident_id_check_char(digits: &[u8]) -> u8 {
         .map(|(digit, weight)| u32::from(digit - b'0') * weight)
         .sum();
     RESIDENT_ID_CHECK_CHARS[(sum % 11) as usize]
+}
+
+/// The characters of a unified social credit code (统一社会信用代码), in the order of their
+/// values 0 to 30 (GB 32100-2015: the digits and the capitals without I, O, S, V and Z).
+const CREDIT_CODE_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The weights of a credit code's first 17 characters: 3^i mod 31 (GB 32100-2015).
+const CREDIT_CODE_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// An organisation's unified social credit code, validated (its check character, GB
+/// 32100-2015) and normalised (trimmed, capitals).
+pub fn normalize_unified_social_credit_code(text: &str) -> Result<String, IdNumberError> {
+    let text = text.trim().to_ascii_uppercase();
+    let values: Option<Vec<u32>> = text.bytes().map(credit_code_value).collect();
+    let Some(values) = values.filter(|values| values.len() == 18) else {
+        return Err(IdNumberError::MalformedCreditCode);
+    };
+    if values[17] != credit_code_check_value(&values[..17]) {
+        return Err(IdNumberError::WrongCheckCharacter);
+    }
+    Ok(text)
+}
+
+/// A credit code character's value, 0 to 30.
+fn credit_code_value(character: u8) -> Option<u32> {
+    CREDIT_CODE_CHARS
+        .iter()
+        .position(|&c| c == character)
+        .map(|index| index as u32)
+}
+
+/// The value of the check character of a credit code's first 17 values:
+/// 31 − (Σ value × weight mod 31), where 31 is written as 0.
+fn credit_code_check_value(values: &[u32]) -> u32 {
+    let sum: u32 = values
+        .iter()
+        .zip(CREDIT_CODE_WEIGHTS)
+        .map(|(value, weight)| value * weight)
+        .sum();
+    (31 - sum % 31) % 31
 }
 
 /// An id number of another type (passport, business licence): trimmed, non-empty,
@@ -337,6 +384,70 @@ mod tests {
             assert_eq!(
                 normalize_resident_id(text),
                 Err(IdNumberError::MalformedResidentId),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// Codes of real companies, as printed on their business licences.
+    const REAL_CREDIT_CODES: [&str; 6] = [
+        "91350100M000100Y43",
+        "9144030071526726XG",
+        "914403001922038216",
+        "91330100799655058B",
+        "91110108551385082Q",
+        "91110000802100433B",
+    ];
+
+    #[test]
+    fn a_real_unified_social_credit_code_is_accepted() {
+        for code in REAL_CREDIT_CODES {
+            assert_eq!(
+                normalize_unified_social_credit_code(code).as_deref(),
+                Ok(code)
+            );
+        }
+        assert_eq!(
+            normalize_unified_social_credit_code(" 9144030071526726xg ").as_deref(),
+            Ok("9144030071526726XG")
+        );
+    }
+
+    #[test]
+    fn every_single_character_error_in_a_credit_code_is_caught() {
+        for code in REAL_CREDIT_CODES {
+            for position in 0..18 {
+                for &replacement in CREDIT_CODE_CHARS {
+                    let mut changed = code.as_bytes().to_vec();
+                    if changed[position] == replacement {
+                        continue;
+                    }
+                    changed[position] = replacement;
+                    let changed = String::from_utf8(changed).unwrap();
+                    assert_eq!(
+                        normalize_unified_social_credit_code(&changed),
+                        Err(IdNumberError::WrongCheckCharacter),
+                        "{changed}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_credit_code_of_the_wrong_shape_is_refused() {
+        for text in [
+            "",
+            "9144030071526726X",
+            "9144030071526726XGG",
+            "9144030071526726IG",
+            "9144030071526726OG",
+            "91440300715267 6XG",
+            "９144030071526726XG",
+        ] {
+            assert_eq!(
+                normalize_unified_social_credit_code(text),
+                Err(IdNumberError::MalformedCreditCode),
                 "{text:?}"
             );
         }

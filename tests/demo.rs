@@ -59,6 +59,21 @@ async fn the_demo_seeds_bidders_with_money_deposits_and_lots_about_to_open(db: D
     for bot in bidroom::demo::BOTS {
         app.sign_in(bot, DEMO_PASSWORD).await;
     }
+    let organisation = app
+        .sign_in(bidroom::demo::ORGANISATION, DEMO_PASSWORD)
+        .await;
+    let (_, me) = app.get("/me", Some(&organisation)).await;
+    assert_eq!(me["kind"], "organisation", "{me}");
+    assert_eq!(me["verified"], true, "{me}");
+    assert_eq!(me["id_type"], "unified_social_credit_code", "{me}");
+    let admin = app.sign_in(DEMO_ADMIN, DEMO_PASSWORD).await;
+    let (_, held) = app
+        .get("/bank/notifications?status=unmatched", Some(&admin))
+        .await;
+    let held = held.as_array().unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["unmatched_reason"], "payer_name_mismatch");
+    assert_eq!(held[0]["account_number"], me["wallet"]["account_number"]);
 
     // A second start on the same database seeds three more lots and moves no money twice.
     let database = {
@@ -74,6 +89,11 @@ async fn the_demo_seeds_bidders_with_money_deposits_and_lots_about_to_open(db: D
         wallet["available"], "457000.00",
         "the top-up was not repeated: {wallet}"
     );
+    let admin = app.sign_in(DEMO_ADMIN, DEMO_PASSWORD).await;
+    let (_, held) = app
+        .get("/bank/notifications?status=unmatched", Some(&admin))
+        .await;
+    assert_eq!(held.as_array().map(Vec::len), Some(1), "held once: {held}");
     app.assert_ledger_balanced().await;
     app.stop().await;
 }
@@ -168,7 +188,8 @@ async fn the_demo_bidders_bid_by_themselves_and_new_lots_keep_opening(db: Db) {
     assert_eq!(closed["result"], "sold", "{closed}");
     assert_eq!(closed["price"], last["amount"], "{closed} {last}");
 
-    // The scheduled lot is registered for every demo bidder and alice; its bids come.
+    // The scheduled lot is registered for every demo bidder, the three people and the
+    // organisation; its bids come.
     let alice = app.sign_in("alice", DEMO_PASSWORD).await;
     let (status, lot) = app.get(&format!("/lots/{newer}"), Some(&alice)).await;
     assert_eq!(status, 200, "{lot}");
@@ -177,7 +198,7 @@ async fn the_demo_bidders_bid_by_themselves_and_new_lots_keep_opening(db: Db) {
         .await;
     assert_eq!(
         applications.as_array().map(Vec::len),
-        Some(6),
+        Some(7),
         "{applications}"
     );
 

@@ -1,7 +1,8 @@
 //! The money lifecycle as a state machine, checked against a reference model.
 //!
 //! Thousands of random sequences of top-ups (new, repeated, changed, for unknown virtual
-//! accounts, in the wrong currency, resolved by an admin), cash deposits and guarantees (with reused and
+//! accounts, in the wrong currency, from a payer who is not the holder, resolved by an
+//! admin), cash deposits and guarantees (with reused and
 //! conflicting idempotency keys), bids, opens, closes, cancels, repeated settlements (as a
 //! restart repeats them), payments, defaults, withdrawals and the passing of time run
 //! against the real store, the same calls the REST routes and the rooms make, while a
@@ -24,7 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use bidroom::auction::{ClosedEvent, LotState, Room, RoomEvent, Sequenced};
-use bidroom::domain::{DepositStatus, DepositTerms, Role};
+use bidroom::domain::{AccountKind, DepositStatus, DepositTerms, Role};
 use bidroom::http::conflict_code;
 use bidroom::ledger::{LedgerAccount, Reconciliation};
 use bidroom::money::{AmountError, Money};
@@ -54,6 +55,11 @@ const SETTLEMENT_DUE: [Option<i64>; LOTS] = [None, Some(3_000)];
 /// Far beyond any case: bids never extend, and a close is the engine's at this deadline.
 const ENDS_AT: i64 = 100_000_000;
 const KEYS: u8 = 3;
+
+/// The name bidder `index` is verified with.
+fn verified_name(index: usize) -> String {
+    format!("Bidder Number {index}")
+}
 
 fn money(text: &str) -> Money {
     Money::parse(text).unwrap()
@@ -162,17 +168,36 @@ struct Wallet {
     frozen: Money,
 }
 
+/// Who a top-up says paid it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Payer {
+    /// No `payer_name`: credited as before payer names were kept.
+    Unnamed,
+    /// The holder's verified name as a bank may write it (other case, padded spaces).
+    Holder,
+    /// Someone else: held unmatched for an admin.
+    Stranger,
+}
+
 /// A bank notification as sent the first time.
 #[derive(Clone, Debug)]
 struct Sent {
     /// The bidder whose virtual account it names; `None`: an account no wallet has.
     bidder: Option<usize>,
+    payer: Payer,
     amount: Money,
     currency: &'static str,
     /// Recorded (credited or unmatched); a refused one is not, and may come again.
     stored: bool,
     /// An unmatched one an admin has credited or returned.
     resolved: bool,
+}
+
+impl Sent {
+    /// Kept unmatched when it came: to no wallet, or from someone not the holder.
+    fn held(&self) -> bool {
+        self.bidder.is_none() || self.payer == Payer::Stranger
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -218,6 +243,7 @@ enum DepositAsk {
 enum Step {
     TopUp {
         bidder: Option<usize>,
+        payer: Payer,
         amount: Money,
         currency: &'static str,
     },
@@ -294,10 +320,17 @@ impl Model {
         }
     }
 
-    fn top_up(&mut self, bidder: Option<usize>, amount: Money, currency: &'static str) -> Outcome {
+    fn top_up(
+        &mut self,
+        bidder: Option<usize>,
+        payer: Payer,
+        amount: Money,
+        currency: &'static str,
+    ) -> Outcome {
         let stored = !(bidder.is_some() && currency != "CNY");
         self.sent.push(Sent {
             bidder,
+            payer,
             amount,
             currency,
             stored,
@@ -306,6 +339,7 @@ impl Model {
         match bidder {
             None => Outcome::Done,
             Some(_) if !stored => Outcome::Refused("currency_mismatch"),
+            Some(_) if payer == Payer::Stranger => Outcome::Done,
             Some(bidder) => {
                 self.wallets[bidder].available = self.wallets[bidder].available + amount;
                 self.bank_clearing = self.bank_clearing - amount;
@@ -329,7 +363,7 @@ impl Model {
         if !sent.stored {
             return Outcome::Refused("not_found");
         }
-        if sent.bidder.is_some() || sent.resolved {
+        if !sent.held() || sent.resolved {
             return Outcome::Refused("notification_not_unmatched");
         }
         match credit_to {
@@ -724,11 +758,17 @@ impl ReferenceStateMachine for MoneyMachine {
         let lot = || 0..LOTS;
         let top_up = (
             proptest::option::weighted(0.85, bidder()),
+            prop_oneof![
+                6 => Just(Payer::Unnamed),
+                3 => Just(Payer::Holder),
+                2 => Just(Payer::Stranger),
+            ],
             1i64..=30_000 * 100,
             prop_oneof![9 => Just("CNY"), 1 => Just("USD")],
         )
-            .prop_map(|(bidder, amount, currency)| Step::TopUp {
+            .prop_map(|(bidder, payer, amount, currency)| Step::TopUp {
                 bidder,
+                payer,
                 amount: cents(amount),
                 currency,
             });
@@ -858,7 +898,7 @@ impl ReferenceStateMachine for MoneyMachine {
                     .boxed(),
             ));
             let unmatched: Vec<usize> = (0..state.sent.len())
-                .filter(|which| state.sent[*which].bidder.is_none())
+                .filter(|which| state.sent[*which].held())
                 .collect();
             let which = if unmatched.is_empty() {
                 (0..state.sent.len()).boxed()
@@ -900,9 +940,10 @@ impl ReferenceStateMachine for MoneyMachine {
         state.expected = match step {
             Step::TopUp {
                 bidder,
+                payer,
                 amount,
                 currency,
-            } => state.top_up(*bidder, *amount, currency),
+            } => state.top_up(*bidder, *payer, *amount, currency),
             Step::Resend { which, changed } => state.resend(*which, *changed),
             Step::Resolve { which, credit_to } => state.resolve(*which, *credit_to),
             Step::Deposit {
@@ -1044,6 +1085,7 @@ impl Exchange {
             password_hash: "not-a-hash".to_owned(),
             display_name: name,
             role,
+            kind: AccountKind::Individual,
         };
         let auctioneer = store
             .create_account(&account(format!("auct{tag}"), Role::Auctioneer), T0)
@@ -1061,7 +1103,7 @@ impl Exchange {
                     bidder.id,
                     &NewIdentity {
                         identity: Identity {
-                            real_name: format!("Bidder {index}"),
+                            real_name: verified_name(index),
                             id_type: "passport".to_owned(),
                             id_number_masked: "E****".to_owned(),
                         },
@@ -1157,6 +1199,16 @@ impl Exchange {
             },
             currency: sent.currency.to_owned(),
             received_at_ms: T0,
+            payer_name: match (sent.payer, sent.bidder) {
+                (Payer::Unnamed, _) => None,
+                (Payer::Holder, Some(bidder)) => Some(
+                    format!("  {} ", verified_name(bidder))
+                        .to_uppercase()
+                        .replace(' ', "\u{3000}"),
+                ),
+                (Payer::Holder, None) => Some(verified_name(0)),
+                (Payer::Stranger, _) => Some("Someone Else".to_owned()),
+            },
         }
     }
 
@@ -1610,6 +1662,7 @@ fn the_model_catches_a_wrong_answer() {
     let exchange = MoneyMachine::init_test(&model);
     let top_up = Step::TopUp {
         bidder: Some(0),
+        payer: Payer::Holder,
         amount: money("10.00"),
         currency: "CNY",
     };

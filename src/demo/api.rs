@@ -127,7 +127,26 @@ impl Api {
         display_name: &str,
         role: &str,
     ) -> anyhow::Result<DemoAccount> {
-        let body = json!({"username": username, "password": DEMO_PASSWORD, "display_name": display_name, "role": role});
+        self.ensure_account_of_kind(creator, username, display_name, role, "individual")
+            .await
+    }
+
+    /// As [`Api::ensure_account`], for an `individual` or an `organisation`.
+    pub async fn ensure_account_of_kind(
+        &self,
+        creator: Option<&str>,
+        username: &str,
+        display_name: &str,
+        role: &str,
+        kind: &str,
+    ) -> anyhow::Result<DemoAccount> {
+        let body = json!({
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "display_name": display_name,
+            "role": role,
+            "kind": kind,
+        });
         let (status, _) = self.call("POST", "/accounts", creator, &[], body).await?;
         if status != StatusCode::CREATED && status != StatusCode::CONFLICT {
             bail!("demo: creating {username} answered {status}");

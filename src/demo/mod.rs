@@ -38,6 +38,10 @@ pub const DEMO_ADMIN: &str = "admin";
 /// The bidders people sign in as; no demo bidder bids as them.
 pub const PEOPLE: [&str; 3] = [seed::PEOPLE[0].0, seed::PEOPLE[1].0, seed::PEOPLE[2].0];
 
+/// The organisation people sign in as (verified by its credit code); no demo bidder bids
+/// as it.
+pub const ORGANISATION: &str = seed::ORGANISATION.0;
+
 /// The demo bidders that bid by themselves.
 pub const BOTS: [&str; 3] = [seed::BOTS[0].0, seed::BOTS[1].0, seed::BOTS[2].0];
 
@@ -142,11 +146,14 @@ fn guide(
          Join in: click a live lot (its room is http://{address}/lots/ID), sign in as alice, \
          bob or carol\n\
          (password \"{DEMO_PASSWORD}\"; verified, funded, registered and deposited in every \
-         demo lot) and bid.\n\
+         demo lot) and bid;\n\
+         or as \"{organisation}\", an organisation verified by its unified social credit code.\n\
          Also: the auctioneer \"{AUCTIONEER}\" (password \"{DEMO_PASSWORD}\") watches and \
          controls the rooms at\n\
          http://{address}/console; the admin \"{admin}\" ({admin_password}) at \
-         http://{address}/admin.\n\
+         http://{address}/admin,\n\
+         where a transfer to {organisation} from someone else waits, held unmatched, to be \
+         resolved.\n\
          \n\
          The lots now:\n{lot_lines}\n\
          \n\
@@ -155,6 +162,7 @@ fn guide(
          {{\"type\":\"auth\",\"token\":TOKEN}}, {{\"type\":\"join\",\"lot\":ID}}, \
          {{\"type\":\"bid\",\"lot\":ID,\"amount\":\"...\",\"req\":\"1\"}}\n",
         bots = BOTS.join(", "),
+        organisation = ORGANISATION,
         AUCTIONEER = seed::AUCTIONEER,
         admin = cast.admin_username,
         lot_lines = lot_lines.join("\n"),

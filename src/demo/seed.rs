@@ -23,6 +23,15 @@ pub const PEOPLE: [(&str, &str, &str); 3] = [
     ("carol", "Carol Zhang", "440106198505120027"),
 ];
 
+/// An organisation (机构) to sign in as, verified by its unified social credit code and
+/// funded from its own company account; like the people, no demo bidder bids as it.
+pub const ORGANISATION: (&str, &str, &str) =
+    ("xingcheng", "长沙星城置业有限公司", "91430100MA4L3XC8DW");
+
+/// A transfer to the organisation's wallet paid by someone else: held unmatched for the
+/// admin to resolve at /admin.
+pub const HELD_TRANSFER_PAYER: &str = "王五";
+
 /// The demo bidders that bid by themselves.
 pub const BOTS: [(&str, &str, &str); 3] = [
     ("dave", "Dave Chen", "11010519880214003X"),
@@ -93,11 +102,15 @@ pub async fn seed(
         .await?;
     let mut people = Vec::new();
     for person in PEOPLE {
-        people.push(verified_bidder(api, &admin, person).await?);
+        people.push(verified_bidder(api, &admin, person, "individual").await?);
     }
+    let organisation = verified_bidder(api, &admin, ORGANISATION, "organisation").await?;
+    wallets::hold_a_stranger_s_transfer(api, &admin.token, &organisation, HELD_TRANSFER_PAYER)
+        .await?;
+    people.push(organisation);
     let mut bots = Vec::new();
     for bot in BOTS {
-        bots.push(verified_bidder(api, &admin, bot).await?);
+        bots.push(verified_bidder(api, &admin, bot, "individual").await?);
     }
     let cast = Cast {
         admin_username: credentials.username.clone(),
@@ -140,14 +153,17 @@ fn seeded_run_ms(range: &std::ops::Range<Duration>, index: usize) -> i64 {
     start + (end - start) * index as i64 / last
 }
 
-/// Creates the bidder unless it exists, verifies it and funds it.
+/// Creates the bidder (an `individual` verified by its resident id, or an `organisation` by
+/// its credit code, with its display name as the verified name) unless it exists,
+/// verifies it and funds it from an account in that name.
 async fn verified_bidder(
     api: &Api,
     admin: &DemoAccount,
     (username, display_name, id_number): (&str, &str, &str),
+    kind: &str,
 ) -> anyhow::Result<DemoAccount> {
     let bidder = api
-        .ensure_account(None, username, display_name, "bidder")
+        .ensure_account_of_kind(None, username, display_name, "bidder", kind)
         .await?;
     api.expect(
         "POST",
@@ -158,6 +174,6 @@ async fn verified_bidder(
         StatusCode::OK,
     )
     .await?;
-    wallets::fund(api, &admin.token, &bidder).await?;
+    wallets::fund(api, &admin.token, &bidder, display_name).await?;
     Ok(bidder)
 }

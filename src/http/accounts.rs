@@ -7,7 +7,12 @@
 //! - a wrong password and an unknown username get the same 401, after the same argon2 work;
 //! - verifying an already verified account replaces its identity (an admin's correction);
 //! - the identity (`real_name`, `id_type`, `id_number_masked`) is shown to the account
-//!   itself and to admins; the id number is never stored or shown in clear.
+//!   itself and to admins; the id number is never stored or shown in clear;
+//! - an account's `kind` (`individual`, the default, or `organisation`) is chosen at
+//!   sign-up and never changes; an organisation is verified with its registered name as
+//!   `real_name` and its unified social credit code (`unified_social_credit_code`, the
+//!   only id type it takes, its check character validated), an individual with any
+//!   personal id type but that one.
 
 use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
@@ -21,7 +26,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::domain::Role;
+use crate::domain::{AccountKind, Role};
 use crate::money::Money;
 use crate::security;
 use crate::security::IdNumberKey;
@@ -49,16 +54,19 @@ pub(super) struct AccountJson {
     username: String,
     display_name: String,
     role: Role,
+    /// A person (`individual`) or a company (`organisation`).
+    kind: AccountKind,
     /// Real-name verified (实名认证) by an admin.
     verified: bool,
     #[serde(with = "time_format::rfc3339")]
     #[schema(value_type = Rfc3339)]
     created_at: i64,
-    /// The verified identity: only to the account itself and admins, once verified.
+    /// The verified identity: only to the account itself and admins, once verified. A
+    /// person's real name, or an organisation's registered name.
     #[serde(skip_serializing_if = "Option::is_none")]
     real_name: Option<String>,
-    /// `resident_id` (an 18-character PRC resident id) or another lowercase name; with
-    /// `real_name`.
+    /// `resident_id` (an 18-character PRC resident id), `unified_social_credit_code` (an
+    /// organisation's) or another lowercase name; with `real_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "resident_id")]
     id_type: Option<String>,
@@ -76,6 +84,7 @@ impl AccountJson {
             username: account.username,
             display_name: account.display_name,
             role: account.role,
+            kind: account.kind,
             verified: account.verified,
             created_at: account.created_at_ms,
             real_name: None,
@@ -121,6 +130,9 @@ pub(super) struct SignUp {
     /// `bidder` (the default); `auctioneer` and `admin` only by an admin.
     #[schema(value_type = Option<Role>)]
     role: Option<String>,
+    /// `individual` (the default) or `organisation` (a company bidding in its own name).
+    #[schema(value_type = Option<AccountKind>)]
+    kind: Option<String>,
 }
 
 /// Signs up a bidder; an admin also creates auctioneers and admins.
@@ -145,6 +157,7 @@ async fn sign_up(
     Json(request): Json<SignUp>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
     let role = request.requested_role()?;
+    let kind = request.requested_kind()?;
     let caller_is_admin = caller.is_some_and(|caller| caller.role == Role::Admin);
     if role != Role::Bidder && !caller_is_admin {
         return Err(ApiError::forbidden(format!(
@@ -158,6 +171,7 @@ async fn sign_up(
         password_hash: hash_password(request.password).await?,
         display_name,
         role,
+        kind,
     };
     let account = state
         .store
@@ -173,6 +187,16 @@ impl SignUp {
             None => Ok(Role::Bidder),
             Some(text) => Role::parse(text).ok_or_else(|| {
                 ApiError::invalid("role must be \"bidder\", \"auctioneer\" or \"admin\"")
+            }),
+        }
+    }
+
+    /// The kind asked for (`individual` unless given).
+    pub(super) fn requested_kind(&self) -> Result<AccountKind, ApiError> {
+        match self.kind.as_deref() {
+            None => Ok(AccountKind::Individual),
+            Some(text) => AccountKind::parse(text).ok_or_else(|| {
+                ApiError::invalid("kind must be \"individual\" or \"organisation\"")
             }),
         }
     }
@@ -404,23 +428,29 @@ async fn me(
 // POST /accounts/{id}/verification
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 pub(super) struct Verification {
-    /// 1 to 100 characters after trimming.
+    /// A person's real name, or an organisation's registered name (as on its business
+    /// licence); 1 to 100 characters after trimming.
     #[schema(example = "张三")]
     real_name: String,
-    /// For `resident_id`, 18 characters whose check digit is right; kept only masked and
-    /// hashed.
+    /// For `resident_id`, 18 characters whose check digit is right; for
+    /// `unified_social_credit_code`, 18 characters whose check character is right (GB
+    /// 32100-2015); kept only masked and hashed.
     #[schema(example = "11010519491231002X")]
     id_number: String,
-    /// `resident_id` (the default) or another lowercase name such as `passport`.
+    /// For an individual, `resident_id` (the default) or another lowercase name such as
+    /// `passport`; for an organisation, `unified_social_credit_code` (the default and the
+    /// only one).
     #[schema(example = "resident_id")]
     id_type: Option<String>,
 }
 
 const RESIDENT_ID: &str = "resident_id";
+const CREDIT_CODE: &str = "unified_social_credit_code";
 
-/// Real-name verification (实名认证) of an account, by an admin; again replaces it.
+/// Real-name verification (实名认证) of an account, by an admin; again replaces it. An
+/// organisation is verified with its registered name and unified social credit code.
 #[utoipa::path(
     post,
     path = "/accounts/{id}/verification",
@@ -431,7 +461,7 @@ const RESIDENT_ID: &str = "resident_id";
     request_body = Verification,
     responses(
         (status = 200, description = "The verified account, with its identity", body = AccountJson),
-        (status = 400, description = "`invalid_input`: a bad name, id type or id number (a resident id's check digit)", body = ErrorBody),
+        (status = 400, description = "`invalid_input`: a bad name, id type or id number (a resident id's check digit, a credit code's check character); an id type that is not the account kind's", body = ErrorBody),
         (status = 401, description = "`not_authenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
         (status = 404, description = "`not_found`: no such account", body = ErrorBody),
@@ -444,7 +474,12 @@ async fn verify(
     Json(request): Json<Verification>,
 ) -> Result<Json<AccountJson>, ApiError> {
     let id = parse_id(&id, "account")?;
-    let identity = new_identity(request, &state.id_number_key)?;
+    let account = state
+        .store
+        .account_details(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    let identity = new_identity(request, account.account.kind, &state.id_number_key)?;
     let details = state
         .store
         .verify_account(id, &identity, state.clock.now_ms())
@@ -453,13 +488,21 @@ async fn verify(
     Ok(Json(AccountJson::with_identity(details)))
 }
 
-/// Checks the id number (a resident id's check digit) and keeps only its mask and hash.
+/// Checks the id number (a resident id's check digit, a credit code's check character)
+/// against the account's kind and keeps only its mask and hash.
 pub(super) fn new_identity(
     request: Verification,
+    kind: AccountKind,
     key: &IdNumberKey,
 ) -> Result<NewIdentity, ApiError> {
     let real_name = validated_name("real_name", &request.real_name)?;
-    let id_type = request.id_type.unwrap_or_else(|| RESIDENT_ID.to_owned());
+    let id_type = request.id_type.unwrap_or_else(|| {
+        match kind {
+            AccountKind::Individual => RESIDENT_ID,
+            AccountKind::Organisation => CREDIT_CODE,
+        }
+        .to_owned()
+    });
     let valid_type = (1..=32).contains(&id_type.len())
         && id_type.chars().all(|c| c.is_ascii_lowercase() || c == '_');
     if !valid_type {
@@ -467,10 +510,23 @@ pub(super) fn new_identity(
             "id_type is a lowercase name such as \"resident_id\" or \"passport\"",
         ));
     }
-    let id_number = if id_type == RESIDENT_ID {
-        security::normalize_resident_id(&request.id_number)
-    } else {
-        security::normalize_other_id(&request.id_number)
+    match (kind, id_type == CREDIT_CODE) {
+        (AccountKind::Organisation, false) => {
+            return Err(ApiError::invalid(
+                "an organisation is verified with its unified_social_credit_code",
+            ));
+        }
+        (AccountKind::Individual, true) => {
+            return Err(ApiError::invalid(
+                "a unified_social_credit_code verifies an organisation, not an individual",
+            ));
+        }
+        _ => {}
+    }
+    let id_number = match id_type.as_str() {
+        RESIDENT_ID => security::normalize_resident_id(&request.id_number),
+        CREDIT_CODE => security::normalize_unified_social_credit_code(&request.id_number),
+        _ => security::normalize_other_id(&request.id_number),
     }
     .map_err(|error| ApiError::invalid(error.to_string()))?;
     Ok(NewIdentity {
@@ -525,6 +581,7 @@ mod tests {
                 id_number: "11010519491231002x".to_owned(),
                 id_type: None,
             },
+            AccountKind::Individual,
             &IdNumberKey::ephemeral(),
         )
         .unwrap();
@@ -532,5 +589,48 @@ mod tests {
         assert_eq!(identity.identity.id_type, "resident_id");
         assert_eq!(identity.identity.id_number_masked, "110***********002X");
         assert!(!identity.id_number_hash.contains("11010519491231002X"));
+    }
+
+    fn verification(id_number: &str, id_type: Option<&str>) -> Verification {
+        Verification {
+            real_name: "长沙星城置业有限公司".to_owned(),
+            id_number: id_number.to_owned(),
+            id_type: id_type.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn an_organisation_is_verified_with_its_credit_code_by_default() {
+        let identity = new_identity(
+            verification("9144030071526726xg", None),
+            AccountKind::Organisation,
+            &IdNumberKey::ephemeral(),
+        )
+        .unwrap();
+        assert_eq!(identity.identity.id_type, "unified_social_credit_code");
+        assert_eq!(identity.identity.id_number_masked, "914***********26XG");
+    }
+
+    #[test]
+    fn an_id_type_that_is_not_the_kinds_is_refused() {
+        let key = IdNumberKey::ephemeral();
+        let organisation_by_resident_id = new_identity(
+            verification("11010519491231002X", Some("resident_id")),
+            AccountKind::Organisation,
+            &key,
+        );
+        assert!(organisation_by_resident_id.is_err());
+        let individual_by_credit_code = new_identity(
+            verification("9144030071526726XG", Some("unified_social_credit_code")),
+            AccountKind::Individual,
+            &key,
+        );
+        assert!(individual_by_credit_code.is_err());
+        let wrong_check_character = new_identity(
+            verification("9144030071526726XH", None),
+            AccountKind::Organisation,
+            &key,
+        );
+        assert!(wrong_check_character.is_err());
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::domain::AccountKind;
 use crate::money::Money;
 use crate::security::IdNumberKey;
 use crate::storage::lots::NewLot;
@@ -97,6 +98,7 @@ pub fn check(body: Body, bytes: &[u8]) -> Result<Accepted, ApiError> {
         Body::SignUp => {
             let request: SignUp = json(bytes)?;
             request.requested_role()?;
+            request.requested_kind()?;
             let display_name = request.checked_fields()?;
             accepted
                 .texts
@@ -106,7 +108,11 @@ pub fn check(body: Body, bytes: &[u8]) -> Result<Accepted, ApiError> {
             let _: SignIn = json(bytes)?;
         }
         Body::Verification => {
-            let identity = new_identity(json::<Verification>(bytes)?, &IdNumberKey::ephemeral())?;
+            let request = json::<Verification>(bytes)?;
+            let key = IdNumberKey::ephemeral();
+            // The route takes the kind from the account; either kind's checks may pass.
+            let identity = new_identity(request.clone(), AccountKind::Individual, &key)
+                .or_else(|_| new_identity(request, AccountKind::Organisation, &key))?;
             let identity = identity.identity;
             accepted.texts.extend([
                 ("real_name", identity.real_name, TextKind::Line),
@@ -140,6 +146,11 @@ pub fn check(body: Body, bytes: &[u8]) -> Result<Accepted, ApiError> {
         Body::Deposit => accepted.amounts.extend(deposits::requested_amount(bytes)?),
         Body::BankNotification => {
             let notification = bank::parse(bytes)?;
+            if let Some(payer_name) = notification.payer_name {
+                accepted
+                    .texts
+                    .push(("payer_name", payer_name, TextKind::Line));
+            }
             accepted.texts.extend([
                 ("transfer_id", notification.transfer_id, TextKind::Line),
                 (

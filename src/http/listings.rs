@@ -9,7 +9,7 @@
 //!   `lot_id`). An application carries its lot (title, currency, live state, deposit terms
 //!   and deadlines), its deposit (`kind`, `amount`, `status`: `held`, `released`,
 //!   `applied`, `forfeited`) and its latest guarantee, `null` when there is none.
-//! - `GET /accounts?verification=pending|verified&role=&before=&limit=` (admins): the
+//! - `GET /accounts?verification=pending|verified&role=&kind=&before=&limit=` (admins): the
 //!   accounts with their identities, newest first; `pending` are those not yet verified.
 //! - `GET /settlements?status=open|paid|defaulted&before=&limit=` (admins): settlements
 //!   with their lot and winner; `overdue` is true for an open one an admin may default now
@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auction::LotState;
-use crate::domain::Role;
+use crate::domain::{AccountKind, Role};
 use crate::money::Money;
 use crate::storage::listings::{
     AccountFilter, BidderApplication, DepositRecord, GuaranteeRecord, SettlementFilter,
@@ -445,6 +445,9 @@ struct AccountQuery {
     /// Only accounts of this role: `bidder`, `auctioneer` or `admin`.
     #[param(value_type = Option<String>, example = "bidder")]
     role: Option<String>,
+    /// Only accounts of this kind: `individual` or `organisation`.
+    #[param(value_type = Option<String>, example = "organisation")]
+    kind: Option<String>,
     /// The last id of the page before.
     #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
@@ -463,7 +466,7 @@ struct AccountQuery {
     params(AccountQuery),
     responses(
         (status = 200, description = "The accounts", body = Vec<AccountJson>),
-        (status = 400, description = "`invalid_input`: a bad verification, role, `before` or `limit`", body = ErrorBody),
+        (status = 400, description = "`invalid_input`: a bad verification, role, kind, `before` or `limit`", body = ErrorBody),
         (status = 401, description = "`not_authenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not an admin", body = ErrorBody),
     )
@@ -488,11 +491,23 @@ async fn accounts(
                 .ok_or_else(|| ApiError::invalid("role is bidder, auctioneer or admin"))
         })
         .transpose()?;
+    let kind = account_query
+        .kind
+        .as_deref()
+        .map(|text| {
+            AccountKind::parse(text)
+                .ok_or_else(|| ApiError::invalid("kind is individual or organisation"))
+        })
+        .transpose()?;
     let (before, limit) = page(
         account_query.before.as_deref(),
         account_query.limit.as_deref(),
     )?;
-    let filter = AccountFilter { verification, role };
+    let filter = AccountFilter {
+        verification,
+        role,
+        kind,
+    };
     let accounts = state.store.accounts(&filter, before, limit).await?;
     Ok(Json(
         accounts

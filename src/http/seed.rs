@@ -41,7 +41,7 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auction::LotState;
-use crate::domain::{LotId, Role};
+use crate::domain::{AccountKind, LotId, Role};
 use crate::limits::{
     MAX_SEED_BODY_BYTES, SEED_BIDDERS_PER_REQUEST, SEED_REGISTRATIONS_PER_REQUEST,
 };
@@ -338,6 +338,7 @@ fn seed_bidder(
             username,
             password_hash,
             role: Role::Bidder,
+            kind: AccountKind::Individual,
         },
         token_hash,
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rand::Rng;
 
-use crate::domain::{AccountId, Role};
+use crate::domain::{AccountId, AccountKind, Role};
 
 use super::{Conflict, Store, StoreError, StoreResult};
 
@@ -16,6 +16,8 @@ pub struct Account {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// A person or a company.
+    pub kind: AccountKind,
     /// Whether real-name verification (实名认证) has been done.
     pub verified: bool,
     pub created_at_ms: i64,
@@ -35,14 +37,16 @@ pub struct NewAccount {
     pub password_hash: String,
     pub display_name: String,
     pub role: Role,
+    pub kind: AccountKind,
 }
 
 /// What real-name verification recorded. The id number itself is never stored: only its
 /// mask (for people) and its keyed hash (to find the same person twice).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
+    /// A person's real name, or an organisation's registered name.
     pub real_name: String,
-    /// `resident_id`, `passport`, `business_license`, ...
+    /// `resident_id`, `passport`, `unified_social_credit_code`, ...
     pub id_type: String,
     pub id_number_masked: String,
 }
@@ -127,6 +131,7 @@ pub async fn ensure_bootstrap_admin(
         password_hash,
         display_name: username.to_owned(),
         role: Role::Admin,
+        kind: AccountKind::Individual,
     };
     match store.create_account(&admin, now_ms).await {
         Ok(_) | Err(StoreError::Conflict(Conflict::UsernameTaken)) => Ok(()),
@@ -165,6 +170,8 @@ macro_rules! account_columns {
             $table,
             "role, ",
             $table,
+            "kind, ",
+            $table,
             "verified_at_ms, ",
             $table,
             "created_at_ms, ",
@@ -179,8 +186,8 @@ macro_rules! account_columns {
 }
 
 pub(super) const INSERT_ACCOUNT: &str = concat!(
-    "INSERT INTO accounts (username, password_hash, display_name, role, created_at_ms) \
-     VALUES ($1, $2, $3, $4, $5) RETURNING ",
+    "INSERT INTO accounts (username, password_hash, display_name, role, kind, created_at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
     account_columns!("")
 );
 
@@ -228,6 +235,7 @@ pub(super) struct AccountRow {
     username: String,
     display_name: String,
     role: String,
+    kind: String,
     verified_at_ms: Option<i64>,
     created_at_ms: i64,
     real_name: Option<String>,
@@ -265,6 +273,12 @@ impl AccountRow {
         let role = Role::parse(&self.role).ok_or_else(|| {
             StoreError::Internal(anyhow::anyhow!("stored role {:?} is unknown", self.role))
         })?;
+        let kind = AccountKind::parse(&self.kind).ok_or_else(|| {
+            StoreError::Internal(anyhow::anyhow!(
+                "stored account kind {:?} is unknown",
+                self.kind
+            ))
+        })?;
         let identity = match (self.real_name, self.id_type, self.id_number_masked) {
             (Some(real_name), Some(id_type), Some(id_number_masked))
                 if self.verified_at_ms.is_some() =>
@@ -282,6 +296,7 @@ impl AccountRow {
             username: self.username,
             display_name: self.display_name,
             role,
+            kind,
             verified: self.verified_at_ms.is_some(),
             created_at_ms: self.created_at_ms,
         };

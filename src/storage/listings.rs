@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{AccountId, DepositKind, DepositStatus, LotId, Role};
+use crate::domain::{AccountId, AccountKind, DepositKind, DepositStatus, LotId, Role};
 use crate::money::Money;
 
 use super::StoreResult;
@@ -72,6 +72,7 @@ pub enum Verification {
 pub struct AccountFilter {
     pub verification: Option<Verification>,
     pub role: Option<Role>,
+    pub kind: Option<AccountKind>,
 }
 
 #[async_trait]

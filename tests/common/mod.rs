@@ -262,6 +262,15 @@ pub const PASSWORD: &str = "password-123";
 /// A valid PRC resident id (its check digit is right), for verifications.
 pub const RESIDENT_ID: &str = "11010519491231002X";
 
+/// A valid unified social credit code (its check character is right), for organisations.
+pub const CREDIT_CODE: &str = "9144030071526726XG";
+
+/// The name [`TestApp::verify`] gives a person.
+pub const VERIFIED_NAME: &str = "张三";
+
+/// The name [`TestApp::verify_organisation`] gives an organisation.
+pub const ORGANISATION_NAME: &str = "长沙星城置业有限公司（分公司）";
+
 /// A signed-in account made by a fixture.
 #[derive(Clone, Debug)]
 pub struct User {
@@ -388,10 +397,47 @@ impl TestApp {
             .post(
                 &format!("/accounts/{account_id}/verification"),
                 Some(&admin),
-                serde_json::json!({ "real_name": "张三", "id_number": RESIDENT_ID }),
+                serde_json::json!({ "real_name": VERIFIED_NAME, "id_number": RESIDENT_ID }),
             )
             .await;
         expect(status, &body, 200, "verify an account");
+    }
+
+    /// A new organisation bidder that signed itself up (not verified).
+    pub async fn signup_organisation(&self, username: &str) -> User {
+        let (status, body) = self
+            .post(
+                "/accounts",
+                None,
+                serde_json::json!({
+                    "username": username,
+                    "password": PASSWORD,
+                    "display_name": format!("{username} (display)"),
+                    "kind": "organisation",
+                }),
+            )
+            .await;
+        expect(status, &body, 201, "sign up an organisation");
+        assert_eq!(body["kind"], "organisation");
+        User {
+            id: body["id"].as_i64().unwrap(),
+            username: username.to_owned(),
+            token: self.sign_in(username, PASSWORD).await,
+        }
+    }
+
+    /// Verifies the organisation (as the admin) as [`ORGANISATION_NAME`] with
+    /// [`CREDIT_CODE`].
+    pub async fn verify_organisation(&self, account_id: i64) {
+        let admin = self.admin_token().await;
+        let (status, body) = self
+            .post(
+                &format!("/accounts/{account_id}/verification"),
+                Some(&admin),
+                serde_json::json!({ "real_name": ORGANISATION_NAME, "id_number": CREDIT_CODE }),
+            )
+            .await;
+        expect(status, &body, 200, "verify an organisation");
     }
 
     /// A new bidder, verified.

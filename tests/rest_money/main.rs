@@ -8,6 +8,7 @@ mod common;
 mod bank;
 mod deposits;
 mod guarantees;
+mod payer_names;
 mod settlement;
 mod withdrawals;
 

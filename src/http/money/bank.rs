@@ -1,6 +1,14 @@
 //! `POST /bank/notifications`: top-ups (充值) from the bank, signed, or entered by an admin;
 //! and, for admins, the notifications kept (`GET /bank/notifications?status=unmatched`) and
 //! the resolution of an unmatched one (`POST /bank/notifications/{transfer_id}/resolve`).
+//!
+//! A notification may name its payer (`payer_name`, 付款人户名). When it does, it credits
+//! the wallet only if the payer is the holder's verified name (a person's real name, an
+//! organisation's registered name), compared as [`crate::domain::is_same_payer`] says
+//! (NFKC, spaces trimmed and collapsed, Latin letters without case); otherwise, or when
+//! the holder is not verified, it is held `unmatched` with reason `payer_name_mismatch`
+//! and resolved by an admin like one to no wallet. Without `payer_name` it credits as it
+//! always did.
 
 use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
@@ -17,10 +25,11 @@ use crate::domain::AccountId;
 use crate::money::Money;
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
-    Resolution, ResolutionRefusal, StoredNotification,
+    Resolution, ResolutionRefusal, StoredNotification, UnmatchedReason,
 };
 use crate::time_format::{self, Rfc3339};
 
+use super::super::accounts::validated_name;
 use super::super::openapi::{ErrorBody, MONEY};
 use super::super::{Admin, ApiError, BankOrAdmin, Body, Json};
 use super::wallet::page_limit;
@@ -46,6 +55,11 @@ struct NotificationJson {
     currency: String,
     #[schema(value_type = Rfc3339)]
     received_at: String,
+    /// The payer's name (付款人户名), 1 to 100 characters after trimming. When given, the
+    /// wallet is credited only if it is the holder's verified name; otherwise the transfer
+    /// is held `unmatched` (`payer_name_mismatch`) for an admin.
+    #[schema(example = "长沙星城置业有限公司")]
+    payer_name: Option<String>,
 }
 
 /// The answer to a notification, stored the first time and replayed byte for byte.
@@ -53,15 +67,23 @@ struct NotificationJson {
 #[schema(as = BankReceipt)]
 struct ReceiptJson<'a> {
     transfer_id: &'a str,
-    /// `credited`, or `unmatched` when no wallet has the account number.
+    /// `credited`, or `unmatched` when no wallet has the account number or the payer is
+    /// not its holder.
     #[schema(value_type = String, example = "credited")]
     status: &'static str,
+    /// With `unmatched`: `unknown_account` (no wallet has the number) or
+    /// `payer_name_mismatch` (the payer is not the holder's verified name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "payer_name_mismatch")]
+    reason: Option<&'static str>,
     account_number: &'a str,
     amount: Money,
     currency: &'a str,
     #[serde(with = "time_format::rfc3339")]
     #[schema(value_type = Rfc3339)]
     received_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payer_name: Option<&'a str>,
 }
 
 fn render(receipt: &BankReceipt) -> String {
@@ -69,16 +91,20 @@ fn render(receipt: &BankReceipt) -> String {
     let json = ReceiptJson {
         transfer_id: &notification.transfer_id,
         status: receipt.status.as_str(),
+        reason: receipt.unmatched_reason.map(UnmatchedReason::as_str),
         account_number: &notification.account_number,
         amount: notification.amount,
         currency: &notification.currency,
         received_at: notification.received_at_ms,
+        payer_name: notification.payer_name.as_deref(),
     };
     serde_json::to_string(&json).expect("a receipt serializes")
 }
 
 /// A bank transfer notification: a top-up (充值), idempotent by `transfer_id`. From the
-/// bank integration (signed with `X-Signature`) or an admin (bearer token).
+/// bank integration (signed with `X-Signature`) or an admin (bearer token). With
+/// `payer_name`, only the holder's own money is credited: another payer's is held
+/// `unmatched` (`payer_name_mismatch`) for an admin.
 #[utoipa::path(
     post,
     path = "/bank/notifications",
@@ -89,7 +115,7 @@ fn render(receipt: &BankReceipt) -> String {
     request_body = NotificationJson,
     responses(
         (status = 201, description = "`credited`: the wallet was topped up (also on a replay)", body = ReceiptJson),
-        (status = 202, description = "`unmatched`: no wallet has that account number; kept for an admin (also on a replay)", body = ReceiptJson),
+        (status = 202, description = "`unmatched`: no wallet has that account number (`unknown_account`), or `payer_name` is not the holder's verified name (`payer_name_mismatch`); kept for an admin (also on a replay)", body = ReceiptJson),
         (status = 400, description = "`invalid_input`: a bad field; `currency_mismatch`: not the wallet's currency (not stored)", body = ErrorBody),
         (status = 401, description = "`bad_signature`; `not_authenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: neither the bank nor an admin", body = ErrorBody),
@@ -129,7 +155,16 @@ pub(super) struct StoredNotificationJson {
     /// `credited`, `unmatched` or `returned`.
     #[schema(value_type = String, example = "unmatched")]
     status: &'static str,
+    /// Why it was held unmatched, if it ever was: `unknown_account` or
+    /// `payer_name_mismatch`.
+    #[schema(value_type = Option<String>, example = "payer_name_mismatch")]
+    unmatched_reason: Option<&'static str>,
     account_number: String,
+    /// The payer's name, when the bank gave one.
+    payer_name: Option<String>,
+    /// The verified name of the holder of the wallet with `account_number`, if there is
+    /// one: what the payer name was compared with.
+    holder_name: Option<String>,
     amount: Money,
     currency: String,
     #[serde(with = "time_format::rfc3339")]
@@ -163,7 +198,10 @@ impl StoredNotificationJson {
         StoredNotificationJson {
             transfer_id: notification.transfer_id,
             status: stored.status.as_str(),
+            unmatched_reason: stored.unmatched_reason.map(UnmatchedReason::as_str),
             account_number: notification.account_number,
+            payer_name: notification.payer_name,
+            holder_name: stored.holder_name,
             amount: notification.amount,
             currency: notification.currency,
             received_at: notification.received_at_ms,
@@ -398,12 +436,17 @@ pub(in crate::http) fn parse(body: &[u8]) -> Result<BankNotification, ApiError> 
     let received_at_ms = time_format::parse_rfc3339(&json.received_at).ok_or_else(|| {
         ApiError::invalid("received_at is an RFC 3339 time such as \"2026-11-23T08:00:00Z\"")
     })?;
+    let payer_name = json
+        .payer_name
+        .map(|name| validated_name("payer_name", &name))
+        .transpose()?;
     Ok(BankNotification {
         transfer_id,
         account_number,
         amount,
         currency,
         received_at_ms,
+        payer_name,
     })
 }
 

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
 use crate::auction::{Bidder, Eligibility, ExtensionMode, IneligibleReason, LotState};
-use crate::domain::{AccountId, DepositTerms, LotId, Role};
+use crate::domain::{AccountId, AccountKind, DepositTerms, LotId, Role};
 use crate::money::Money;
 use crate::storage::{Account, Lot, RosterEntry};
 
@@ -134,6 +134,7 @@ impl Scenario {
                         username: format!("bidder{account_id}"),
                         display_name: format!("Bidder {account_id}"),
                         role: Role::Bidder,
+                        kind: AccountKind::Individual,
                         verified: true,
                         created_at_ms: EPOCH_MS,
                     },
@@ -174,6 +175,7 @@ impl Scenario {
                     username: "auctioneer".to_owned(),
                     display_name: "Auctioneer".to_owned(),
                     role: Role::Auctioneer,
+                    kind: AccountKind::Individual,
                     verified: true,
                     created_at_ms: EPOCH_MS,
                 },

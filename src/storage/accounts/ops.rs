@@ -94,6 +94,7 @@ where
             .bind(account.password_hash.as_str())
             .bind(account.display_name.as_str())
             .bind(account.role.as_str())
+            .bind(account.kind.as_str())
             .bind(now_ms)
             .fetch_one(&mut *connection)
             .await

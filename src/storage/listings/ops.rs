@@ -279,15 +279,17 @@ where
             Some(Verification::Verified) => "AND verified_at_ms IS NOT NULL",
         };
         let rows: Vec<AccountRow> = sqlx::query_as(&format!(
-            "SELECT id, username, display_name, role, verified_at_ms, created_at_ms, real_name,
-                    id_type, id_number_masked
+            "SELECT id, username, display_name, role, kind, verified_at_ms, created_at_ms,
+                    real_name, id_type, id_number_masked
              FROM accounts
-             WHERE ($1{text} IS NULL OR role = $1) {verification} AND id < $2
+             WHERE ($1{text} IS NULL OR role = $1) AND ($4{text} IS NULL OR kind = $4)
+                 {verification} AND id < $2
              ORDER BY id DESC LIMIT $3"
         ))
         .bind(filter.role.map(|role| role.as_str()))
         .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
+        .bind(filter.kind.map(|kind| kind.as_str()))
         .fetch_all(reader)
         .await?;
         rows.into_iter().map(AccountRow::into_details).collect()

@@ -46,18 +46,53 @@ pub struct BankNotification {
     pub amount: Money,
     pub currency: String,
     pub received_at_ms: i64,
+    /// The payer's name (付款人户名) as the bank gave it (trimmed), when it gave one.
+    pub payer_name: Option<String>,
 }
 
 impl BankNotification {
     /// A fingerprint of the fields that make the notification: two notifications with one
     /// `transfer_id` are the same one exactly when these match ("1000" and "1000.00" are
-    /// the same amount; JSON key order and spacing do not matter).
+    /// the same amount; JSON key order and spacing do not matter). A notification without
+    /// a payer name has the fingerprint it had before payer names were kept.
     pub fn content_sha256(&self) -> String {
-        let canonical = format!(
+        let mut canonical = format!(
             "{}\n{}\n{}\n{}\n{}",
             self.transfer_id, self.account_number, self.amount, self.currency, self.received_at_ms
         );
+        if let Some(payer_name) = &self.payer_name {
+            canonical.push_str("\npayer:");
+            canonical.push_str(payer_name);
+        }
         sha256_hex(canonical.as_bytes())
+    }
+}
+
+/// Why a notification was held `unmatched` for the exchange's staff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnmatchedReason {
+    /// No wallet has that virtual account number.
+    UnknownAccount,
+    /// The payer's name is not the wallet holder's verified name (a person's real name, an
+    /// organisation's registered name), or the holder is not verified: money from someone
+    /// else is not credited until an admin has looked at it.
+    PayerNameMismatch,
+}
+
+impl UnmatchedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmatchedReason::UnknownAccount => "unknown_account",
+            UnmatchedReason::PayerNameMismatch => "payer_name_mismatch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UnmatchedReason> {
+        match text {
+            "unknown_account" => Some(UnmatchedReason::UnknownAccount),
+            "payer_name_mismatch" => Some(UnmatchedReason::PayerNameMismatch),
+            _ => None,
+        }
     }
 }
 
@@ -66,8 +101,9 @@ impl BankNotification {
 pub enum NotificationStatus {
     /// The wallet was credited (`top_up`).
     Credited,
-    /// No wallet has that virtual account number: kept for the exchange's staff, not
-    /// dropped, and nothing credited.
+    /// No wallet has that virtual account number, or the payer is not the wallet's holder
+    /// (see [`UnmatchedReason`]): kept for the exchange's staff, not dropped, and nothing
+    /// credited.
     Unmatched,
     /// Unmatched, then sent back to the payer by the exchange's staff: it never entered a
     /// wallet, so the ledger has nothing of it.
@@ -98,6 +134,8 @@ impl NotificationStatus {
 pub struct BankReceipt {
     pub notification: BankNotification,
     pub status: NotificationStatus,
+    /// Why it is unmatched, when it is.
+    pub unmatched_reason: Option<UnmatchedReason>,
     /// The credited account, when matched.
     pub account_id: Option<AccountId>,
     pub transaction_id: Option<i64>,
@@ -128,6 +166,11 @@ pub enum NotificationRefusal {
 pub struct StoredNotification {
     pub notification: BankNotification,
     pub status: NotificationStatus,
+    /// Why it was held unmatched, if it ever was.
+    pub unmatched_reason: Option<UnmatchedReason>,
+    /// The verified name of the holder of the wallet the transfer names, if a wallet has
+    /// that number and its holder is verified: what an admin compares the payer name with.
+    pub holder_name: Option<String>,
     /// The credited wallet's account.
     pub account_id: Option<AccountId>,
     pub transaction_id: Option<i64>,

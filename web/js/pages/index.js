@@ -184,6 +184,25 @@ function signInForm() {
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,64}$/;
 
+/** A person or a company (机构): chosen once, at sign-up. */
+function kindChoice() {
+  const choice = (kind) =>
+    el(
+      'label',
+      { class: 'choice' },
+      el('input', { type: 'radio', name: 'kind', value: kind, checked: kind === 'individual' }),
+      el('span', null, t(`index.sign_up.kind_${kind}`)),
+    );
+  return el(
+    'fieldset',
+    { 'aria-describedby': 'sign-up-kind-hint' },
+    el('legend', null, t('index.sign_up.kind')),
+    choice('individual'),
+    choice('organisation'),
+    el('div', { class: 'hint small muted', id: 'sign-up-kind-hint' }, t('index.sign_up.kind_hint')),
+  );
+}
+
 function signUpForm() {
   const message = el('p', { class: 'message error', role: 'alert' });
   const form = el(
@@ -194,6 +213,7 @@ function signUpForm() {
     field('sign-up-username', 'index.form.username', { autocomplete: 'username', required: true }, 'index.form.username_hint'),
     field('sign-up-display_name', 'index.form.display_name', { autocomplete: 'name', required: true, maxlength: 100 }, 'index.form.display_name_hint'),
     field('sign-up-password', 'index.form.password', { type: 'password', autocomplete: 'new-password', required: true }, 'index.form.password_hint'),
+    kindChoice(),
     message,
     el('div', { class: 'form-actions' }, el('button', { type: 'submit' }, t('index.sign_up.submit'))),
   );
@@ -202,6 +222,7 @@ function signUpForm() {
     const username = form.elements.username.value.trim();
     const displayName = form.elements.display_name.value.trim();
     const password = form.elements.password.value;
+    const kind = form.elements.kind.value;
     const problems = [];
     if (!USERNAME.test(username)) problems.push(['username', t('index.form.username_hint')]);
     if (!displayName || [...displayName].length > 100) problems.push(['display_name', t('index.form.display_name_hint')]);
@@ -216,7 +237,7 @@ function signUpForm() {
     }
     message.textContent = '';
     await submitting(form, async () => {
-      await api('POST', '/accounts', { body: { username, password, display_name: displayName } });
+      await api('POST', '/accounts', { body: { username, password, display_name: displayName, kind } });
       const signedIn = await api('POST', '/sessions', { body: { username, password } });
       saveSession(signedIn.token, signedIn.account);
       pageStatus(t('index.sign_up.done', { name: signedIn.account.display_name }), 'info');

@@ -4,11 +4,13 @@ use std::marker::PhantomData;
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 
+use crate::domain::is_same_payer;
 use crate::ledger::LedgerTransaction;
 use crate::storage::dialect::{Column, Dialect};
 use crate::storage::money::{
     BankNotification, BankReceipt, NotificationAction, NotificationRefusal, NotificationStatus,
     RecordedNotification, RenderReceipt, Resolution, ResolutionRefusal, StoredNotification,
+    UnmatchedReason,
 };
 use crate::storage::{Conflict, StoreError, StoreResult};
 
@@ -32,7 +34,12 @@ where
     /// finds it and answers as it did, in whatever order they arrive. On SQLite the
     /// writes are serialized by its one writer connection; on PostgreSQL a concurrent
     /// second one waits on the first's uncommitted row (`ON CONFLICT` waits for it), then
-    /// finds it committed and answers as it did; so a notification credits exactly once.
+    /// finds it committed and answers as it did; so a notification credits exactly once,
+    /// or is held exactly once.
+    ///
+    /// A notification that names its payer credits the wallet only when the payer is the
+    /// wallet holder's verified name ([`is_same_payer`]); otherwise it is held
+    /// `unmatched` (`payer_name_mismatch`) for an admin, as one to no wallet is.
     pub(in crate::storage) async fn record(
         writer: &Pool<DB>,
         notification: &BankNotification,
@@ -42,8 +49,8 @@ where
         let mut transaction = writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO bank_notifications (transfer_id, account_number, amount, currency,
-                 received_at_ms, content_sha256, status, response, created_at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, 'unmatched', '', $7)
+                 received_at_ms, content_sha256, status, response, created_at_ms, payer_name)
+             VALUES ($1, $2, $3, $4, $5, $6, 'unmatched', '', $7, $8)
              ON CONFLICT (transfer_id) DO NOTHING",
         )
         .bind(&notification.transfer_id)
@@ -53,45 +60,66 @@ where
         .bind(notification.received_at_ms)
         .bind(notification.content_sha256())
         .bind(now_ms)
+        .bind(notification.payer_name.as_deref())
         .execute(&mut *transaction)
         .await?;
         if DB::rows_affected(&inserted) != 1 {
             return Self::replay(&mut transaction, notification).await.map(Ok);
         }
 
-        let wallet: Option<(i64, String)> =
-            sqlx::query_as("SELECT account_id, currency FROM wallets WHERE account_number = $1")
-                .bind(&notification.account_number)
-                .fetch_optional(&mut *transaction)
-                .await?;
-        let (status, account_id, transaction_id) = match wallet {
-            None => (NotificationStatus::Unmatched, None, None),
-            Some((_, wallet_currency)) if wallet_currency != notification.currency => {
+        let wallet: Option<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT w.account_id, w.currency, a.real_name, a.verified_at_ms
+             FROM wallets w JOIN accounts a ON a.id = w.account_id
+             WHERE w.account_number = $1",
+        )
+        .bind(&notification.account_number)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let unmatched = |reason| (NotificationStatus::Unmatched, Some(reason), None, None);
+        let (status, unmatched_reason, account_id, transaction_id) = match wallet {
+            None => unmatched(UnmatchedReason::UnknownAccount),
+            Some((_, wallet_currency, _, _)) if wallet_currency != notification.currency => {
                 return Ok(Err(NotificationRefusal::CurrencyMismatch {
                     account_number: notification.account_number.clone(),
                     wallet_currency,
                     currency: notification.currency.clone(),
                 }));
             }
-            Some((account_id, _)) => {
-                let top_up = LedgerTransaction::top_up(
-                    account_id,
-                    notification.amount,
-                    &notification.transfer_id,
-                );
-                let id = DB::apply_ledger(&mut transaction, &top_up, now_ms).await?;
-                (NotificationStatus::Credited, Some(account_id), Some(id))
+            Some((account_id, _, real_name, verified_at_ms)) => {
+                let holder_name = real_name.filter(|_| verified_at_ms.is_some());
+                let payer_is_holder = match (&notification.payer_name, &holder_name) {
+                    (None, _) => true,
+                    (Some(payer), Some(holder)) => is_same_payer(payer, holder),
+                    (Some(_), None) => false,
+                };
+                if payer_is_holder {
+                    let top_up = LedgerTransaction::top_up(
+                        account_id,
+                        notification.amount,
+                        &notification.transfer_id,
+                    );
+                    let id = DB::apply_ledger(&mut transaction, &top_up, now_ms).await?;
+                    (
+                        NotificationStatus::Credited,
+                        None,
+                        Some(account_id),
+                        Some(id),
+                    )
+                } else {
+                    unmatched(UnmatchedReason::PayerNameMismatch)
+                }
             }
         };
         let body = render(&BankReceipt {
             notification: notification.clone(),
             status,
+            unmatched_reason,
             account_id,
             transaction_id,
         });
         sqlx::query(
             "UPDATE bank_notifications SET status = $2, transaction_id = $3, response = $4,
-                 account_id = $5
+                 account_id = $5, unmatched_reason = $6
              WHERE transfer_id = $1",
         )
         .bind(&notification.transfer_id)
@@ -99,6 +127,7 @@ where
         .bind(transaction_id)
         .bind(&body)
         .bind(account_id)
+        .bind(unmatched_reason.map(UnmatchedReason::as_str))
         .execute(&mut *transaction)
         .await?;
         transaction.commit().await?;
@@ -267,9 +296,18 @@ where
             resolved_by,
             note,
             resolved_at_ms,
+            payer_name,
+            unmatched_reason,
+            holder_name,
         ) = row;
         let status = NotificationStatus::parse(&status)
             .ok_or_else(|| anyhow::anyhow!("stored notification status {status:?}"))?;
+        let unmatched_reason = unmatched_reason
+            .map(|text| {
+                UnmatchedReason::parse(&text)
+                    .ok_or_else(|| anyhow::anyhow!("stored unmatched reason {text:?}"))
+            })
+            .transpose()?;
         let resolution = match (resolved_by, resolved_at_ms) {
             (Some(resolved_by), Some(resolved_at_ms)) => Some(Resolution {
                 resolved_by,
@@ -285,8 +323,11 @@ where
                 amount: DB::stored_money(amount)?,
                 currency,
                 received_at_ms,
+                payer_name,
             },
             status,
+            unmatched_reason,
+            holder_name,
             account_id,
             transaction_id,
             created_at_ms,
@@ -308,9 +349,17 @@ type NotificationRow<M> = (
     Option<i64>,
     Option<String>,
     Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
+/// The notification's columns, and the verified name of the holder of the wallet it
+/// names (`holder_name`).
 const NOTIFICATION_COLUMNS: &str = "SELECT transfer_id, account_number, amount, currency,
         received_at_ms, status, account_id, transaction_id, created_at_ms, resolved_by,
-        resolution_note, resolved_at_ms
+        resolution_note, resolved_at_ms, payer_name, unmatched_reason,
+        (SELECT a.real_name FROM wallets w JOIN accounts a ON a.id = w.account_id
+         WHERE w.account_number = bank_notifications.account_number
+           AND a.verified_at_ms IS NOT NULL) AS holder_name
      FROM bank_notifications";

@@ -1,6 +1,7 @@
 // Bank transfers (充值): entering a notification the bank sent on paper or by phone, and
-// resolving the ones no wallet matched: credit the wallet the money was meant for, or
-// record that it went back to the payer.
+// resolving the ones held unmatched (no wallet has the number, or the payer is not the
+// wallet's verified holder): credit the wallet the money was meant for, or record that it
+// went back to the payer.
 
 import { api } from '../../api.js';
 import { el } from '../../dom.js';
@@ -16,6 +17,22 @@ import { localToRfc3339, msToLocalInput, viewerZone } from '../../parts/times.js
 
 const REFERENCE = /^[\x21-\x7e]{1,128}$/;
 const NOTE_CHARS = 500;
+const NAME_CHARS = 100;
+
+/** Why a transfer is held: no such wallet, or whose name paid it against whose wallet. */
+function reasonCell(row) {
+  if (row.unmatched_reason !== 'payer_name_mismatch') return t('admin.unmatched.reason_unknown_account');
+  return el(
+    'span',
+    null,
+    t('admin.unmatched.reason_payer_name_mismatch'),
+    el('br'),
+    el('small', null, t('admin.unmatched.payer_vs_holder', {
+      payer: row.payer_name,
+      holder: row.holder_name ?? t('admin.unmatched.holder_unverified'),
+    })),
+  );
+}
 
 export function bankSections({ expired, moneyMoved }) {
   const unmatched = new Section({
@@ -33,6 +50,7 @@ export function bankSections({ expired, moneyMoved }) {
           columns: [
             { label: 'admin.bank.transfer_id', cell: (row) => row.transfer_id },
             { label: 'admin.bank.account_number', cell: (row) => row.account_number },
+            { label: 'admin.unmatched.reason', cell: (row) => reasonCell(row) },
             { label: 'common.amount', class: 'amount', cell: (row) => formatMoney(row.amount, row.currency) },
             { label: 'admin.bank.received_at', cell: (row) => formatTime(row.received_at) },
             {
@@ -77,6 +95,12 @@ export function bankSections({ expired, moneyMoved }) {
         amount: formatMoney(row.amount, row.currency),
         number: row.account_number,
       })),
+      row.payer_name
+        ? el('p', null, t('admin.unmatched.payer_about', {
+            payer: row.payer_name,
+            holder: row.holder_name ?? t('admin.unmatched.holder_unverified'),
+          }))
+        : null,
       choices,
       accountField,
       field({ name: 'note', label: 'admin.unmatched.note', control: el('textarea', { maxlength: NOTE_CHARS }) }),
@@ -120,6 +144,12 @@ export function bankSections({ expired, moneyMoved }) {
       field({ name: 'amount', label: 'common.amount', attrs: { inputmode: 'decimal', autocomplete: 'off' } }),
       field({ name: 'currency', label: 'common.currency', attrs: { value: 'CNY', maxlength: 3, autocomplete: 'off' } }),
       field({ name: 'received_at', label: 'admin.bank.received_at', attrs: { type: 'datetime-local', step: 1 } }),
+      field({
+        name: 'payer_name',
+        label: 'admin.bank.payer_name',
+        hint: 'admin.bank.payer_name_hint',
+        attrs: { maxlength: NAME_CHARS, autocomplete: 'off' },
+      }),
     ),
     zone,
     el('div', { class: 'form-actions' }, submitButton('admin.bank.submit')),
@@ -135,18 +165,21 @@ export function bankSections({ expired, moneyMoved }) {
     const amount = readAmount(form, 'amount', { currency });
     const receivedAt = localToRfc3339(value(form, 'received_at'));
     if (!receivedAt) throw new InputProblem('received_at', 'admin.bank.time_invalid');
-    const receipt = await api('POST', '/bank/notifications', {
-      body: {
-        transfer_id: transferId,
-        account_number: accountNumber,
-        amount: moneyString(amount),
-        currency,
-        received_at: receivedAt,
-      },
-    });
+    const payerName = value(form, 'payer_name');
+    if ([...payerName].length > NAME_CHARS) throw new InputProblem('payer_name', 'admin.bank.payer_name_long', { max: NAME_CHARS });
+    const body = {
+      transfer_id: transferId,
+      account_number: accountNumber,
+      amount: moneyString(amount),
+      currency,
+      received_at: receivedAt,
+    };
+    if (payerName) body.payer_name = payerName;
+    const receipt = await api('POST', '/bank/notifications', { body });
     form.reset();
     form.elements.namedItem('received_at').value = msToLocalInput(Date.now());
-    message.done(`admin.bank.done_${receipt.status}`, {
+    const outcome = receipt.reason === 'payer_name_mismatch' ? 'payer_mismatch' : receipt.status;
+    message.done(`admin.bank.done_${outcome}`, {
       id: receipt.transfer_id,
       amount: formatMoney(receipt.amount, receipt.currency),
       number: receipt.account_number,

@@ -1,5 +1,6 @@
 // Real-name verification (实名认证): the bidder accounts not yet verified, each verified
-// with the person's real name and identity document.
+// with the person's real name and identity document, or an organisation's registered
+// name and unified social credit code (统一社会信用代码).
 
 import { api } from '../../api.js';
 import { el } from '../../dom.js';
@@ -9,6 +10,7 @@ import { openDialog } from '../../parts/dialog.js';
 import { InputProblem, field, select, value } from '../../parts/form.js';
 import { Section } from '../../parts/section.js';
 import { dataTable } from '../../parts/table.js';
+import { checkCreditCode } from './credit-code.js';
 import { checkResidentId } from './resident-id.js';
 
 const NAME_CHARS = 100;
@@ -29,6 +31,7 @@ export function identitiesSection({ expired }) {
           columns: [
             { label: 'admin.identities.username', cell: (account) => account.username },
             { label: 'admin.identities.display_name', cell: (account) => account.display_name },
+            { label: 'admin.identities.kind', cell: (account) => t(`parts.kind.${account.kind}`) },
             { label: 'admin.identities.signed_up', cell: (account) => formatTime(account.created_at) },
             {
               label: 'admin.actions',
@@ -42,24 +45,29 @@ export function identitiesSection({ expired }) {
   });
 
   async function verify(account) {
+    // An organisation has one document: its credit code; a person chooses theirs.
+    const organisation = account.kind === 'organisation';
+    const idTypes = organisation
+      ? [['unified_social_credit_code', 'parts.id_type.unified_social_credit_code']]
+      : [
+          ['resident_id', 'parts.id_type.resident_id'],
+          ['passport', 'parts.id_type.passport'],
+        ];
     const done = await openDialog({
-      title: 'admin.identities.verify_title',
+      title: organisation ? 'admin.identities.verify_organisation_title' : 'admin.identities.verify_title',
       body: [
-        el('p', null, el('strong', null, account.display_name), ` (${account.username})`),
-        field({ name: 'real_name', label: 'admin.identities.real_name', attrs: { maxlength: NAME_CHARS, autocomplete: 'off' } }),
+        el('p', null, el('strong', null, account.display_name), ` (${account.username}, ${t(`parts.kind.${account.kind}`)})`),
         field({
-          name: 'id_type',
-          label: 'admin.identities.id_type',
-          control: select([
-            ['resident_id', 'parts.id_type.resident_id'],
-            ['passport', 'parts.id_type.passport'],
-          ]),
+          name: 'real_name',
+          label: organisation ? 'admin.identities.organisation_name' : 'admin.identities.real_name',
+          attrs: { maxlength: NAME_CHARS, autocomplete: 'off' },
         }),
+        field({ name: 'id_type', label: 'admin.identities.id_type', control: select(idTypes) }),
         field({
           name: 'id_number',
-          label: 'admin.identities.id_number',
+          label: organisation ? 'admin.identities.credit_code' : 'admin.identities.id_number',
           hint: 'admin.identities.id_number_hint',
-          attrs: { autocomplete: 'off', spellcheck: 'false' },
+          attrs: { autocomplete: 'off', spellcheck: 'false', maxlength: organisation ? 18 : 64 },
         }),
       ],
       submit: 'admin.identities.verify',
@@ -74,6 +82,10 @@ export function identitiesSection({ expired }) {
         if (idType === 'resident_id') {
           const verdict = checkResidentId(idNumber);
           if (verdict !== 'ok') throw new InputProblem('id_number', `admin.identities.id_${verdict}`);
+        }
+        if (idType === 'unified_social_credit_code') {
+          const verdict = checkCreditCode(idNumber);
+          if (verdict !== 'ok') throw new InputProblem('id_number', `admin.identities.code_${verdict}`);
         }
         return api('POST', `/accounts/${account.id}/verification`, {
           body: { real_name: realName, id_type: idType, id_number: idNumber },

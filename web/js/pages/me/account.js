@@ -20,10 +20,12 @@ export function accountSection({ expired }) {
         el('dd', null, me.username),
         el('dt', null, t('me.account.display_name')),
         el('dd', null, me.display_name),
+        el('dt', null, t('me.account.kind')),
+        el('dd', null, t(`parts.kind.${me.kind}`)),
       );
       if (me.verified && me.real_name) {
         terms.append(
-          el('dt', null, t('me.account.real_name')),
+          el('dt', null, t(me.kind === 'organisation' ? 'me.account.organisation_name' : 'me.account.real_name')),
           el('dd', null, me.real_name),
           el('dt', null, t('me.account.id_number')),
           el('dd', null, `${t(idTypeKey(me.id_type))} ${me.id_number_masked}`),
@@ -43,5 +45,7 @@ export function accountSection({ expired }) {
 }
 
 function idTypeKey(type) {
-  return ['resident_id', 'passport'].includes(type) ? `parts.id_type.${type}` : 'parts.id_type.other';
+  return ['resident_id', 'passport', 'unified_social_credit_code'].includes(type)
+    ? `parts.id_type.${type}`
+    : 'parts.id_type.other';
 }
