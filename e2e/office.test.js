@@ -223,6 +223,8 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     await listed.locator('pre:has-text("第二条 保证金")').waitFor();
     await shot(visitor, 'index-announcements');
     await visitor.context().close();
+  });
+
   await t.test('an organisation signs up, is verified by its credit code, and a top-up from another payer is held', async () => {
     const visitor = await (await personContext(browser, { locale: 'en-US' })).newPage();
     visitor.on('pageerror', (error) => problems.push(`organisation: ${error.message}`));
