@@ -338,6 +338,7 @@ fn seed_bidder(
             username,
             password_hash,
             role: Role::Bidder,
+            must_change_password: false,
         },
         token_hash,
     }

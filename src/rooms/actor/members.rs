@@ -33,8 +33,14 @@ impl Members {
         }
     }
 
-    /// Whether this account monitors the lot: its auctioneer, or an admin.
+    /// Whether this account monitors the lot: its auctioneer, an admin, or a supervisor.
     pub fn is_monitor(&self, account: AccountId, role: Role) -> bool {
+        role.oversees_everything() || self.may_control(account, role)
+    }
+
+    /// Whether this account may pause, resume, cancel and announce: the lot's auctioneer
+    /// or an admin; a supervisor only watches.
+    pub fn may_control(&self, account: AccountId, role: Role) -> bool {
         role == Role::Admin || (role == Role::Auctioneer && account == self.auctioneer)
     }
 
@@ -63,10 +69,12 @@ impl Members {
     }
 
     /// `you` in a monitor's snapshot: its role, and who is in the room.
-    pub fn monitor_standing(&self, account: AccountId, engine: &Room) -> You {
+    pub fn monitor_standing(&self, account: AccountId, role: Role, engine: &Room) -> You {
         You::Monitor {
             monitor: true,
-            role: if account == self.auctioneer {
+            role: if role == Role::Supervisor {
+                Role::Supervisor
+            } else if account == self.auctioneer {
                 Role::Auctioneer
             } else {
                 Role::Admin
@@ -176,7 +184,7 @@ mod tests {
         members.join(member(2, ADMIN, Role::Admin));
         members.join(member(3, BOB, Role::Bidder));
         for (account, expected_role) in [(AUCTIONEER, Role::Auctioneer), (ADMIN, Role::Admin)] {
-            match members.monitor_standing(account, &engine) {
+            match members.monitor_standing(account, expected_role, &engine) {
                 You::Monitor {
                     monitor,
                     role,

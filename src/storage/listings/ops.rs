@@ -280,7 +280,7 @@ where
         };
         let rows: Vec<AccountRow> = sqlx::query_as(&format!(
             "SELECT id, username, display_name, role, verified_at_ms, created_at_ms, real_name,
-                    id_type, id_number_masked
+                    id_type, id_number_masked, must_change_password, suspended_until_ms
              FROM accounts
              WHERE ($1{text} IS NULL OR role = $1) {verification} AND id < $2
              ORDER BY id DESC LIMIT $3"
