@@ -61,7 +61,7 @@ struct Lift {
 #[schema(as = SuspensionRecord)]
 struct SuspensionJson {
     id: i64,
-    account_id: AccountId,
+    account_id: i64,
     /// `suspend` or `lift`.
     #[schema(value_type = String, example = "suspend")]
     action: &'static str,
@@ -77,7 +77,7 @@ struct SuspensionJson {
     until: Option<i64>,
     reason: String,
     /// The admin who made the change.
-    by_account_id: AccountId,
+    by_account_id: i64,
     #[serde(with = "time_format::rfc3339")]
     #[schema(value_type = Rfc3339)]
     at: i64,
