@@ -36,6 +36,7 @@ async fn lots(store: &dyn Store, count: usize) -> Vec<LotId> {
                 password_hash: "not a real hash".to_owned(),
                 display_name: "Bench".to_owned(),
                 role: Role::Auctioneer,
+                must_change_password: false,
             },
             NOW_MS,
         )

@@ -63,6 +63,7 @@ async fn setup() -> Bench {
         password_hash: "not a real hash".to_owned(),
         display_name: name.to_owned(),
         role,
+        must_change_password: false,
     };
     let auctioneer = store
         .create_account(&account("auctioneer", Role::Auctioneer), now_ms)

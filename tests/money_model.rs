@@ -1044,6 +1044,7 @@ impl Exchange {
             password_hash: "not-a-hash".to_owned(),
             display_name: name,
             role,
+            must_change_password: false,
         };
         let auctioneer = store
             .create_account(&account(format!("auct{tag}"), Role::Auctioneer), T0)

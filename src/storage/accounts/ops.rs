@@ -282,7 +282,7 @@ where
                 ("suspend", Some(i64::from(*days)), Some(*until_ms))
             }
             SuspensionChange::Lift => {
-                if !suspended_until_ms.is_some_and(|until_ms| now_ms < until_ms) {
+                if suspended_until_ms.is_none_or(|until_ms| now_ms >= until_ms) {
                     return Err(Conflict::NotSuspended.into());
                 }
                 ("lift", None, None)
