@@ -146,7 +146,8 @@ fn guide(
          Also: the auctioneer \"{AUCTIONEER}\" (password \"{DEMO_PASSWORD}\") watches and \
          controls the rooms at\n\
          http://{address}/console; the admin \"{admin}\" ({admin_password}) at \
-         http://{address}/admin.\n\
+         http://{address}/admin; the supervisor \"{SUPERVISOR}\" (password \"{DEMO_PASSWORD}\") sees \
+         /admin and every room read-only.\n\
          \n\
          The lots now:\n{lot_lines}\n\
          \n\
@@ -156,6 +157,7 @@ fn guide(
          {{\"type\":\"bid\",\"lot\":ID,\"amount\":\"...\",\"req\":\"1\"}}\n",
         bots = BOTS.join(", "),
         AUCTIONEER = seed::AUCTIONEER,
+        SUPERVISOR = seed::SUPERVISOR,
         admin = cast.admin_username,
         lot_lines = lot_lines.join("\n"),
     )
