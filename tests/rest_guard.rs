@@ -173,6 +173,11 @@ async fn a_supervisor_reads_everything_and_every_write_is_refused(db: Db) {
         (403, Some("forbidden"))
     );
     let supervisor = app.create_user(Some(&admin), "watcher", "supervisor").await;
+    let auctioneer = app.create_auctioneer("house").await;
+    // A draft: only whoever runs the lot, admins and supervisors see it.
+    let lot = app.create_lot(&auctioneer.token, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
     let (_, me) = app.get("/me", Some(&supervisor.token)).await;
     assert_eq!(me["role"], "supervisor");
 
@@ -183,6 +188,8 @@ async fn a_supervisor_reads_everything_and_every_write_is_refused(db: Db) {
         "/accounts/suspended",
         "/lots",
         &format!("/accounts/{}/suspensions", bidder.id),
+        &format!("/lots/{lot}"),
+        &format!("/lots/{lot}/applications"),
     ] {
         let (status, body) = app.get(path, Some(&supervisor.token)).await;
         assert_eq!(status, 200, "{path}: {body}");
