@@ -7,6 +7,8 @@ use crate::domain::{AccountId, Role};
 
 use super::{Conflict, Store, StoreError, StoreResult};
 
+#[cfg(test)]
+mod database_tests;
 pub(super) mod ops;
 
 /// A signed-up account, without its secrets.
