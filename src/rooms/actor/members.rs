@@ -69,7 +69,13 @@ impl Members {
     }
 
     /// `you` in a monitor's snapshot: its role, and who is in the room.
-    pub fn monitor_standing(&self, account: AccountId, role: Role, engine: &Room) -> You {
+    pub fn monitor_standing(
+        &self,
+        account: AccountId,
+        role: Role,
+        engine: &Room,
+        now_ms: i64,
+    ) -> You {
         You::Monitor {
             monitor: true,
             role: if role == Role::Supervisor {
@@ -80,28 +86,28 @@ impl Members {
                 Role::Admin
             },
             members: self.connected.len(),
-            bidders: self.bidders_present(engine),
+            bidders: self.bidders_present(engine, now_ms),
         }
     }
 
     /// The presence event monitors hear.
-    pub fn presence(&self, lot: LotId, engine: &Room) -> EventBody {
+    pub fn presence(&self, lot: LotId, engine: &Room, now_ms: i64) -> EventBody {
         EventBody::Presence {
             lot,
             members: self.connected.len(),
-            bidders: self.bidders_present(engine),
+            bidders: self.bidders_present(engine, now_ms),
         }
     }
 
-    /// The accounts connected that may bid now, each counted once.
-    fn bidders_present(&self, engine: &Room) -> usize {
+    /// The accounts connected that may bid now (a suspended one may not), each counted once.
+    fn bidders_present(&self, engine: &Room, now_ms: i64) -> usize {
         let mut accounts: Vec<AccountId> = self
             .connected
             .values()
             .filter(|member| {
                 engine
                     .bidder(member.account)
-                    .is_some_and(|bidder| bidder.eligibility == Eligibility::Eligible)
+                    .is_some_and(|bidder| bidder.eligibility_at(now_ms) == Eligibility::Eligible)
             })
             .map(|member| member.account)
             .collect();
@@ -118,7 +124,7 @@ mod tests {
 
     /// (members, bidders) of the presence event.
     fn presence(members: &Members, engine: &Room) -> (usize, usize) {
-        match members.presence(LOT, engine) {
+        match members.presence(LOT, engine, 0) {
             EventBody::Presence {
                 members, bidders, ..
             } => (members, bidders),
@@ -184,7 +190,7 @@ mod tests {
         members.join(member(2, ADMIN, Role::Admin));
         members.join(member(3, BOB, Role::Bidder));
         for (account, expected_role) in [(AUCTIONEER, Role::Auctioneer), (ADMIN, Role::Admin)] {
-            match members.monitor_standing(account, expected_role, &engine) {
+            match members.monitor_standing(account, expected_role, &engine, 0) {
                 You::Monitor {
                     monitor,
                     role,

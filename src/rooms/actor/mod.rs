@@ -647,7 +647,11 @@ impl RoomTask {
 
     fn snapshot(&self, account: AccountId, role: Role, view: View, req: Option<Req>) -> Snapshot {
         let you = match view {
-            View::Monitor => self.members.monitor_standing(account, role, &self.engine),
+            View::Monitor => {
+                let now_ms = self.clock.now_ms();
+                self.members
+                    .monitor_standing(account, role, &self.engine, now_ms)
+            }
             View::Public => bidder_standing(self.engine.bidder(account), self.clock.now_ms()),
         };
         snapshot(SnapshotParts {
@@ -667,7 +671,8 @@ impl RoomTask {
     }
 
     fn send_presence(&self) {
-        let frame = RoomFrame::new(self.members.presence(self.lot, &self.engine));
+        let now_ms = self.clock.now_ms();
+        let frame = RoomFrame::new(self.members.presence(self.lot, &self.engine, now_ms));
         let _ = self.events.send(frame);
     }
 
