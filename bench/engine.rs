@@ -36,6 +36,7 @@ fn open_room(bidders: i64) -> Room {
             bidder_number: Arc::from(format!("{account:04}")),
             priority_rank: None,
             eligibility: Eligibility::Eligible,
+            suspended_until_ms: None,
         });
     }
     room.open(NOW_MS).expect("the room opens");

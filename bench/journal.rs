@@ -37,6 +37,7 @@ async fn lots(store: &dyn Store, count: usize) -> Vec<LotId> {
                 display_name: "Bench".to_owned(),
                 role: Role::Auctioneer,
                 kind: AccountKind::Individual,
+                must_change_password: false,
             },
             NOW_MS,
         )

@@ -64,6 +64,7 @@ async fn setup() -> Bench {
         display_name: name.to_owned(),
         role,
         kind: AccountKind::Individual,
+        must_change_password: false,
     };
     let auctioneer = store
         .create_account(&account("auctioneer", Role::Auctioneer), now_ms)

@@ -39,8 +39,9 @@ after(async () => {
 async function signedInPage(rest, username, { password = PASSWORD, ...options } = {}) {
   const context = await personContext(browser, options);
   const session = await rest.call('POST', '/sessions', { body: { username, password } });
+  // Only on the first page: what the pages save later (a changed password) is kept.
   await context.addInitScript((saved) => {
-    localStorage.setItem('bidroom.session', JSON.stringify(saved));
+    if (!localStorage.getItem('bidroom.session')) localStorage.setItem('bidroom.session', JSON.stringify(saved));
   }, { token: session.token, account: session.account });
   const page = await context.newPage();
   page.on('pageerror', (error) => problems.push(`${username}: ${error.message}`));
@@ -291,6 +292,71 @@ test('the bidder, the auctioneer and the admin at work in their pages', { timeou
     await me.locator('.gate h1:has-text("not for your account")').waitFor();
     await shot(me, 'gate-wrong-role-en');
     await visitor.context().close();
+  });
+
+  assert.deepEqual(problems, []);
+});
+
+test('staff accounts: a supervisor with a temporary password, and a suspension', { timeout: 180_000 }, async (t) => {
+  const rest = new Rest(server.origin);
+  const adminToken = await rest.admin();
+  const admin = await signedInPage(rest, ADMIN.username, { password: ADMIN.password, locale: 'en-GB' });
+  const bidder = await rest.call('POST', '/accounts', {
+    body: { username: 'suspended-sam', password: PASSWORD, display_name: 'Sam Suspended' },
+  });
+
+  await t.test('the admin creates a supervisor who must change its password', async () => {
+    await admin.goto(`${server.origin}/admin`);
+    const form = admin.locator('#new-account form');
+    await form.locator('input[name=username]').fill('watcher');
+    await form.locator('input[name=display_name]').fill('Wang Watcher');
+    await form.locator('input[name=password]').fill('temporary-pass-1');
+    await form.locator('select[name=role]').selectOption('supervisor');
+    await form.locator('button[type=submit]').click();
+    await form.locator('.message.good').waitFor();
+  });
+
+  await t.test('the supervisor changes the password first, then sees the back office read-only', async () => {
+    const supervisor = await signedInPage(rest, 'watcher', { password: 'temporary-pass-1', locale: 'en-GB' });
+    await supervisor.goto(`${server.origin}/admin`);
+    const card = supervisor.locator('#password');
+    await card.locator('h2:has-text("first")').waitFor();
+    await shot(supervisor, 'password-required');
+    await card.locator('input[name=current]').fill('temporary-pass-1');
+    await card.locator('input[name=new]').fill('my-own-password-2');
+    await card.locator('input[name=confirm]').fill('my-own-password-3');
+    await card.locator('button[type=submit]').click();
+    await card.locator('[role=alert]:has-text("differ")').waitFor();
+    await card.locator('input[name=confirm]').fill('my-own-password-2');
+    await card.locator('button[type=submit]').click();
+    await supervisor.locator('#read-only-note').waitFor();
+    await supervisor.locator('#reconciliation .verdict.good').waitFor();
+    assert.equal(await supervisor.locator('#new-account').count(), 0);
+    assert.equal(await supervisor.locator('#suspensions form').isVisible(), false);
+    await shot(supervisor, 'admin-supervisor');
+    await rest.call('POST', '/sessions', { body: { username: 'watcher', password: 'my-own-password-2' } });
+    await supervisor.context().close();
+  });
+
+  await t.test('the admin suspends a bidder and lifts the suspension, both with a reason', async () => {
+    await admin.reload();
+    const section = admin.locator('#suspensions');
+    await section.locator(`select[name=account] option[value="${bidder.id}"]`).waitFor({ state: 'attached' });
+    await section.locator('select[name=account]').selectOption(String(bidder.id));
+    await section.locator('input[name=days]').fill('30');
+    await section.locator('textarea[name=reason]').fill('forged documents');
+    await section.locator('form button[type=submit]').click();
+    const row = section.locator(`tr[data-key="${bidder.id}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /forged documents/);
+    await shot(admin, 'admin-suspensions');
+    await row.locator('button:has-text("Lift")').click();
+    const dialog = admin.locator('dialog');
+    await dialog.locator('textarea[name=reason]').fill('documents checked again');
+    await dialog.locator('button[type=submit]').click();
+    await row.waitFor({ state: 'detached' });
+    const history = await rest.call('GET', `/accounts/${bidder.id}/suspensions`, { token: adminToken });
+    assert.deepEqual(history.map((record) => record.action), ['suspend', 'lift']);
   });
 
   assert.deepEqual(problems, []);

@@ -325,3 +325,58 @@ async fn a_stopped_node_hands_its_rooms_over_without_the_recovery_extension() {
     let survivor_app = TestApp::external(&survivor.address, app.into_database());
     assert_journal_holds(&survivor_app, &lot, &acknowledged).await;
 }
+
+/// A suspension made through a node that does not own the room reaches the owner through
+/// the cluster: the bidder's next bid is refused at once, wherever it connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspension_through_another_node_refuses_the_next_bid_at_the_owner() {
+    let database = TestDatabase::create(Db::Postgres).await;
+    let url = database.url().to_owned();
+    let exchange = format!(
+        "standing{}x{}",
+        std::process::id(),
+        common::exchange::now_ms()
+    );
+    let node_ids = ["s1", "s2"];
+    let nodes: Vec<ServerProcess> = node_ids
+        .iter()
+        .map(|node| start_node(&url, &exchange, node))
+        .collect();
+    let app = TestApp::external(&nodes[0].address, database);
+    let lot = app
+        .live_lot("standing", json!({}), &[None, None], Some(120_000))
+        .await;
+    app.wait_until_open(&lot).await;
+    let admin = app.admin_token().await;
+    let owner = owner_of(&nodes[0].address, &admin, lot.id).await;
+    let owner_index = node_ids
+        .iter()
+        .position(|node| *node == owner)
+        .expect("one of the two owns the room");
+    let other = nodes[1 - owner_index].address.clone();
+    let mut client = WsClient::signed_in(&ws(&other), &lot.bidders[0].user.token, Wire::Json).await;
+    client.join(lot.id).await;
+    let first = bid_until_answered(&mut client, lot.id, "1000.00", "first").await;
+    assert_eq!(first["type"], "accepted", "{first}");
+
+    let suspended: Value = reqwest::Client::new()
+        .post(format!(
+            "http://{other}/api/v1/accounts/{}/suspension",
+            lot.bidders[1].user.id
+        ))
+        .bearer_auth(&admin)
+        .json(&json!({ "days": 3, "reason": "under investigation" }))
+        .send()
+        .await
+        .expect("POST /suspension")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(suspended["action"], "suspend", "{suspended}");
+    let mut suspended_bidder =
+        WsClient::signed_in(&ws(&other), &lot.bidders[1].user.token, Wire::Json).await;
+    let refused = bid_until_answered(&mut suspended_bidder, lot.id, "1100.00", "after").await;
+    assert_eq!(refused["code"], "not_eligible", "{refused}");
+    assert_eq!(refused["reason"], "suspended", "{refused}");
+    drop(nodes);
+}

@@ -99,6 +99,7 @@ const ANY_SIGNED_IN: &[&str] = &[
     "GET /api/v1/lots/{id}/settlement",
     "GET /api/v1/lots/{id}/settlement/confirmation",
     "GET /api/v1/me",
+    "POST /api/v1/me/password",
     "GET /api/v1/me/applications",
     "GET /api/v1/me/settlements",
     "GET /api/v1/me/withdrawals",

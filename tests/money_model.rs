@@ -1086,6 +1086,7 @@ impl Exchange {
             display_name: name,
             role,
             kind: AccountKind::Individual,
+            must_change_password: false,
         };
         let auctioneer = store
             .create_account(&account(format!("auct{tag}"), Role::Auctioneer), T0)

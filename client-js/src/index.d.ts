@@ -17,7 +17,7 @@ export type TimeMs = number;
 /** A room event's number: contiguous from 1 within a room. */
 export type Seq = number;
 
-export type Role = 'bidder' | 'auctioneer' | 'admin';
+export type Role = 'bidder' | 'auctioneer' | 'admin' | 'supervisor';
 export type LotState = 'draft' | 'published' | 'open' | 'paused' | 'closed' | 'cancelled';
 /** `free` while more than the extension window remains, `timed` after. */
 export type Phase = 'free' | 'timed';
@@ -37,14 +37,16 @@ export type RejectCode =
   | 'forbidden'
   | 'not_found'
   | 'invalid_message'
-  | 'unavailable';
+  | 'unavailable'
+  | 'password_change_required';
 
 export type NotEligibleReason =
   | 'not_verified'
   | 'not_registered'
   | 'not_approved'
   | 'deposit_not_lodged'
-  | 'disqualified';
+  | 'disqualified'
+  | 'suspended';
 
 /** The close codes bidroom sends (`src/realtime/close.rs`, SPEC §4 and §8). */
 export interface CloseCodes {

@@ -33,6 +33,7 @@ export const REJECT_CODES = Object.freeze([
   'not_found',
   'invalid_message',
   'unavailable',
+  'password_change_required',
 ]);
 
 /** @type {readonly import('./index.js').NotEligibleReason[]} */
@@ -42,6 +43,7 @@ export const NOT_ELIGIBLE_REASONS = Object.freeze([
   'not_approved',
   'deposit_not_lodged',
   'disqualified',
+  'suspended',
 ]);
 
 /**
@@ -151,7 +153,7 @@ const KINDS = {
   true: (value) => value === true,
   money: (value) => typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value),
   lot: (value) => Number.isSafeInteger(value) || (typeof value === 'string' && /^\d+$/.test(value)),
-  role: oneOf(['bidder', 'auctioneer', 'admin']),
+  role: oneOf(['bidder', 'auctioneer', 'admin', 'supervisor']),
   lot_state: oneOf(['draft', 'published', 'open', 'paused', 'closed', 'cancelled']),
   event_state: oneOf(['open', 'paused', 'cancelled']),
   phase: oneOf(['free', 'timed']),

@@ -106,6 +106,7 @@ fn bidder(input: &mut Input, account: AccountId) -> Bidder {
         bidder_number: Arc::from(format!("A{account:03}")),
         priority_rank: input.choose(&[None, None, Some(1), Some(2)]),
         eligibility,
+        suspended_until_ms: None,
     }
 }
 

@@ -10,6 +10,8 @@ pub enum IneligibleReason {
     NotApproved,
     DepositNotLodged,
     Disqualified,
+    /// The account is suspended (停用) by an admin.
+    Suspended,
 }
 
 impl IneligibleReason {
@@ -20,6 +22,7 @@ impl IneligibleReason {
             IneligibleReason::NotApproved => "not_approved",
             IneligibleReason::DepositNotLodged => "deposit_not_lodged",
             IneligibleReason::Disqualified => "disqualified",
+            IneligibleReason::Suspended => "suspended",
         }
     }
 }

@@ -189,7 +189,7 @@ impl Room {
         now_ms: i64,
     ) -> Result<Sequenced, Rejection> {
         self.check_open_for_bids(now_ms)?;
-        let bidder = self.eligible_bidder(account, verified)?;
+        let bidder = self.eligible_bidder(account, verified, now_ms)?;
         let bidder_number = bidder.bidder_number.clone();
         let may_match_price = self.outranks_leader(bidder.priority_rank);
         let amount = amount.map_err(|_| Rejection::InvalidAmount)?;
@@ -316,7 +316,12 @@ impl Room {
 
     /// Rule 2. An account the lot does not know is unregistered, unless it could not even
     /// have applied because it is not verified yet: that is the step it is missing first.
-    fn eligible_bidder(&self, account: AccountId, verified: bool) -> Result<&Bidder, Rejection> {
+    fn eligible_bidder(
+        &self,
+        account: AccountId,
+        verified: bool,
+        now_ms: i64,
+    ) -> Result<&Bidder, Rejection> {
         let Some(bidder) = self.bidders.get(&account) else {
             let reason = if verified {
                 IneligibleReason::NotRegistered
@@ -325,7 +330,7 @@ impl Room {
             };
             return Err(Rejection::NotEligible(reason));
         };
-        match bidder.eligibility {
+        match bidder.eligibility_at(now_ms) {
             Eligibility::Eligible => Ok(bidder),
             Eligibility::Ineligible(reason) => Err(Rejection::NotEligible(reason)),
         }

@@ -131,4 +131,21 @@ pub struct Bidder {
     /// 优先购买权 rank: 1 is the highest right; `None` for ordinary bidders.
     pub priority_rank: Option<u32>,
     pub eligibility: Eligibility,
+    /// The account is suspended (停用) until then: its bids are refused until that time
+    /// whatever its standing in the lot, and accepted again after it without a word from
+    /// storage.
+    pub suspended_until_ms: Option<i64>,
+}
+
+impl Bidder {
+    /// Whether the bidder may bid at `now_ms`: a suspension in force comes before the
+    /// lot's own steps, since no step the bidder takes in the lot would lift it.
+    pub fn eligibility_at(&self, now_ms: i64) -> Eligibility {
+        match self.suspended_until_ms {
+            Some(until_ms) if now_ms < until_ms => {
+                Eligibility::Ineligible(IneligibleReason::Suspended)
+            }
+            _ => self.eligibility,
+        }
+    }
 }

@@ -153,7 +153,8 @@ fn guide(
          http://{address}/console; the admin \"{admin}\" ({admin_password}) at \
          http://{address}/admin,\n\
          where a transfer to {organisation} from someone else waits, held unmatched, to be \
-         resolved.\n\
+         resolved; the supervisor \"{SUPERVISOR}\" (password \"{DEMO_PASSWORD}\") sees \
+         /admin and every room read-only.\n\
          \n\
          The lots now:\n{lot_lines}\n\
          \n\
@@ -164,6 +165,7 @@ fn guide(
         bots = BOTS.join(", "),
         organisation = ORGANISATION,
         AUCTIONEER = seed::AUCTIONEER,
+        SUPERVISOR = seed::SUPERVISOR,
         admin = cast.admin_username,
         lot_lines = lot_lines.join("\n"),
     )

@@ -14,6 +14,8 @@ use super::wallets;
 use crate::app::AppState;
 
 pub const AUCTIONEER: &str = "auctioneer";
+/// A supervisor (监督): sees the back office and every room read-only.
+pub const SUPERVISOR: &str = "supervisor";
 
 /// Bidders for people to sign in as: no demo bidder bids as them, so a person who joins a
 /// room as alice is never outbid by alice.
@@ -100,6 +102,13 @@ pub async fn seed(
             "auctioneer",
         )
         .await?;
+    api.ensure_account(
+        Some(&admin.token),
+        SUPERVISOR,
+        "Demo Supervisor",
+        "supervisor",
+    )
+    .await?;
     let mut people = Vec::new();
     for person in PEOPLE {
         people.push(verified_bidder(api, &admin, person, "individual").await?);

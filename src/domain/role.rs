@@ -8,6 +8,8 @@ pub enum Role {
     Bidder,
     Auctioneer,
     Admin,
+    /// Read-only staff (监督): sees what an admin sees, changes nothing.
+    Supervisor,
 }
 
 impl Role {
@@ -16,7 +18,14 @@ impl Role {
             Role::Bidder => "bidder",
             Role::Auctioneer => "auctioneer",
             Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
         }
+    }
+
+    /// Admins and supervisors: they see every lot, room, application and settlement
+    /// (supervisors only see; the guard in `crate::http` refuses their writes).
+    pub fn oversees_everything(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
     }
 
     pub fn parse(text: &str) -> Option<Role> {
@@ -24,6 +33,7 @@ impl Role {
             "bidder" => Some(Role::Bidder),
             "auctioneer" => Some(Role::Auctioneer),
             "admin" => Some(Role::Admin),
+            "supervisor" => Some(Role::Supervisor),
             _ => None,
         }
     }

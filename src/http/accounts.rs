@@ -13,6 +13,11 @@
 //!   `real_name` and its unified social credit code (`unified_social_credit_code`, the
 //!   only id type it takes, its check character validated), an individual with any
 //!   personal id type but that one.
+//! - a password change (`POST /me/password`) keeps the session that made it and signs out
+//!   every other session of the account (their sockets on this node close with 4401);
+//! - an account created with `must_change_password` may, until it changes its password,
+//!   only read itself (`GET /me`), change the password and sign out: everything else is
+//!   403 `password_change_required` (the guard in `super::guard`).
 
 use crate::app::AppState;
 use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
@@ -34,6 +39,7 @@ use crate::storage::accounts::{AccountDetails, Identity, NewAccount, NewIdentity
 use crate::storage::{Account, WalletSummary};
 use crate::time_format::{self, Rfc3339};
 
+use super::auth::SessionTokenHash;
 use super::openapi::{ACCOUNTS, ErrorBody};
 use super::throttle::Throttled;
 use super::{Admin, ApiError, Caller, Json, MaybeCaller};
@@ -43,6 +49,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_up))
         .routes(routes!(sign_in))
         .routes(routes!(me))
+        .routes(routes!(change_password))
         .routes(routes!(verify))
 }
 
@@ -75,10 +82,20 @@ pub(super) struct AccountJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "110***********002X")]
     id_number_masked: Option<String>,
+    /// The account must change its password (`POST /me/password`) before anything else.
+    must_change_password: bool,
+    /// Suspended (停用) until then, if a suspension is recorded and not lifted; in the past
+    /// once it has ended by itself.
+    #[serde(
+        with = "time_format::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Rfc3339>)]
+    suspended_until: Option<i64>,
 }
 
 impl AccountJson {
-    fn public(account: Account) -> AccountJson {
+    pub(super) fn public(account: Account) -> AccountJson {
         AccountJson {
             id: account.id,
             username: account.username,
@@ -90,6 +107,8 @@ impl AccountJson {
             real_name: None,
             id_type: None,
             id_number_masked: None,
+            must_change_password: account.must_change_password,
+            suspended_until: account.suspended_until_ms,
         }
     }
 
@@ -127,15 +146,19 @@ pub(super) struct SignUp {
     /// 1 to 100 characters after trimming.
     #[schema(example = "Alice Wang", min_length = 1, max_length = 100)]
     display_name: String,
-    /// `bidder` (the default); `auctioneer` and `admin` only by an admin.
+    /// `bidder` (the default); `auctioneer`, `admin` and `supervisor` only by an admin.
     #[schema(value_type = Option<Role>)]
     role: Option<String>,
     /// `individual` (the default) or `organisation` (a company bidding in its own name).
     #[schema(value_type = Option<AccountKind>)]
     kind: Option<String>,
+    /// Only by an admin: the account must change its password before anything else.
+    #[serde(default)]
+    must_change_password: bool,
 }
 
-/// Signs up a bidder; an admin also creates auctioneers and admins.
+/// Signs up a bidder; an admin also creates auctioneers, admins and supervisors, and may
+/// require the new account to change its password first.
 #[utoipa::path(
     post,
     path = "/accounts",
@@ -147,7 +170,7 @@ pub(super) struct SignUp {
         (status = 201, description = "The new account", body = AccountJson),
         (status = 400, description = "`invalid_input`: a field breaks its rule", body = ErrorBody),
         (status = 401, description = "`not_authenticated`: a bearer token that is not valid", body = ErrorBody),
-        (status = 403, description = "`forbidden`: a role other than `bidder` without being an admin", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a role other than `bidder`, or `must_change_password`, without being an admin; `password_change_required`; a supervisor's write", body = ErrorBody),
         (status = 409, description = "`username_taken`", body = ErrorBody),
     )
 )]
@@ -165,6 +188,11 @@ async fn sign_up(
             role.as_str()
         )));
     }
+    if request.must_change_password && !caller_is_admin {
+        return Err(ApiError::forbidden(
+            "only an admin may require a password change",
+        ));
+    }
     let display_name = request.checked_fields()?;
     let new_account = NewAccount {
         username: request.username,
@@ -172,6 +200,7 @@ async fn sign_up(
         display_name,
         role,
         kind,
+        must_change_password: request.must_change_password,
     };
     let account = state
         .store
@@ -186,7 +215,9 @@ impl SignUp {
         match self.role.as_deref() {
             None => Ok(Role::Bidder),
             Some(text) => Role::parse(text).ok_or_else(|| {
-                ApiError::invalid("role must be \"bidder\", \"auctioneer\" or \"admin\"")
+                ApiError::invalid(
+                    "role must be \"bidder\", \"auctioneer\", \"admin\" or \"supervisor\"",
+                )
             }),
         }
     }
@@ -422,6 +453,68 @@ async fn me(
         account: AccountJson::with_identity(details),
         wallet: wallet.into(),
     }))
+}
+
+// ---------------------------------------------------------------------------------------
+// POST /me/password
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct PasswordChange {
+    /// The password now.
+    current: String,
+    /// 8 to 256 characters, as at sign-up.
+    #[schema(min_length = 8, max_length = 256)]
+    new: String,
+}
+
+/// Changes the caller's password (and ends a required change). The session that makes the
+/// change stays signed in; every other session of the account is signed out.
+#[utoipa::path(
+    post,
+    path = "/me/password",
+    operation_id = "change_password",
+    tag = ACCOUNTS,
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed: other sessions are signed out"),
+        (status = 400, description = "`invalid_input`: the new password breaks sign-up's rule (8 to 256 characters)", body = ErrorBody),
+        (status = 401, description = "`not_authenticated`", body = ErrorBody),
+        (status = 403, description = "`wrong_password`: `current` is not the password", body = ErrorBody),
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    SessionTokenHash(token_hash): SessionTokenHash,
+    Json(request): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    validate_password(&request.new)?;
+    let stored_hash = state.store.password_hash(caller.id).await?;
+    if stored_hash.is_none() {
+        return Err(ApiError::unauthenticated());
+    }
+    let matches = security::verify_password_in_pool(request.current, stored_hash)
+        .await
+        .map_err(ApiError::internal)?;
+    if !matches {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_password",
+            "the current password is wrong",
+        ));
+    }
+    let new_hash = hash_password(request.new).await?;
+    let signed_out = state
+        .store
+        .change_password(caller.id, &new_hash, &token_hash)
+        .await
+        .map_err(|error| not_found_as(error, "account"))?;
+    for other in &signed_out {
+        state.connections.sign_out(other);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -405,6 +405,8 @@ async fn show(
         .await?
         .ok_or_else(|| ApiError::not_found("announcement"))?;
     let staff = match &caller {
+        // A supervisor reads every announcement, in every status (and changes none).
+        Some(caller) if caller.role == Role::Supervisor => true,
         Some(caller) => handles(&state, caller, &announcement).await?,
         None => false,
     };
@@ -528,14 +530,14 @@ async fn public_list(
     ))
 }
 
-/// Announcements in every status, newest first: admins see all of them (the review
-/// queue: `?status=submitted`), an auctioneer those it wrote or about its lots.
+/// Announcements in every status, newest first: admins and supervisors see all of them
+/// (the review queue: `?status=submitted`), an auctioneer those it wrote or about its lots.
 #[utoipa::path(
     get,
     path = "/announcements/review",
     operation_id = "review_announcements",
     tag = ANNOUNCEMENTS,
-    security(("bearer" = ["auctioneer", "admin"])),
+    security(("bearer" = ["auctioneer", "admin", "supervisor"])),
     params(ListQuery),
     responses(
         (status = 200, description = "The announcements", body = Vec<AnnouncementJson>),
@@ -552,7 +554,7 @@ async fn review_list(
     let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
     let (mut filter, before, limit) = query.filter(false)?;
     match caller.role {
-        Role::Admin => {}
+        Role::Admin | Role::Supervisor => {}
         Role::Auctioneer => filter.auctioneer = Some(caller.id),
         Role::Bidder => {
             return Err(ApiError::forbidden(

@@ -7,11 +7,15 @@
 //! application's bidder) is judged in the handler, once the record is found. Each route's
 //! roles are also in its OpenAPI `security` (`("bearer" = ["admin"])`), which
 //! `tests/hostile_rest.rs` walks.
+//!
+//! Before any of this, the guard (`super::guard`) refuses what an account's standing
+//! forbids on every route at once: a supervisor's writes, and everything but a few routes
+//! while a password change is required. [`Admin`] on a read also admits a supervisor.
 
 use axum::extract::FromRequestParts;
-use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method};
 
 use crate::app::AppState;
 use crate::domain::Role;
@@ -48,6 +52,26 @@ pub enum BankOrAdmin {
     Admin(Account),
 }
 
+/// The hash of the request's bearer token (401 without one).
+pub(super) struct SessionTokenHash(pub String);
+
+impl FromRequestParts<AppState> for SessionTokenHash {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<SessionTokenHash, ApiError> {
+        let token = bearer_token(parts)?.ok_or_else(ApiError::unauthenticated)?;
+        Ok(SessionTokenHash(hash_token(token)))
+    }
+}
+
+/// The account the guard (`super::guard`) found behind the request's token, kept in the
+/// request's extensions so that the extractors read the session once.
+#[derive(Clone, Debug)]
+pub(super) struct Authenticated(pub Account);
+
 /// The header the bank integration signs its requests with.
 pub const SIGNATURE_HEADER: &str = "x-signature";
 
@@ -74,6 +98,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        if let Some(Authenticated(account)) = parts.extensions.get::<Authenticated>() {
+            return Ok(Caller(account.clone()));
+        }
         let token = bearer_token(parts)?.ok_or_else(ApiError::unauthenticated)?;
         let account = account_for_token(state, token)
             .await?
@@ -89,6 +116,9 @@ impl FromRequestParts<AppState> for MaybeCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<MaybeCaller, ApiError> {
+        if let Some(Authenticated(account)) = parts.extensions.get::<Authenticated>() {
+            return Ok(MaybeCaller(Some(account.clone())));
+        }
         match bearer_token(parts)? {
             Some(token) => Ok(MaybeCaller(Some(
                 account_for_token(state, token)
@@ -98,6 +128,11 @@ impl FromRequestParts<AppState> for MaybeCaller {
             None => Ok(MaybeCaller(None)),
         }
     }
+}
+
+/// Whether a request only reads: what a supervisor may send.
+pub(super) fn is_read(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 /// The signed-in caller, if it has one of `roles`: 401 without a session, 403 otherwise.
@@ -119,7 +154,14 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
-        caller_with_role(parts, state, &[Role::Admin], "only an admin may do this")
+        // A supervisor reads whatever an admin reads; its writes never get this far (the
+        // guard refuses them).
+        let roles: &[Role] = if is_read(&parts.method) {
+            &[Role::Admin, Role::Supervisor]
+        } else {
+            &[Role::Admin]
+        };
+        caller_with_role(parts, state, roles, "only an admin may do this")
             .await
             .map(Admin)
     }
@@ -132,10 +174,15 @@ impl FromRequestParts<AppState> for Auctioneer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Auctioneer, ApiError> {
+        let roles: &[Role] = if is_read(&parts.method) {
+            &[Role::Auctioneer, Role::Admin, Role::Supervisor]
+        } else {
+            &[Role::Auctioneer, Role::Admin]
+        };
         caller_with_role(
             parts,
             state,
-            &[Role::Auctioneer, Role::Admin],
+            roles,
             "only an auctioneer or an admin may do this",
         )
         .await

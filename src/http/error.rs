@@ -133,6 +133,7 @@ impl From<StoreError> for ApiError {
 pub fn conflict_code(conflict: &Conflict) -> &'static str {
     match conflict {
         Conflict::UsernameTaken => "username_taken",
+        Conflict::NotSuspended => "not_suspended",
         Conflict::LotNotDraft => "not_draft",
         Conflict::AlreadyApplied => "already_applied",
         Conflict::ApplicationNotPending => "not_pending",

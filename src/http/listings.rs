@@ -442,7 +442,7 @@ struct AccountQuery {
     /// `pending` (not yet real-name verified) or `verified`.
     #[param(value_type = Option<String>, example = "pending")]
     verification: Option<String>,
-    /// Only accounts of this role: `bidder`, `auctioneer` or `admin`.
+    /// Only accounts of this role: `bidder`, `auctioneer`, `admin` or `supervisor`.
     #[param(value_type = Option<String>, example = "bidder")]
     role: Option<String>,
     /// Only accounts of this kind: `individual` or `organisation`.
@@ -488,7 +488,7 @@ async fn accounts(
         .as_deref()
         .map(|text| {
             Role::parse(text)
-                .ok_or_else(|| ApiError::invalid("role is bidder, auctioneer or admin"))
+                .ok_or_else(|| ApiError::invalid("role is bidder, auctioneer, admin or supervisor"))
         })
         .transpose()?;
     let kind = account_query

@@ -56,9 +56,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 // Who sees what
 // ---------------------------------------------------------------------------------------
 
-/// The lot's own auctioneer, or an admin: sees drafts, the reserve, real identities.
+/// The lot's own auctioneer, an admin or a supervisor: sees drafts, the reserve, real identities.
 fn runs_lot(caller: Option<&Account>, lot: &Lot) -> bool {
-    caller.is_some_and(|caller| caller.role == Role::Admin || caller.id == lot.auctioneer_id)
+    caller.is_some_and(|caller| caller.role.oversees_everything() || caller.id == lot.auctioneer_id)
 }
 
 /// The lot, if it exists and the caller may see it (a draft only by whoever runs it).
@@ -293,7 +293,7 @@ async fn list(
         })
         .transpose()?;
     let drafts = match &caller {
-        Some(account) if account.role == Role::Admin => DraftVisibility::AllDrafts,
+        Some(account) if account.role.oversees_everything() => DraftVisibility::AllDrafts,
         Some(account) if account.role == Role::Auctioneer => DraftVisibility::OwnedBy(account.id),
         _ => DraftVisibility::NoDrafts,
     };

@@ -13,6 +13,7 @@ mod auth;
 mod cluster;
 mod error;
 pub(crate) mod fuzzing;
+pub mod guard;
 mod layers;
 mod listings;
 mod lots;
@@ -24,6 +25,7 @@ mod readiness;
 mod seed;
 pub mod serve;
 mod sessions;
+mod suspensions;
 pub mod throttle;
 
 use axum::extract::State;
@@ -47,6 +49,10 @@ use crate::text::{TextKind, forbidden_character_message, has_forbidden_character
 pub fn router(state: AppState, websocket: MethodRouter<AppState>) -> Router {
     let (api, document) = api_and_document();
     let document = document.to_json().expect("the OpenAPI document serializes");
+    let api = api.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        guard::guard,
+    ));
     let api = match layers::cors(&state.config) {
         Some(cors) => api.layer(cors),
         None => api,
@@ -86,6 +92,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(sessions::routes())
+        .merge(suspensions::routes())
         .merge(lots::routes())
         .merge(listings::routes())
         .merge(money::routes())

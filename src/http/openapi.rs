@@ -49,7 +49,7 @@ pub(super) const BANK_SIGNATURE: &str = "bank_signature";
     modifiers(&BearerScheme),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(
-        (name = ACCOUNTS, description = "Accounts, sessions, real-name verification"),
+        (name = ACCOUNTS, description = "Accounts, sessions, passwords, real-name verification, suspensions"),
         (name = LOTS, description = "Lots, their bids and results"),
         (name = APPLICATIONS, description = "Applications (报名) and their decisions"),
         (name = MONEY, description = "Wallets, bank notifications, deposits, guarantees, \

@@ -339,6 +339,7 @@ fn seed_bidder(
             password_hash,
             role: Role::Bidder,
             kind: AccountKind::Individual,
+            must_change_password: false,
         },
         token_hash,
     }

@@ -1,37 +1,20 @@
 //! Signing out, and the sweep that deletes expired sessions (SPEC §8). Signing in is
 //! `POST /sessions` in [`super::accounts`].
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::limits::SESSION_SWEEP_INTERVAL;
-use crate::security::hash_token;
 
 use super::ApiError;
-use super::auth::bearer_token;
+use super::auth::SessionTokenHash;
 use super::openapi::{ACCOUNTS, ErrorBody};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(sign_out))
-}
-
-/// The hash of the request's bearer token (401 without one).
-struct BearerTokenHash(String);
-
-impl FromRequestParts<AppState> for BearerTokenHash {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<BearerTokenHash, ApiError> {
-        let token = bearer_token(parts)?.ok_or_else(ApiError::unauthenticated)?;
-        Ok(BearerTokenHash(hash_token(token)))
-    }
 }
 
 /// Signs out: the caller's session ends, and within a second every WebSocket
@@ -49,7 +32,7 @@ impl FromRequestParts<AppState> for BearerTokenHash {
 )]
 async fn sign_out(
     State(state): State<AppState>,
-    BearerTokenHash(token_hash): BearerTokenHash,
+    SessionTokenHash(token_hash): SessionTokenHash,
 ) -> Result<StatusCode, ApiError> {
     let deleted = state
         .store

@@ -468,6 +468,9 @@ impl Session {
     }
 
     async fn handle(&mut self, message: ClientMessage) {
+        if let Some(refusal) = self.standing_refuses(&message) {
+            return self.refuse(message, refusal);
+        }
         match message {
             ClientMessage::Auth { req, .. } => {
                 self.error("invalid_message", "already authenticated", req.as_ref())
@@ -510,6 +513,45 @@ impl Session {
                 )
                 .await
             }
+        }
+    }
+
+    /// What the account's standing forbids on every room at once, as REST's guard does
+    /// (`crate::http::guard`): an account that must change its password may only ping and
+    /// leave; a supervisor joins and watches (with the monitor view) but never bids nor
+    /// controls a room. The standing is the one read at `auth`: after a password change,
+    /// a client authenticates again.
+    fn standing_refuses(&self, message: &ClientMessage) -> Option<(&'static str, &'static str)> {
+        let harmless = matches!(
+            message,
+            ClientMessage::Ping { .. } | ClientMessage::Leave { .. } | ClientMessage::Auth { .. }
+        );
+        if self.account.must_change_password && !harmless {
+            return Some((
+                "password_change_required",
+                "change your password first (POST /api/v1/me/password), then authenticate again",
+            ));
+        }
+        let writes = !harmless && !matches!(message, ClientMessage::Join { .. });
+        if self.account.role == Role::Supervisor && writes {
+            return Some(("forbidden", "a supervisor may only watch"));
+        }
+        None
+    }
+
+    /// Answers a refused message: a bid with `rejected`, anything else with `error`.
+    fn refuse(&self, message: ClientMessage, (code, text): (&'static str, &'static str)) {
+        match message {
+            ClientMessage::Bid { lot, req, .. } => self.reject(lot, &req, code, text),
+            ClientMessage::Join { req, .. } | ClientMessage::Announce { req, .. } => {
+                self.error(code, text, req.as_ref())
+            }
+            ClientMessage::Pause(control)
+            | ClientMessage::Resume(control)
+            | ClientMessage::Cancel(control) => self.error(code, text, control.req.as_ref()),
+            ClientMessage::Auth { req, .. }
+            | ClientMessage::Leave { req, .. }
+            | ClientMessage::Ping { req, .. } => self.error(code, text, req.as_ref()),
         }
     }
 

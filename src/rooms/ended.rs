@@ -39,7 +39,7 @@ struct EndedRoom {
 
 impl EndedRoom {
     fn is_monitor(&self, account: &Account) -> bool {
-        account.role == Role::Admin
+        account.role.oversees_everything()
             || (account.role == Role::Auctioneer && account.id == self.lot.auctioneer_id)
     }
 }
@@ -105,7 +105,7 @@ impl EndedRooms {
                     .find(|entry| entry.bidder.account == account.id),
                 None => store.roster_entry(lot_id, account.id).await?,
             };
-            bidder_standing(entry.as_ref().map(|entry| &entry.bidder))
+            bidder_standing(entry.as_ref().map(|entry| &entry.bidder), now_ms)
         };
         let rules = room.lot.rules();
         let recent_bids = if monitor {

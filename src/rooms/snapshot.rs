@@ -132,12 +132,12 @@ pub(super) fn snapshot(parts: SnapshotParts<'_>) -> Snapshot {
 }
 
 /// `you` for an account that is not a monitor of the lot: its standing as a bidder.
-pub(super) fn bidder_standing(bidder: Option<&Bidder>) -> You {
+pub(super) fn bidder_standing(bidder: Option<&Bidder>, now_ms: i64) -> You {
     match bidder {
         Some(bidder) => You::Bidder {
             bidder_number: (!bidder.bidder_number.is_empty()).then(|| bidder.bidder_number.clone()),
-            eligible: bidder.eligibility == Eligibility::Eligible,
-            reason: match bidder.eligibility {
+            eligible: bidder.eligibility_at(now_ms) == Eligibility::Eligible,
+            reason: match bidder.eligibility_at(now_ms) {
                 Eligibility::Eligible => None,
                 Eligibility::Ineligible(reason) => Some(reason.as_str()),
             },

@@ -7,6 +7,8 @@ use crate::domain::{AccountId, AccountKind, Role};
 
 use super::{Conflict, Store, StoreError, StoreResult};
 
+#[cfg(test)]
+mod database_tests;
 pub(super) mod ops;
 
 /// A signed-up account, without its secrets.
@@ -21,6 +23,20 @@ pub struct Account {
     /// Whether real-name verification (实名认证) has been done.
     pub verified: bool,
     pub created_at_ms: i64,
+    /// Created by an admin with a password to change: until it is changed, the account
+    /// may do nothing else (SPEC §11).
+    pub must_change_password: bool,
+    /// Suspended (停用) until then, if a suspension was recorded and not lifted; it ends by
+    /// itself at that time.
+    pub suspended_until_ms: Option<i64>,
+}
+
+impl Account {
+    /// Whether the account is suspended at `now_ms`.
+    pub fn is_suspended(&self, now_ms: i64) -> bool {
+        self.suspended_until_ms
+            .is_some_and(|until_ms| now_ms < until_ms)
+    }
 }
 
 /// A valid session: its account, and when it expires.
@@ -38,6 +54,8 @@ pub struct NewAccount {
     pub display_name: String,
     pub role: Role,
     pub kind: AccountKind,
+    /// The account must change its password before anything else.
+    pub must_change_password: bool,
 }
 
 /// What real-name verification recorded. The id number itself is never stored: only its
@@ -63,6 +81,34 @@ pub struct NewIdentity {
 pub struct AccountDetails {
     pub account: Account,
     pub identity: Option<Identity>,
+}
+
+/// A change to an account's suspension (停用), by an admin, with its reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuspensionChange {
+    /// Suspended for `days` days, until `until_ms`.
+    Suspend { days: u32, until_ms: i64 },
+    /// A suspension in force is lifted.
+    Lift,
+}
+
+/// One entry of an account's suspension history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuspensionRecord {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub change: SuspensionChange,
+    pub reason: String,
+    /// The admin who made the change.
+    pub by_account_id: AccountId,
+    pub at_ms: i64,
+}
+
+/// An account suspended now, with the reason its suspension was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuspendedAccount {
+    pub account: Account,
+    pub reason: String,
 }
 
 /// The currency every wallet is kept in.
@@ -111,6 +157,37 @@ pub trait AccountStore {
 
     /// Deletes every session expired at `now_ms`; answers how many.
     async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
+
+    /// Sets a new password hash, clears `must_change_password`, and signs out every other
+    /// session of the account (all but `kept_token_hash`); answers the token hashes it
+    /// signed out. An unknown account is `NotFound`.
+    async fn change_password(
+        &self,
+        id: AccountId,
+        password_hash: &str,
+        kept_token_hash: &str,
+    ) -> StoreResult<Vec<String>>;
+
+    /// The account's password hash, to check a password against.
+    async fn password_hash(&self, id: AccountId) -> StoreResult<Option<String>>;
+
+    /// Records a suspension or a lift and sets the account's `suspended_until_ms` with it,
+    /// in one transaction. Lifting an account that is not suspended at `now_ms` is
+    /// `Conflict::NotSuspended`; an unknown account is `NotFound`.
+    async fn change_suspension(
+        &self,
+        id: AccountId,
+        change: &SuspensionChange,
+        reason: &str,
+        by: AccountId,
+        now_ms: i64,
+    ) -> StoreResult<SuspensionRecord>;
+
+    /// The account's suspensions and lifts, oldest first.
+    async fn suspension_history(&self, id: AccountId) -> StoreResult<Vec<SuspensionRecord>>;
+
+    /// The accounts suspended at `now_ms`, the soonest to end first.
+    async fn suspended_accounts(&self, now_ms: i64) -> StoreResult<Vec<SuspendedAccount>>;
 }
 
 /// Creates an admin (the first one, from `--bootstrap-admin`) unless an account already has
@@ -132,6 +209,7 @@ pub async fn ensure_bootstrap_admin(
         display_name: username.to_owned(),
         role: Role::Admin,
         kind: AccountKind::Individual,
+        must_change_password: false,
     };
     match store.create_account(&admin, now_ms).await {
         Ok(_) | Err(StoreError::Conflict(Conflict::UsernameTaken)) => Ok(()),
@@ -180,14 +258,18 @@ macro_rules! account_columns {
             $table,
             "id_type, ",
             $table,
-            "id_number_masked"
+            "id_number_masked, ",
+            $table,
+            "must_change_password, ",
+            $table,
+            "suspended_until_ms"
         )
     };
 }
 
 pub(super) const INSERT_ACCOUNT: &str = concat!(
-    "INSERT INTO accounts (username, password_hash, display_name, role, kind, created_at_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+    "INSERT INTO accounts (username, password_hash, display_name, role, kind, created_at_ms, \
+     must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
     account_columns!("")
 );
 
@@ -228,6 +310,95 @@ pub(super) const UPDATE_IDENTITY: &str = concat!(
     account_columns!("")
 );
 
+pub(super) const SELECT_PASSWORD_HASH: &str = "SELECT password_hash FROM accounts WHERE id = $1";
+
+pub(super) const UPDATE_PASSWORD: &str =
+    "UPDATE accounts SET password_hash = $2, must_change_password = $3 WHERE id = $1";
+
+pub(super) const DELETE_OTHER_SESSIONS: &str =
+    "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2 RETURNING token_hash";
+
+pub(super) const SELECT_SUSPENDED_UNTIL: &str =
+    "SELECT suspended_until_ms FROM accounts WHERE id = $1";
+
+/// Sets (or, with NULL, clears) the suspension's end.
+pub(super) const UPDATE_SUSPENDED_UNTIL: &str =
+    "UPDATE accounts SET suspended_until_ms = $2 WHERE id = $1";
+
+pub(super) const INSERT_SUSPENSION: &str = "INSERT INTO account_suspensions \
+     (account_id, action, days, until_ms, reason, by_account_id, at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     RETURNING id, account_id, action, days, until_ms, reason, by_account_id, at_ms";
+
+pub(super) const SELECT_SUSPENSIONS: &str = "SELECT id, account_id, action, days, until_ms, \
+     reason, by_account_id, at_ms FROM account_suspensions WHERE account_id = $1 ORDER BY id";
+
+pub(super) const SELECT_SUSPENDED_ACCOUNTS: &str = concat!(
+    "SELECT ",
+    account_columns!("a."),
+    ", COALESCE((SELECT s.reason FROM account_suspensions s WHERE s.account_id = a.id \
+     AND s.action = 'suspend' ORDER BY s.id DESC LIMIT 1), '') AS reason \
+     FROM accounts a WHERE a.suspended_until_ms > $1 ORDER BY a.suspended_until_ms, a.id"
+);
+
+/// An `account_suspensions` row as both databases return it.
+#[derive(sqlx::FromRow)]
+pub(super) struct SuspensionRow {
+    id: i64,
+    account_id: i64,
+    action: String,
+    days: Option<i64>,
+    until_ms: Option<i64>,
+    reason: String,
+    by_account_id: i64,
+    at_ms: i64,
+}
+
+impl SuspensionRow {
+    pub(super) fn into_record(self) -> StoreResult<SuspensionRecord> {
+        let change = match (self.action.as_str(), self.days, self.until_ms) {
+            ("suspend", Some(days), Some(until_ms)) => SuspensionChange::Suspend {
+                days: u32::try_from(days).map_err(|_| {
+                    StoreError::Internal(anyhow::anyhow!("stored suspension days {days}"))
+                })?,
+                until_ms,
+            },
+            ("lift", _, _) => SuspensionChange::Lift,
+            _ => {
+                return Err(StoreError::Internal(anyhow::anyhow!(
+                    "stored suspension {} is incomplete",
+                    self.id
+                )));
+            }
+        };
+        Ok(SuspensionRecord {
+            id: self.id,
+            account_id: self.account_id,
+            change,
+            reason: self.reason,
+            by_account_id: self.by_account_id,
+            at_ms: self.at_ms,
+        })
+    }
+}
+
+/// A suspended account's row with the reason of its suspension.
+#[derive(sqlx::FromRow)]
+pub(super) struct SuspendedRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    reason: String,
+}
+
+impl SuspendedRow {
+    pub(super) fn into_suspended(self) -> StoreResult<SuspendedAccount> {
+        Ok(SuspendedAccount {
+            account: self.account.into_account()?,
+            reason: self.reason,
+        })
+    }
+}
+
 /// An `accounts` row as both databases return it.
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
@@ -241,6 +412,8 @@ pub(super) struct AccountRow {
     real_name: Option<String>,
     id_type: Option<String>,
     id_number_masked: Option<String>,
+    must_change_password: bool,
+    suspended_until_ms: Option<i64>,
 }
 
 /// An account row with its session's expiry.
@@ -299,6 +472,8 @@ impl AccountRow {
             kind,
             verified: self.verified_at_ms.is_some(),
             created_at_ms: self.created_at_ms,
+            must_change_password: self.must_change_password,
+            suspended_until_ms: self.suspended_until_ms,
         };
         Ok(AccountDetails { account, identity })
     }

@@ -15,6 +15,9 @@ use super::money::{GuaranteeStatus, NotificationStatus, SettlementStatus};
 pub enum Conflict {
     #[error("that username is taken")]
     UsernameTaken,
+    /// Only a suspension in force can be lifted.
+    #[error("the account is not suspended")]
+    NotSuspended,
     #[error("only a draft lot can be published")]
     LotNotDraft,
     #[error("this account has already applied for the lot")]

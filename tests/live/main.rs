@@ -6,5 +6,6 @@ mod common;
 mod closes;
 mod lifecycle;
 mod rules;
+mod standing;
 mod two_servers;
 mod wire;

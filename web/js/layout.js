@@ -11,7 +11,7 @@ const PAGES = [
   { name: 'lots', href: '/', roles: null },
   { name: 'me', href: '/me', roles: ['bidder'] },
   { name: 'console', href: '/console', roles: ['auctioneer', 'admin'] },
-  { name: 'admin', href: '/admin', roles: ['admin'] },
+  { name: 'admin', href: '/admin', roles: ['admin', 'supervisor'] },
 ];
 
 let rendered = null;

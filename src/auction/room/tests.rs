@@ -52,6 +52,7 @@ fn bidder(account: AccountId, priority_rank: Option<u32>) -> Bidder {
         bidder_number: bidder_number(account),
         priority_rank,
         eligibility: Eligibility::Eligible,
+        suspended_until_ms: None,
     }
 }
 

@@ -185,7 +185,7 @@ impl ReferenceRoom {
             Stage::Open { deadline_ms } if now_ms < deadline_ms => deadline_ms,
             _ => return Err(Rejection::NotOpen),
         };
-        let bidder = self.find_eligible(account, verified)?;
+        let bidder = self.find_eligible(account, verified, now_ms)?;
         let Ok(amount) = amount else {
             return Err(Rejection::InvalidAmount);
         };
@@ -351,11 +351,16 @@ impl ReferenceRoom {
         self.bidders.iter().find(|bidder| bidder.account == account)
     }
 
-    fn find_eligible(&self, account: AccountId, verified: bool) -> Result<Bidder, Rejection> {
+    fn find_eligible(
+        &self,
+        account: AccountId,
+        verified: bool,
+        now_ms: i64,
+    ) -> Result<Bidder, Rejection> {
         match self.registered(account) {
             None if !verified => Err(Rejection::NotEligible(IneligibleReason::NotVerified)),
             None => Err(Rejection::NotEligible(IneligibleReason::NotRegistered)),
-            Some(bidder) => match bidder.eligibility {
+            Some(bidder) => match bidder.eligibility_at(now_ms) {
                 Eligibility::Ineligible(reason) => Err(Rejection::NotEligible(reason)),
                 Eligibility::Eligible => Ok(bidder.clone()),
             },

@@ -253,6 +253,7 @@ impl Script {
             bidder_number: format!("{:03}{account}", self.lots_started % 1_000).into(),
             priority_rank,
             eligibility,
+            suspended_until_ms: None,
         }
     }
 

@@ -112,7 +112,7 @@ impl From<ApplicationListing> for ApplicationListingJson {
     responses(
         (status = 201, description = "The application, `pending`", body = ApplicationJson),
         (status = 401, description = "`not_authenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not a bidder account; `not_verified`: no real-name verification yet", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a bidder account; `suspended`: the account is suspended (停用); `not_verified`: no real-name verification yet", body = ErrorBody),
         (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
         (status = 409, description = "`applications_closed`; `already_applied`", body = ErrorBody),
     )
@@ -123,7 +123,7 @@ async fn apply(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ApplicationJson>), ApiError> {
     let lot = visible_lot(&state, Some(&caller), &id).await?;
-    may_apply(&caller)?;
+    may_apply(&caller, state.clock.now_ms())?;
     let live_state = state.rooms.lot_view(&lot).await?.state;
     let now_ms = state.clock.now_ms();
     let accepting = matches!(live_state, LotState::Published | LotState::Open)
@@ -144,7 +144,15 @@ async fn apply(
 }
 
 /// A bidder applies once real-name verified (实名认证).
-fn may_apply(caller: &Account) -> Result<(), ApiError> {
+fn may_apply(caller: &Account, now_ms: i64) -> Result<(), ApiError> {
+    if caller.is_suspended(now_ms) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "suspended",
+            "this account is suspended (停用): it may not apply for lots until the suspension \
+             ends",
+        ));
+    }
     if !caller.verified {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

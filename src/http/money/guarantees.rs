@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::domain::Role;
 use crate::money::Money;
 use crate::storage::money::{
     Guarantee, GuaranteeDecision, GuaranteeFilter, GuaranteeStatus, NewGuarantee,
@@ -257,7 +256,7 @@ pub(super) async fn show(
         .guarantee(id)
         .await?
         .ok_or_else(|| ApiError::not_found("guarantee"))?;
-    if caller.role != Role::Admin && caller.id != guarantee.account_id {
+    if !caller.role.oversees_everything() && caller.id != guarantee.account_id {
         return Err(ApiError::forbidden(
             "only the bidder and admins see a guarantee",
         ));

@@ -5,7 +5,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::domain::Role;
 use crate::money::Money;
 use crate::storage::Account;
 use crate::storage::money::Settlement;
@@ -69,7 +68,7 @@ pub(super) async fn visible_settlement(
     id: &str,
 ) -> Result<Settlement, ApiError> {
     let settlement = existing(state, id).await?;
-    let may_see = caller.role == Role::Admin
+    let may_see = caller.role.oversees_everything()
         || caller.id == settlement.account_id
         || caller.id == settlement.auctioneer_id;
     if !may_see {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::domain::{AccountId, Role};
+use crate::domain::AccountId;
 use crate::ledger::Reconciliation;
 use crate::money::Money;
 use crate::storage::money::{WalletEntry, WalletPage, WalletSummary};
@@ -130,7 +130,7 @@ pub(super) async fn show(
         None => caller.id,
         Some(text) => {
             let account = paging::positive("account_id", text)?;
-            if account != caller.id && caller.role != Role::Admin {
+            if account != caller.id && !caller.role.oversees_everything() {
                 return Err(ApiError::forbidden(
                     "only an admin may see another's wallet",
                 ));

@@ -56,6 +56,7 @@ pub fn bidders() -> Vec<Bidder> {
         bidder_number: Arc::from(format!("{:04}", 400 + account)),
         priority_rank: None,
         eligibility,
+        suspended_until_ms: None,
     })
     .collect()
 }

@@ -41,8 +41,14 @@ impl Members {
         }
     }
 
-    /// Whether this account monitors the lot: its auctioneer, or an admin.
+    /// Whether this account monitors the lot: its auctioneer, an admin, or a supervisor.
     pub fn is_monitor(&self, account: AccountId, role: Role) -> bool {
+        role.oversees_everything() || self.may_control(account, role)
+    }
+
+    /// Whether this account may pause, resume, cancel and announce: the lot's auctioneer
+    /// or an admin; a supervisor only watches.
+    pub fn may_control(&self, account: AccountId, role: Role) -> bool {
         role == Role::Admin || (role == Role::Auctioneer && account == self.auctioneer)
     }
 
@@ -108,37 +114,45 @@ impl Members {
     }
 
     /// `you` in a monitor's snapshot: its role, and who is in the room.
-    pub fn monitor_standing(&self, account: AccountId, engine: &Room) -> You {
+    pub fn monitor_standing(
+        &self,
+        account: AccountId,
+        role: Role,
+        engine: &Room,
+        now_ms: i64,
+    ) -> You {
         You::Monitor {
             monitor: true,
-            role: if account == self.auctioneer {
+            role: if role == Role::Supervisor {
+                Role::Supervisor
+            } else if account == self.auctioneer {
                 Role::Auctioneer
             } else {
                 Role::Admin
             },
             members: self.member_count(),
-            bidders: self.bidders_present(engine),
+            bidders: self.bidders_present(engine, now_ms),
         }
     }
 
     /// The presence event monitors hear.
-    pub fn presence(&self, lot: LotId, engine: &Room) -> EventBody {
+    pub fn presence(&self, lot: LotId, engine: &Room, now_ms: i64) -> EventBody {
         EventBody::Presence {
             lot,
             members: self.member_count(),
-            bidders: self.bidders_present(engine),
+            bidders: self.bidders_present(engine, now_ms),
         }
     }
 
-    /// The accounts connected that may bid now, each counted once.
-    fn bidders_present(&self, engine: &Room) -> usize {
+    /// The accounts connected that may bid now (a suspended one may not), each counted once.
+    fn bidders_present(&self, engine: &Room, now_ms: i64) -> usize {
         let mut accounts: Vec<AccountId> = self
             .everyone()
             .map(|(account, _)| account)
             .filter(|account| {
                 engine
                     .bidder(*account)
-                    .is_some_and(|bidder| bidder.eligibility == Eligibility::Eligible)
+                    .is_some_and(|bidder| bidder.eligibility_at(now_ms) == Eligibility::Eligible)
             })
             .collect();
         accounts.sort_unstable();
@@ -154,7 +168,7 @@ mod tests {
 
     /// (members, bidders) of the presence event.
     fn presence(members: &Members, engine: &Room) -> (usize, usize) {
-        match members.presence(LOT, engine) {
+        match members.presence(LOT, engine, 0) {
             EventBody::Presence {
                 members, bidders, ..
             } => (members, bidders),
@@ -244,7 +258,7 @@ mod tests {
         members.join(member(2, ADMIN, Role::Admin));
         members.join(member(3, BOB, Role::Bidder));
         for (account, expected_role) in [(AUCTIONEER, Role::Auctioneer), (ADMIN, Role::Admin)] {
-            match members.monitor_standing(account, &engine) {
+            match members.monitor_standing(account, expected_role, &engine, 0) {
                 You::Monitor {
                     monitor,
                     role,

@@ -490,7 +490,7 @@ impl RoomTask {
         req: Option<Req>,
         reply: Replier,
     ) {
-        if !self.members.is_monitor(account, role) {
+        if !self.members.may_control(account, role) {
             reply.send(&Answer::Error {
                 code: "forbidden",
                 message: "only the lot's auctioneer or an admin may do this",
@@ -625,12 +625,12 @@ impl RoomTask {
             View::Public
         };
         let events = self.events.subscribe();
-        let account = member.account;
+        let (account, role) = (member.account, member.role);
         self.members.join(member);
         let catch_up =
             match since_seq.and_then(|since| self.replay.missed_since(since, self.published.seq)) {
                 Some(missed) => CatchUp::Replay(missed),
-                None => CatchUp::Snapshot(Box::new(self.snapshot(account, view, req))),
+                None => CatchUp::Snapshot(Box::new(self.snapshot(account, role, view, req))),
             };
         Joined {
             catch_up,
@@ -648,10 +648,14 @@ impl RoomTask {
         }
     }
 
-    fn snapshot(&self, account: AccountId, view: View, req: Option<Req>) -> Snapshot {
+    fn snapshot(&self, account: AccountId, role: Role, view: View, req: Option<Req>) -> Snapshot {
         let you = match view {
-            View::Monitor => self.members.monitor_standing(account, &self.engine),
-            View::Public => bidder_standing(self.engine.bidder(account)),
+            View::Monitor => {
+                let now_ms = self.clock.now_ms();
+                self.members
+                    .monitor_standing(account, role, &self.engine, now_ms)
+            }
+            View::Public => bidder_standing(self.engine.bidder(account), self.clock.now_ms()),
         };
         snapshot(SnapshotParts {
             lot: self.lot,
@@ -670,10 +674,11 @@ impl RoomTask {
     }
 
     fn send_presence(&mut self) {
+        let now_ms = self.clock.now_ms();
         // A node that stopped reporting (gone, or cut off) no longer counts.
-        let reported_since_ms = self.clock.now_ms() - REMOTE_MEMBERS_TTL_MS;
-        self.members.forget_remote_before(reported_since_ms);
-        let frame = RoomFrame::new(self.members.presence(self.lot, &self.engine));
+        self.members
+            .forget_remote_before(now_ms - REMOTE_MEMBERS_TTL_MS);
+        let frame = RoomFrame::new(self.members.presence(self.lot, &self.engine, now_ms));
         let _ = self.events.send(frame);
     }
 

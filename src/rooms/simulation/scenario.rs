@@ -106,6 +106,7 @@ impl Scenario {
                         } else {
                             Eligibility::Ineligible(IneligibleReason::DepositNotLodged)
                         },
+                        suspended_until_ms: None,
                     },
                     username: format!("bidder{account_id}"),
                     display_name: format!("Bidder {account_id}"),
@@ -137,6 +138,8 @@ impl Scenario {
                         kind: AccountKind::Individual,
                         verified: true,
                         created_at_ms: EPOCH_MS,
+                        must_change_password: false,
+                        suspended_until_ms: None,
                     },
                     token: format!("token-{account_id}"),
                     lot: id,
@@ -178,6 +181,8 @@ impl Scenario {
                     kind: AccountKind::Individual,
                     verified: true,
                     created_at_ms: EPOCH_MS,
+                    must_change_password: false,
+                    suspended_until_ms: None,
                 },
                 token: format!("token-{AUCTIONEER}"),
                 lot: lot.id,

@@ -23,7 +23,10 @@ use rand::{Rng, SeedableRng};
 use crate::auction::{ClosedEvent, LotState};
 use crate::domain::{AccountId, ApplicationId, LotId};
 use crate::ledger::{DepositRefusal, Reconciliation};
-use crate::storage::accounts::{AccountDetails, NewAccount, NewIdentity, SessionAccount};
+use crate::storage::accounts::{
+    AccountDetails, NewAccount, NewIdentity, SessionAccount, SuspendedAccount, SuspensionChange,
+    SuspensionRecord,
+};
 use crate::storage::listings::{AccountFilter, BidderApplication, ListingStore, SettlementListing};
 use crate::storage::lots::{Application, ApplicationListing, LotFilter, NewLot};
 use crate::storage::money::{
@@ -575,6 +578,33 @@ impl AccountStore for SimStore {
         _: &NewIdentity,
         _: i64,
     ) -> StoreResult<AccountDetails> {
+        not_simulated()
+    }
+
+    async fn change_password(&self, _: AccountId, _: &str, _: &str) -> StoreResult<Vec<String>> {
+        not_simulated()
+    }
+
+    async fn password_hash(&self, _: AccountId) -> StoreResult<Option<String>> {
+        not_simulated()
+    }
+
+    async fn change_suspension(
+        &self,
+        _: AccountId,
+        _: &SuspensionChange,
+        _: &str,
+        _: AccountId,
+        _: i64,
+    ) -> StoreResult<SuspensionRecord> {
+        not_simulated()
+    }
+
+    async fn suspension_history(&self, _: AccountId) -> StoreResult<Vec<SuspensionRecord>> {
+        not_simulated()
+    }
+
+    async fn suspended_accounts(&self, _: i64) -> StoreResult<Vec<SuspendedAccount>> {
         not_simulated()
     }
 }

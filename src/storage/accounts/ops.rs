@@ -12,11 +12,15 @@ use crate::storage::{StoreError, StoreResult};
 
 use super::{
     ACCOUNT_NUMBER_ATTEMPTS, Account, AccountDetails, AccountRow, CredentialsRow,
-    DELETE_EXPIRED_SESSIONS, DELETE_SESSION, INSERT_ACCOUNT, INSERT_SESSION, INSERT_WALLET,
-    NewAccount, NewIdentity, SELECT_ACCOUNT, SELECT_CREDENTIALS, SELECT_SESSION_ACCOUNT,
-    SessionAccount, SessionRow, UPDATE_IDENTITY, WALLET_CURRENCY, random_account_number,
+    DELETE_EXPIRED_SESSIONS, DELETE_OTHER_SESSIONS, DELETE_SESSION, INSERT_ACCOUNT, INSERT_SESSION,
+    INSERT_SUSPENSION, INSERT_WALLET, NewAccount, NewIdentity, SELECT_ACCOUNT, SELECT_CREDENTIALS,
+    SELECT_PASSWORD_HASH, SELECT_SESSION_ACCOUNT, SELECT_SUSPENDED_ACCOUNTS,
+    SELECT_SUSPENDED_UNTIL, SELECT_SUSPENSIONS, SessionAccount, SessionRow, SuspendedAccount,
+    SuspendedRow, SuspensionChange, SuspensionRecord, SuspensionRow, UPDATE_IDENTITY,
+    UPDATE_PASSWORD, UPDATE_SUSPENDED_UNTIL, WALLET_CURRENCY, random_account_number,
     username_taken,
 };
+use crate::storage::Conflict;
 
 /// The account operations on database `DB`.
 pub(in crate::storage) struct Accounts<DB>(PhantomData<DB>);
@@ -29,6 +33,7 @@ where
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'r> AccountRow: FromRow<'r, DB::Row>,
     for<'r> CredentialsRow: FromRow<'r, DB::Row>,
 {
@@ -96,6 +101,7 @@ where
             .bind(account.role.as_str())
             .bind(account.kind.as_str())
             .bind(now_ms)
+            .bind(account.must_change_password)
             .fetch_one(&mut *connection)
             .await
             .map_err(username_taken)?;
@@ -202,5 +208,125 @@ where
             anyhow::anyhow!("no free virtual account number after {ACCOUNT_NUMBER_ATTEMPTS} draws")
                 .into(),
         )
+    }
+}
+
+/// Passwords and suspensions.
+impl<DB> Accounts<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> SuspensionRow: FromRow<'r, DB::Row>,
+    for<'r> SuspendedRow: FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (Option<i64>,): FromRow<'r, DB::Row>,
+{
+    pub(in crate::storage) async fn password_hash(
+        reader: &Pool<DB>,
+        id: AccountId,
+    ) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(SELECT_PASSWORD_HASH)
+            .bind(id)
+            .fetch_optional(reader)
+            .await?;
+        Ok(row.map(|(hash,)| hash))
+    }
+
+    pub(in crate::storage) async fn change_password(
+        writer: &Pool<DB>,
+        id: AccountId,
+        password_hash: &str,
+        kept_token_hash: &str,
+    ) -> StoreResult<Vec<String>> {
+        let mut transaction = writer.begin().await?;
+        let updated = sqlx::query(UPDATE_PASSWORD)
+            .bind(id)
+            .bind(password_hash)
+            .bind(false)
+            .execute(&mut *transaction)
+            .await?;
+        if DB::rows_affected(&updated) != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let signed_out: Vec<(String,)> = sqlx::query_as(DELETE_OTHER_SESSIONS)
+            .bind(id)
+            .bind(kept_token_hash)
+            .fetch_all(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(signed_out.into_iter().map(|(hash,)| hash).collect())
+    }
+
+    pub(in crate::storage) async fn change_suspension(
+        writer: &Pool<DB>,
+        id: AccountId,
+        change: &SuspensionChange,
+        reason: &str,
+        by: AccountId,
+        now_ms: i64,
+    ) -> StoreResult<SuspensionRecord> {
+        let mut transaction = writer.begin().await?;
+        let current: Option<(Option<i64>,)> = sqlx::query_as(SELECT_SUSPENDED_UNTIL)
+            .bind(id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let Some((suspended_until_ms,)) = current else {
+            return Err(StoreError::NotFound);
+        };
+        let (action, days, until_ms) = match change {
+            SuspensionChange::Suspend { days, until_ms } => {
+                ("suspend", Some(i64::from(*days)), Some(*until_ms))
+            }
+            SuspensionChange::Lift => {
+                if suspended_until_ms.is_none_or(|until_ms| now_ms >= until_ms) {
+                    return Err(Conflict::NotSuspended.into());
+                }
+                ("lift", None, None)
+            }
+        };
+        sqlx::query(UPDATE_SUSPENDED_UNTIL)
+            .bind(id)
+            .bind(until_ms)
+            .execute(&mut *transaction)
+            .await?;
+        let row: SuspensionRow = sqlx::query_as(INSERT_SUSPENSION)
+            .bind(id)
+            .bind(action)
+            .bind(days)
+            .bind(until_ms)
+            .bind(reason)
+            .bind(by)
+            .bind(now_ms)
+            .fetch_one(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        row.into_record()
+    }
+
+    pub(in crate::storage) async fn suspension_history(
+        reader: &Pool<DB>,
+        id: AccountId,
+    ) -> StoreResult<Vec<SuspensionRecord>> {
+        let rows: Vec<SuspensionRow> = sqlx::query_as(SELECT_SUSPENSIONS)
+            .bind(id)
+            .fetch_all(reader)
+            .await?;
+        rows.into_iter().map(SuspensionRow::into_record).collect()
+    }
+
+    pub(in crate::storage) async fn suspended_accounts(
+        reader: &Pool<DB>,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SuspendedAccount>> {
+        let rows: Vec<SuspendedRow> = sqlx::query_as(SELECT_SUSPENDED_ACCOUNTS)
+            .bind(now_ms)
+            .fetch_all(reader)
+            .await?;
+        rows.into_iter().map(SuspendedRow::into_suspended).collect()
     }
 }

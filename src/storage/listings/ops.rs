@@ -280,7 +280,8 @@ where
         };
         let rows: Vec<AccountRow> = sqlx::query_as(&format!(
             "SELECT id, username, display_name, role, kind, verified_at_ms, created_at_ms,
-                    real_name, id_type, id_number_masked
+                    real_name, id_type, id_number_masked, must_change_password,
+                    suspended_until_ms
              FROM accounts
              WHERE ($1{text} IS NULL OR role = $1) AND ($4{text} IS NULL OR kind = $4)
                  {verification} AND id < $2

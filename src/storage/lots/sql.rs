@@ -138,8 +138,8 @@ pub(in crate::storage) const REJECT_APPLICATION: &str = concat!(
 macro_rules! roster_select {
     () => {
         "SELECT ap.account_id, ap.bidder_number, ap.priority_rank, ap.status, \
-         ap.deposit_status, ap.disqualified, a.verified_at_ms, a.username, a.display_name \
-         FROM applications ap JOIN accounts a ON a.id = ap.account_id"
+         ap.deposit_status, ap.disqualified, a.verified_at_ms, a.username, a.display_name, \
+         a.suspended_until_ms FROM applications ap JOIN accounts a ON a.id = ap.account_id"
     };
 }
 
@@ -397,6 +397,7 @@ pub(in crate::storage) struct RosterRow {
     verified_at_ms: Option<i64>,
     username: String,
     display_name: String,
+    suspended_until_ms: Option<i64>,
 }
 
 impl RosterRow {
@@ -417,6 +418,7 @@ impl RosterRow {
                 bidder_number: Arc::from(self.bidder_number.unwrap_or_default()),
                 priority_rank: stored_rank(self.priority_rank)?,
                 eligibility,
+                suspended_until_ms: self.suspended_until_ms,
             },
             username: self.username,
             display_name: self.display_name,

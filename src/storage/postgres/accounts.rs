@@ -5,6 +5,7 @@ use crate::storage::StoreResult;
 use crate::storage::accounts::ops::Accounts;
 use crate::storage::accounts::{
     Account, AccountDetails, AccountStore, NewAccount, NewIdentity, SessionAccount,
+    SuspendedAccount, SuspensionChange, SuspensionRecord,
 };
 
 use super::PgStore;
@@ -56,5 +57,37 @@ impl AccountStore for PgStore {
 
     async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64> {
         Accounts::delete_expired_sessions(&self.pool, now_ms).await
+    }
+
+    async fn change_password(
+        &self,
+        id: AccountId,
+        password_hash: &str,
+        kept_token_hash: &str,
+    ) -> StoreResult<Vec<String>> {
+        Accounts::change_password(&self.pool, id, password_hash, kept_token_hash).await
+    }
+
+    async fn password_hash(&self, id: AccountId) -> StoreResult<Option<String>> {
+        Accounts::password_hash(&self.pool, id).await
+    }
+
+    async fn change_suspension(
+        &self,
+        id: AccountId,
+        change: &SuspensionChange,
+        reason: &str,
+        by: AccountId,
+        now_ms: i64,
+    ) -> StoreResult<SuspensionRecord> {
+        Accounts::change_suspension(&self.pool, id, change, reason, by, now_ms).await
+    }
+
+    async fn suspension_history(&self, id: AccountId) -> StoreResult<Vec<SuspensionRecord>> {
+        Accounts::suspension_history(&self.pool, id).await
+    }
+
+    async fn suspended_accounts(&self, now_ms: i64) -> StoreResult<Vec<SuspendedAccount>> {
+        Accounts::suspended_accounts(&self.pool, now_ms).await
     }
 }

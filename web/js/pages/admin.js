@@ -1,6 +1,7 @@
 // `/admin`, the exchange's back office: identities to verify, bank transfers to enter,
 // unmatched transfers to resolve, guarantees to decide, settlements to default,
-// announcements to review, and the ledger's reconciliation.
+// announcements to review, the ledger's reconciliation, suspensions, and new staff
+// accounts. A supervisor (监督) sees it read-only.
 
 import { el } from '../dom.js';
 import { loadStrings, translate } from '../i18n.js';
@@ -12,8 +13,10 @@ import { guaranteesSection } from './admin/guarantees.js';
 import { identitiesSection } from './admin/identities.js';
 import { reconciliationSection } from './admin/reconciliation.js';
 import { settlementsSection } from './admin/settlements.js';
+import { accountsCard } from './admin/accounts.js';
+import { suspensionsSection } from './admin/suspensions.js';
 
-const NEED = 'parts.gate.need_admin';
+const NEED = 'parts.gate.need_staff';
 
 async function main() {
   await loadStrings('parts');
@@ -21,7 +24,12 @@ async function main() {
   translate(document);
   renderHeader('admin');
   const mainNode = document.getElementById('main');
-  if (!passGate(mainNode, ['admin'], NEED)) return;
+  const account = passGate(mainNode, ['admin', 'supervisor'], NEED);
+  if (!account) return;
+  // A supervisor sees the same back office with every control that writes hidden (the
+  // server refuses its writes whatever the page shows).
+  const readOnly = account.role === 'supervisor';
+  mainNode.classList.toggle('read-only', readOnly);
   const expired = () => sessionExpired(mainNode, NEED);
 
   const reconciliation = reconciliationSection({ expired });
@@ -32,19 +40,27 @@ async function main() {
   const guarantees = guaranteesSection({ expired, moneyMoved });
   const settlements = settlementsSection({ expired, moneyMoved });
   const announcements = announcementsSection({ expired });
-  mainNode.append(
+  const suspensions = suspensionsSection({ expired });
+  const parts = [
     el('h1', { 'data-i18n': 'admin.heading' }),
+    readOnly ? el('p', { class: 'muted', id: 'read-only-note', 'data-i18n': 'admin.read_only' }) : null,
     identities.node,
-    entry.node,
+    // Entering a transfer is all form: nothing to read.
+    readOnly ? null : entry.node,
     unmatched.node,
     guarantees.node,
     settlements.node,
     announcements.node,
     reconciliation.node,
-  );
+    suspensions.node,
+    readOnly ? null : accountsCard(),
+  ];
+  mainNode.append(...parts.filter(Boolean));
   translate(mainNode);
   await Promise.all(
-    [identities, unmatched, guarantees, settlements, announcements, reconciliation].map((section) => section.refresh()),
+    [identities, unmatched, guarantees, settlements, announcements, reconciliation, suspensions].map((section) =>
+      section.refresh(),
+    ),
   );
 }
 

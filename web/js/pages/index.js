@@ -176,6 +176,11 @@ function signInForm() {
       const signedIn = await api('POST', '/sessions', { body: { username, password } });
       saveSession(signedIn.token, signedIn.account);
       pageStatus(t('index.signed_in_as', { name: signedIn.account.display_name }), 'info');
+      // A temporary password is changed before anything else: /me shows the form.
+      if (signedIn.account.must_change_password) {
+        location.assign('/me');
+        return;
+      }
       followNext();
     }, message);
   });

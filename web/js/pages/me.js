@@ -5,6 +5,7 @@
 import { loadStrings, translate } from '../i18n.js';
 import { renderHeader } from '../layout.js';
 import { passGate, sessionExpired } from '../parts/gate.js';
+import { passwordCard } from '../parts/password.js';
 import { accountSection } from './me/account.js';
 import { applicationsSections } from './me/applications.js';
 import { settlementsSections } from './me/settlements.js';
@@ -41,6 +42,7 @@ async function main() {
     settlements.node,
     documents.node,
     withdrawals.node,
+    passwordCard({ required: false }),
   );
   translate(mainNode);
   await Promise.all(

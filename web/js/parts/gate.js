@@ -4,6 +4,7 @@
 import { el } from '../dom.js';
 import { t } from '../i18n.js';
 import { clearSession, session } from '../session.js';
+import { passwordCard } from './password.js';
 
 /**
  * @param {HTMLElement} main the page's `<main>`
@@ -13,6 +14,11 @@ import { clearSession, session } from '../session.js';
  */
 export function passGate(main, roles, needKey) {
   const current = session();
+  if (current?.account.must_change_password) {
+    // Nothing else answers until the password is changed: the page comes after.
+    main.replaceChildren(passwordCard({ required: true, changed: () => window.location.reload() }));
+    return null;
+  }
   if (current && roles.includes(current.account.role)) return current.account;
   showGate(main, current ? 'parts.gate.wrong_role' : 'parts.gate.signed_out', needKey);
   return null;

@@ -329,3 +329,17 @@ fn rejected_bids_change_nothing() {
     }
     assert_eq!(observe(&room), before);
 }
+
+#[test]
+fn a_suspended_bidder_is_refused_until_the_suspension_ends() {
+    let mut room = open_room();
+    room.upsert_bidder(Bidder {
+        suspended_until_ms: Some(EARLY_MS + 1_000),
+        ..bidder(ALICE, None)
+    });
+    assert_eq!(
+        bid(&mut room, ALICE, "1000.00", EARLY_MS),
+        Err(Rejection::NotEligible(IneligibleReason::Suspended))
+    );
+    assert!(bid(&mut room, ALICE, "1000.00", EARLY_MS + 1_000).is_ok());
+}
