@@ -94,6 +94,7 @@ mod tests {
             username: "someone".to_owned(),
             display_name: "Someone".to_owned(),
             role,
+            kind: crate::domain::AccountKind::Individual,
             verified: false,
             created_at_ms: 0,
             must_change_password,

@@ -17,6 +17,7 @@ async fn account(store: &dyn Store, username: &str, must_change_password: bool) 
         password_hash: "first-hash".to_owned(),
         display_name: username.to_owned(),
         role: Role::Supervisor,
+        kind: crate::domain::AccountKind::Individual,
         must_change_password,
     };
     store
