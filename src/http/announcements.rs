@@ -551,17 +551,19 @@ async fn review_list(
     Caller(caller): Caller,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AnnouncementJson>>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
-    let (mut filter, before, limit) = query.filter(false)?;
-    match caller.role {
-        Role::Admin | Role::Supervisor => {}
-        Role::Auctioneer => filter.auctioneer = Some(caller.id),
+    // Who may look comes before what the query asks.
+    let auctioneer = match caller.role {
+        Role::Admin | Role::Supervisor => None,
+        Role::Auctioneer => Some(caller.id),
         Role::Bidder => {
             return Err(ApiError::forbidden(
                 "only staff see announcements under review",
             ));
         }
-    }
+    };
+    let Query(query) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
+    let (mut filter, before, limit) = query.filter(false)?;
+    filter.auctioneer = auctioneer;
     let found = state.store.announcements(&filter, before, limit).await?;
     Ok(Json(
         found
