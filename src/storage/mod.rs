@@ -14,6 +14,7 @@
 pub mod accounts;
 mod conflict;
 mod dialect;
+pub mod items;
 pub mod journal;
 pub mod leases;
 pub mod listings;
@@ -22,6 +23,7 @@ pub mod money;
 pub mod postgres;
 pub mod seed;
 pub mod sqlite;
+pub mod stats;
 #[cfg(test)]
 pub mod testing;
 
@@ -31,12 +33,14 @@ use anyhow::Context;
 
 pub use accounts::{Account, AccountStore, SessionAccount};
 pub use conflict::Conflict;
+pub use items::LotItemStore;
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use leases::{Lease, LeaseStore, NodeRecord, Release, TakenLease};
 pub use listings::ListingStore;
 pub use lots::{Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 pub use seed::SeedStore;
+pub use stats::StatsStore;
 
 /// What a storage call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +75,8 @@ pub trait Store:
     + LeaseStore
     + SeedStore
     + ListingStore
+    + LotItemStore
+    + StatsStore
     + Send
     + Sync
     + 'static
@@ -86,6 +92,8 @@ impl<T> Store for T where
         + LeaseStore
         + SeedStore
         + ListingStore
+        + LotItemStore
+        + StatsStore
         + Send
         + Sync
         + 'static

@@ -5,6 +5,7 @@
 //! behind Nagle's algorithm and delayed ACKs), which is why bidroom stays on sqlx 0.8.
 
 mod accounts;
+mod items;
 mod journal;
 mod leases;
 mod listings;

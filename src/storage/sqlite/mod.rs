@@ -6,6 +6,7 @@
 //! Money is stored as canonical decimal TEXT ("1250.00").
 
 mod accounts;
+mod items;
 mod journal;
 mod leases;
 mod listings;
