@@ -23,6 +23,7 @@ mod readiness;
 mod seed;
 pub mod serve;
 mod sessions;
+mod stats;
 pub mod throttle;
 
 use axum::extract::State;
@@ -88,6 +89,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(listings::routes())
         .merge(money::routes())
         .merge(seed::routes())
+        .merge(stats::routes())
         .merge(cluster::routes())
         .routes(routes!(healthz))
         .routes(routes!(readiness::readyz))

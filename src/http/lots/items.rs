@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::LotId;
 use crate::limits::MAX_LOT_ITEMS_FILE_BYTES;
-use crate::lot_items::{self, CellError, ItemFileFormat, LotItem};
+use crate::lot_items::{self, ItemFileFormat, LotItem};
 
 use super::super::openapi::{ErrorBody, LOTS};
 use super::{ApiError, Auctioneer, Body, Json, MaybeCaller, run_lot, visible_lot};
@@ -77,27 +77,6 @@ impl LotItemsJson {
     }
 }
 
-/// The 400 of a refused item list: SPEC's error with every bad cell beside it.
-#[derive(Serialize, ToSchema)]
-#[schema(example = json!({"error": {"code": "invalid_input",
-    "message": "the item list was refused: B3: quantity must be a positive decimal, such as 3 or 2.5, not \"-2\"",
-    "errors": [{"row": 3, "column": "B", "field": "quantity",
-        "message": "quantity must be a positive decimal, such as 3 or 2.5, not \"-2\""}]}}))]
-struct ItemErrorBody {
-    error: ItemErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-struct ItemErrorDetail {
-    /// `invalid_input`.
-    code: String,
-    /// The first error in words, and how many more there are.
-    message: String,
-    /// Every bad cell (at most 100), in row then column order; an error of the whole file
-    /// (not UTF-8, not a workbook, empty) has no `row` nor `column`.
-    errors: Vec<CellError>,
-}
-
 /// A lot's item list (asset package contents), for whoever may see the lot.
 #[utoipa::path(
     get,
@@ -142,7 +121,7 @@ async fn show_items(
     ),
     responses(
         (status = 200, description = "The lot's new item list", body = LotItemsJson),
-        (status = 400, description = "`invalid_input`: every bad cell in `errors`; nothing was stored", body = ItemErrorBody),
+        (status = 400, description = "`invalid_input`: every bad cell in `errors`; nothing was stored", body = ErrorBody),
         (status = 401, description = "`not_authenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: a bidder, or not the lot's auctioneer", body = ErrorBody),
         (status = 404, description = "`not_found`: no such lot", body = ErrorBody),
