@@ -1,6 +1,6 @@
 // `/admin`, the exchange's back office: identities to verify, bank transfers to enter,
-// unmatched transfers to resolve, guarantees to decide, settlements to default, and the
-// ledger's reconciliation.
+// unmatched transfers to resolve, guarantees to decide, settlements to default, the
+// ledger's reconciliation and the weekly statistics.
 
 import { el } from '../dom.js';
 import { loadStrings, translate } from '../i18n.js';
@@ -11,6 +11,7 @@ import { guaranteesSection } from './admin/guarantees.js';
 import { identitiesSection } from './admin/identities.js';
 import { reconciliationSection } from './admin/reconciliation.js';
 import { settlementsSection } from './admin/settlements.js';
+import { weeklyStatsSection } from '../parts/weekly-stats.js';
 
 const NEED = 'parts.gate.need_admin';
 
@@ -30,6 +31,7 @@ async function main() {
   const { entry, unmatched } = bankSections({ expired, moneyMoved });
   const guarantees = guaranteesSection({ expired, moneyMoved });
   const settlements = settlementsSection({ expired, moneyMoved });
+  const stats = weeklyStatsSection({ expired, title: 'parts.stats.title' });
   mainNode.append(
     el('h1', { 'data-i18n': 'admin.heading' }),
     identities.node,
@@ -38,10 +40,11 @@ async function main() {
     guarantees.node,
     settlements.node,
     reconciliation.node,
+    stats.node,
   );
   translate(mainNode);
   await Promise.all(
-    [identities, unmatched, guarantees, settlements, reconciliation].map((section) => section.refresh()),
+    [identities, unmatched, guarantees, settlements, reconciliation, stats].map((section) => section.refresh()),
   );
 }
 

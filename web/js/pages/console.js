@@ -1,6 +1,7 @@
 // `/console`, the auctioneer's: my lots (drafts included) with their state and a link to
 // each live monitor, a new lot with every term of SPEC §2, publishing, and the
-// applications to approve (with a priority rank) or reject with a reason.
+// applications to approve (with a priority rank) or reject with a reason, a lot's item
+// list (imported from CSV or XLSX), and the weekly statistics of my lots.
 
 import { el } from '../dom.js';
 import { loadStrings, translate } from '../i18n.js';
@@ -8,7 +9,9 @@ import { renderHeader } from '../layout.js';
 import { passGate, sessionExpired } from '../parts/gate.js';
 import { applicationsSection } from './console/applications.js';
 import { createLotSection } from './console/create.js';
+import { itemsSection } from './console/items.js';
 import { lotsSection } from './console/lots.js';
+import { weeklyStatsSection } from '../parts/weekly-stats.js';
 
 const NEED = 'parts.gate.need_auctioneer';
 
@@ -23,6 +26,8 @@ async function main() {
   const expired = () => sessionExpired(mainNode, NEED);
 
   const applications = applicationsSection({ expired });
+  const items = itemsSection({ expired });
+  const stats = weeklyStatsSection({ expired, title: 'parts.stats.title_own' });
   const lots = lotsSection({
     account,
     expired,
@@ -31,16 +36,23 @@ async function main() {
       applications.node.scrollIntoView({ behavior: 'smooth', block: 'start' });
       applications.node.querySelector('h2')?.focus();
     },
+    showItems: (lot) => {
+      items.show(lot);
+      items.node.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      items.node.querySelector('h2')?.focus();
+    },
   });
   const create = createLotSection({ created: () => lots.refresh() });
   mainNode.append(
     el('h1', { 'data-i18n': 'console.heading' }),
     lots.node,
     applications.node,
+    items.node,
     create.node,
+    stats.node,
   );
   translate(mainNode);
-  await lots.refresh();
+  await Promise.all([lots.refresh(), stats.refresh()]);
 }
 
 main();
