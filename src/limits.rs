@@ -125,6 +125,11 @@ pub const READINESS_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// is unpacked in memory, so the cap also bounds what one upload can make the server hold.
 pub const MAX_LOT_ITEMS_FILE_BYTES: usize = 1024 * 1024;
 
+/// The most an uploaded XLSX may unpack to, by the sizes its archive declares: a 2,000-row
+/// sheet with its shared strings is a few MiB of XML; 32 MiB leaves room for styles and
+/// other sheets, and refuses a small archive that would unpack to gigabytes.
+pub const MAX_LOT_ITEMS_XLSX_UNPACKED_BYTES: u64 = 32 * 1024 * 1024;
+
 /// The most items a lot carries: a large asset package (a factory's equipment) lists a
 /// few hundred; the lot page shows them all.
 pub const MAX_LOT_ITEMS: usize = 2_000;

@@ -223,3 +223,28 @@ fn a_zip_that_is_not_a_workbook_is_refused_as_a_file() {
     assert_eq!(errors.errors[0].row, None);
     assert!(errors.errors[0].message.contains("XLSX"));
 }
+
+#[test]
+fn a_workbook_that_would_unpack_past_the_limit_is_refused_before_it_is_read() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "name").unwrap();
+    sheet.write_string(0, 1, "quantity").unwrap();
+    // Long texts, each its own (a workbook keeps a repeated text once), compress to
+    // little and unpack to much.
+    let notes = "n".repeat(32_000);
+    for row in 1..1_200 {
+        sheet.write_string(row, 2, format!("{row}{notes}")).unwrap();
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    assert!(
+        bytes.len() < crate::limits::MAX_LOT_ITEMS_FILE_BYTES,
+        "{}",
+        bytes.len()
+    );
+    let errors = parse(&bytes, ItemFileFormat::Xlsx).unwrap_err();
+    assert!(
+        errors.errors[0].message.contains("unpacks to"),
+        "{errors:?}"
+    );
+}

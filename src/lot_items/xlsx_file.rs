@@ -10,10 +10,12 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 
 use super::SheetRow;
+use crate::limits::MAX_LOT_ITEMS_XLSX_UNPACKED_BYTES;
 
 /// The first sheet's rows, numbered as the sheet numbers them (row 1 at the top, even when
 /// the sheet's first rows are empty).
 pub(super) fn rows(bytes: &[u8]) -> Result<Vec<SheetRow>, String> {
+    check_unpacked_size(bytes)?;
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error| format!("the file cannot be read as an XLSX workbook: {error}"))?;
     let range = match workbook.worksheet_range_at(0) {
@@ -36,6 +38,29 @@ pub(super) fn rows(bytes: &[u8]) -> Result<Vec<SheetRow>, String> {
                 .collect(),
         })
         .collect())
+}
+
+/// Refuses an archive whose entries declare more than
+/// [`MAX_LOT_ITEMS_XLSX_UNPACKED_BYTES`] in all (read from its central directory, before
+/// anything is unpacked).
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|error| format!("the file cannot be read as an XLSX workbook: {error}"))?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|error| format!("the file cannot be read as an XLSX workbook: {error}"))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > MAX_LOT_ITEMS_XLSX_UNPACKED_BYTES {
+        return Err(format!(
+            "the workbook unpacks to {} MiB: at most {} MiB",
+            total / (1024 * 1024),
+            MAX_LOT_ITEMS_XLSX_UNPACKED_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(())
 }
 
 fn cell_text(cell: &Data) -> String {
