@@ -128,6 +128,15 @@ pub struct ServeConfig {
     #[arg(long, env = "BIDROOM_REQUIRE_ANNOUNCEMENT_REVIEW")]
     pub require_announcement_review: bool,
 
+    /// The exchange's time zone (an IANA name): its weeks, Monday 00:00 to Monday 00:00
+    /// local time, are the weeks `GET /api/v1/stats/weekly` counts.
+    #[arg(
+        long,
+        env = "BIDROOM_TIME_ZONE",
+        value_parser = parse_time_zone,
+        default_value = "Asia/Shanghai")]
+    pub time_zone: chrono_tz::Tz,
+
     /// The longest a REST request may take, from its first byte to its answer: a client
     /// that dribbles its headers is disconnected, and one that stalls in its body or waits
     /// on a slow answer gets 408 `request_timeout`. An upgraded WebSocket is not bound by it.
@@ -287,6 +296,7 @@ impl ServeConfig {
             id_number_key: None,
             allow_bulk_seed: false,
             require_announcement_review: false,
+            time_zone: chrono_tz::Asia::Shanghai,
             request_timeout_secs: 30,
             sign_in_failures_per_username: 5,
             sign_in_failures_per_address: 20,
@@ -316,6 +326,12 @@ fn parse_node_id(text: &str) -> Result<String, String> {
     } else {
         Err("expected 1 to 64 letters, digits, '-', '_' or '.'".to_owned())
     }
+}
+
+/// An IANA time zone name, such as `Asia/Shanghai` or `Europe/Berlin`.
+fn parse_time_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not an IANA time zone name such as Asia/Shanghai"))
 }
 
 /// `USER:PASSWORD`.

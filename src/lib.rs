@@ -9,6 +9,8 @@
 //! - [`rooms`]: one tokio task per live lot, their registry, and the group-commit journal.
 //! - [`realtime`]: the WebSocket protocol (SPEC §4).
 //! - [`http`]: the REST API (SPEC §5) and the router.
+//! - [`lot_items`]: a lot's item list read from CSV or XLSX, every bad cell named (pure).
+//! - [`stats`]: the weekly statistics counted from stored records in the exchange's weeks (pure).
 //! - [`text`]: what client text may hold, checked at the edge (SPEC §8).
 //! - [`app`]: the state that `http` and `realtime` share, built at start, and the router
 //!   that mounts both.
@@ -31,12 +33,14 @@ pub mod http;
 pub mod ledger;
 pub mod limits;
 pub mod logging;
+pub mod lot_items;
 pub mod money;
 pub mod nats;
 pub mod realtime;
 pub mod rooms;
 pub mod security;
 pub mod server;
+pub mod stats;
 pub mod storage;
 pub mod text;
 pub mod time_format;

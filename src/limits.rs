@@ -122,3 +122,22 @@ pub const MAX_SIGN_IN_FAILURE_KEYS: usize = 100_000;
 /// How long `/readyz` waits for the database's answer before calling it unavailable: a
 /// probe must answer well within a load balancer's own timeout (often 5 s).
 pub const READINESS_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// An uploaded item list (`PUT /lots/{id}/items`) is at most 1 MiB: 2,000 rows of ~200
+/// bytes of CSV fit in 400 KiB, and an XLSX of that size compresses to far less. An XLSX
+/// is unpacked in memory, so the cap also bounds what one upload can make the server hold.
+pub const MAX_LOT_ITEMS_FILE_BYTES: usize = 1024 * 1024;
+
+/// The most an uploaded XLSX may unpack to, by the sizes its archive declares: a 2,000-row
+/// sheet with its shared strings is a few MiB of XML; 32 MiB leaves room for styles and
+/// other sheets, and refuses a small archive that would unpack to gigabytes.
+pub const MAX_LOT_ITEMS_XLSX_UNPACKED_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The most items a lot carries: a large asset package (a factory's equipment) lists a
+/// few hundred; the lot page shows them all.
+pub const MAX_LOT_ITEMS: usize = 2_000;
+
+/// The longest item name, unit and notes, in characters.
+pub const MAX_LOT_ITEM_NAME_CHARS: usize = 200;
+pub const MAX_LOT_ITEM_UNIT_CHARS: usize = 20;
+pub const MAX_LOT_ITEM_NOTES_CHARS: usize = 1_000;

@@ -54,6 +54,23 @@ async fn the_demo_seeds_bidders_with_money_deposits_and_lots_about_to_open(db: D
     announced.sort_unstable();
     published.sort_unstable();
     assert_eq!(announced, published);
+    // The asset package carries its item list.
+    let package = lots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|lot| lot["title"] == "Office equipment package, 120 items")
+        .expect("the office equipment package is seeded");
+    let (_, items) = app
+        .get(&format!("/lots/{}/items", package["id"]), None)
+        .await;
+    let quantities: Vec<&str> = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["quantity"].as_str().unwrap())
+        .collect();
+    assert_eq!(quantities, ["40", "60", "12", "6", "2"], "{items}");
     app.sign_in(DEMO_ADMIN, DEMO_PASSWORD).await;
     app.sign_in("auctioneer", DEMO_PASSWORD).await;
     for bot in bidroom::demo::BOTS {

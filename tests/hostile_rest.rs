@@ -84,6 +84,7 @@ const OPEN_TO_ANYONE: &[&str] = &[
     "GET /api/v1/healthz",
     "GET /api/v1/lots",
     "GET /api/v1/lots/{id}",
+    "GET /api/v1/lots/{id}/items",
     "GET /api/v1/lots/{id}/result",
     "GET /api/v1/metrics",
     "GET /api/v1/openapi.json",

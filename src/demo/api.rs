@@ -70,6 +70,32 @@ impl Api {
         Ok((status, value))
     }
 
+    /// `PUT`s `file` as the raw body (an item list), expecting 200.
+    pub async fn put_file(
+        &self,
+        path: &str,
+        token: &str,
+        file: &'static str,
+    ) -> anyhow::Result<()> {
+        let request = Request::builder()
+            .method("PUT")
+            .uri(format!("/api/v1{path}"))
+            .header("content-type", "text/csv")
+            .header("authorization", format!("Bearer {token}"))
+            .extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 0))))
+            .body(Body::from(file))?;
+        let response = self.router.clone().oneshot(request).await?;
+        let status = response.status();
+        if status != StatusCode::OK {
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+            bail!(
+                "demo: PUT {path} answered {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        Ok(())
+    }
+
     pub async fn expect(
         &self,
         method: &str,

@@ -1,5 +1,6 @@
 //! The demo's lots: what is on offer, and how one is opened through the API (created,
-//! published, applied for by every demo bidder, approved and deposited).
+//! given its item list when it is an asset package, published, applied for by every demo
+//! bidder, approved and deposited).
 
 use anyhow::Context;
 use axum::http::StatusCode;
@@ -20,7 +21,18 @@ pub struct Offer {
     pub deposit: &'static str,
     /// A reserve some lots do not reach (流拍), for variety.
     pub reserve_price: Option<&'static str>,
+    /// The item list of an asset package, as the CSV file its auctioneer imports.
+    pub items: Option<&'static str>,
 }
+
+/// The office equipment package's 120 items.
+const OFFICE_EQUIPMENT_ITEMS: &str = "name,quantity,unit,notes
+Office desk 1.4 m,40,张,Oak veneer; some scratches
+Office chair,60,把,Mesh back
+Filing cabinet,12,个,Steel; keys for 10
+Laser printer,6,台,Working; toner not included
+Projector,2,台,Lamp hours 1200 and 3400
+";
 
 /// The catalogue, taken in turn: the first three are seeded at start, the scheduler goes
 /// on from the fourth and starts again at the first.
@@ -31,6 +43,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "50000.00",
         deposit: "20000.00",
         reserve_price: None,
+        items: None,
     },
     Offer {
         title: "Office equipment package, 120 items",
@@ -38,6 +51,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "500.00",
         deposit: "500.00",
         reserve_price: None,
+        items: Some(OFFICE_EQUIPMENT_ITEMS),
     },
     Offer {
         title: "Vehicle: 2019 sedan, judicial sale",
@@ -45,6 +59,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "1000.00",
         deposit: "1000.00",
         reserve_price: None,
+        items: None,
     },
     Offer {
         title: "Shop lease, 5 years, 48 m² on Jiefang Road",
@@ -52,6 +67,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "5000.00",
         deposit: "5000.00",
         reserve_price: Some("200000.00"),
+        items: None,
     },
     Offer {
         title: "Forklift, 3 t, municipal depot surplus",
@@ -59,6 +75,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "500.00",
         deposit: "1000.00",
         reserve_price: None,
+        items: None,
     },
     Offer {
         title: "Parking space, 10-year right of use, bay B-112",
@@ -66,6 +83,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "2000.00",
         deposit: "2000.00",
         reserve_price: None,
+        items: None,
     },
     Offer {
         title: "Timber from a forestry thinning, 200 m³",
@@ -73,6 +91,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "2000.00",
         deposit: "3000.00",
         reserve_price: None,
+        items: None,
     },
     Offer {
         title: "Equity: 15% of a county water utility",
@@ -80,6 +99,7 @@ pub const CATALOGUE: [Offer; 8] = [
         increment: "100000.00",
         deposit: "20000.00",
         reserve_price: Some("3500000.00"),
+        items: None,
     },
 ];
 
@@ -138,6 +158,10 @@ pub async fn open_lot(
         .expect("POST", "/lots", token, &[], terms, StatusCode::CREATED)
         .await?;
     let lot_id = lot["id"].as_i64().context("a lot id")?;
+    if let Some(items) = offer.items {
+        api.put_file(&format!("/lots/{lot_id}/items"), &auctioneer.token, items)
+            .await?;
+    }
     announce(api, auctioneer, admin, lot_id, offer, starts_at_ms).await?;
     api.expect(
         "POST",

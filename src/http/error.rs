@@ -22,6 +22,9 @@ pub struct ApiError {
     cause: Option<anyhow::Error>,
     /// Sent as `Retry-After` (a refusal by a limit that lifts by itself).
     retry_after_secs: Option<u64>,
+    /// What else the client needs to mend its request, sent beside `code` and `message`
+    /// (an item list's bad cells: `errors`).
+    details: Option<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
@@ -32,7 +35,14 @@ impl ApiError {
             message: message.into(),
             cause: None,
             retry_after_secs: None,
+            details: None,
         }
+    }
+
+    /// The same error with `field` beside its code and message.
+    pub fn with_detail(mut self, field: &'static str, value: serde_json::Value) -> ApiError {
+        self.details = Some((field, value));
+        self
     }
 
     /// 400: the request itself is wrong.
@@ -76,6 +86,7 @@ impl ApiError {
             message: "internal error".to_owned(),
             cause: Some(cause.into()),
             retry_after_secs: None,
+            details: None,
         }
     }
 
@@ -135,6 +146,7 @@ pub fn conflict_code(conflict: &Conflict) -> &'static str {
         Conflict::UsernameTaken => "username_taken",
         Conflict::NotSuspended => "not_suspended",
         Conflict::LotNotDraft => "not_draft",
+        Conflict::LotItemsLocked => "items_locked",
         Conflict::AlreadyApplied => "already_applied",
         Conflict::ApplicationNotPending => "not_pending",
         Conflict::InsufficientFunds(_) => "insufficient_funds",
@@ -175,7 +187,11 @@ impl IntoResponse for ApiError {
         if let Some(cause) = &self.cause {
             tracing::error!(error = ?cause, "request failed");
         }
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some((field, value)) = self.details {
+            error[field] = value;
+        }
+        let body = json!({ "error": error });
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response.headers_mut().insert(RETRY_AFTER, secs.into());

@@ -15,6 +15,7 @@ pub(super) mod applications;
 
 pub(super) use applications::ApplicationJson;
 mod bidding;
+mod items;
 pub(super) mod terms;
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -50,6 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish))
         .merge(applications::routes())
         .merge(bidding::routes())
+        .merge(items::routes())
 }
 
 // ---------------------------------------------------------------------------------------

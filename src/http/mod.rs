@@ -26,6 +26,7 @@ mod seed;
 pub mod serve;
 mod sessions;
 mod suspensions;
+mod stats;
 pub mod throttle;
 
 use axum::extract::State;
@@ -98,6 +99,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(money::routes())
         .merge(announcements::routes())
         .merge(seed::routes())
+        .merge(stats::routes())
         .merge(cluster::routes())
         .routes(routes!(healthz))
         .routes(routes!(readiness::readyz))

@@ -24,6 +24,7 @@ pub(super) const APPLICATIONS: &str = "applications";
 pub(super) const MONEY: &str = "money";
 pub(super) const ANNOUNCEMENTS: &str = "announcements";
 pub(super) const OPERATIONS: &str = "operations";
+pub(super) const STATISTICS: &str = "statistics";
 
 /// The name of the bearer scheme, as operations cite it: `security(("bearer" = []))` for
 /// any signed-in account, or with the roles that may call it, any one of which will do:
@@ -56,6 +57,7 @@ pub(super) const BANK_SIGNATURE: &str = "bank_signature";
             withdrawals, settlements, the ledger"),
         (name = ANNOUNCEMENTS, description = "Announcements (公告): drafts, review, the public list"),
         (name = OPERATIONS, description = "Liveness, metrics, this document, load-test seeding"),
+        (name = STATISTICS, description = "The back office's weekly statistics"),
     )
 )]
 pub(super) struct ApiDoc;
@@ -153,6 +155,11 @@ pub(super) struct ErrorDetail {
     code: String,
     /// A sentence for people; not for programs to match on.
     message: String,
+    /// Only in the 400 of a refused item list (`PUT /lots/{id}/items`): every bad cell (at
+    /// most 100), in row then column order; an error of the whole file (not UTF-8, not a
+    /// workbook, empty) has no `row` nor `column`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<crate::lot_items::CellError>>,
 }
 
 /// The document as served: serialized once at start.

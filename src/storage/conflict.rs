@@ -20,6 +20,9 @@ pub enum Conflict {
     NotSuspended,
     #[error("only a draft lot can be published")]
     LotNotDraft,
+    /// A lot's items change only while it is a draft, or published and not yet started.
+    #[error("the lot's items can change only while it is a draft or published before it starts")]
+    LotItemsLocked,
     #[error("this account has already applied for the lot")]
     AlreadyApplied,
     #[error("the application has already been decided")]

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod announcements;
 mod conflict;
 mod dialect;
+pub mod items;
 pub mod journal;
 pub mod leases;
 pub mod listings;
@@ -23,6 +24,7 @@ pub mod money;
 pub mod postgres;
 pub mod seed;
 pub mod sqlite;
+pub mod stats;
 #[cfg(test)]
 pub mod testing;
 
@@ -33,12 +35,14 @@ use anyhow::Context;
 pub use accounts::{Account, AccountStore, SessionAccount};
 pub use announcements::AnnouncementStore;
 pub use conflict::Conflict;
+pub use items::LotItemStore;
 pub use journal::{BidSummary, JournalError, JournalRow, JournalStore, RoomEventKind};
 pub use leases::{Lease, LeaseStore, NodeRecord, Release, TakenLease};
 pub use listings::ListingStore;
 pub use lots::{Lot, LotStore, RosterEntry};
 pub use money::{MoneyStore, WalletSummary};
 pub use seed::SeedStore;
+pub use stats::StatsStore;
 
 /// What a storage call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +78,8 @@ pub trait Store:
     + SeedStore
     + ListingStore
     + AnnouncementStore
+    + LotItemStore
+    + StatsStore
     + Send
     + Sync
     + 'static
@@ -90,6 +96,8 @@ impl<T> Store for T where
         + SeedStore
         + ListingStore
         + AnnouncementStore
+        + LotItemStore
+        + StatsStore
         + Send
         + Sync
         + 'static

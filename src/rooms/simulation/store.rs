@@ -794,6 +794,34 @@ impl ListingStore for SimStore {
     }
 }
 
+#[async_trait]
+impl crate::storage::LotItemStore for SimStore {
+    async fn lot_items(&self, _: LotId) -> StoreResult<Vec<crate::lot_items::LotItem>> {
+        not_simulated()
+    }
+
+    async fn replace_lot_items(
+        &self,
+        _: LotId,
+        _: &[crate::lot_items::LotItem],
+        _: i64,
+    ) -> StoreResult<()> {
+        not_simulated()
+    }
+}
+
+#[async_trait]
+impl crate::storage::StatsStore for SimStore {
+    async fn stats_records(
+        &self,
+        _: crate::storage::stats::StatsScope,
+        _: i64,
+        _: i64,
+    ) -> StoreResult<crate::storage::stats::StatsRecords> {
+        not_simulated()
+    }
+}
+
 /// The rest of [`Store`](crate::storage::Store) belongs to REST; rooms and sessions never call it.
 fn not_simulated<T>() -> T {
     unreachable!("rooms and sessions do not use this part of the store")

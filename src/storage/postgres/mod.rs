@@ -6,6 +6,7 @@
 
 mod accounts;
 mod announcements;
+mod items;
 mod journal;
 mod leases;
 mod listings;

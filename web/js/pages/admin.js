@@ -1,7 +1,7 @@
 // `/admin`, the exchange's back office: identities to verify, bank transfers to enter,
 // unmatched transfers to resolve, guarantees to decide, settlements to default,
-// announcements to review, the ledger's reconciliation, suspensions, and new staff
-// accounts. A supervisor (监督) sees it read-only.
+// announcements to review, the ledger's reconciliation, the weekly statistics,
+// suspensions, and new staff accounts. A supervisor (监督) sees it read-only.
 
 import { el } from '../dom.js';
 import { loadStrings, translate } from '../i18n.js';
@@ -15,6 +15,7 @@ import { reconciliationSection } from './admin/reconciliation.js';
 import { settlementsSection } from './admin/settlements.js';
 import { accountsCard } from './admin/accounts.js';
 import { suspensionsSection } from './admin/suspensions.js';
+import { weeklyStatsSection } from '../parts/weekly-stats.js';
 
 const NEED = 'parts.gate.need_staff';
 
@@ -41,6 +42,7 @@ async function main() {
   const settlements = settlementsSection({ expired, moneyMoved });
   const announcements = announcementsSection({ expired });
   const suspensions = suspensionsSection({ expired });
+  const stats = weeklyStatsSection({ expired, title: 'parts.stats.title' });
   const parts = [
     el('h1', { 'data-i18n': 'admin.heading' }),
     readOnly ? el('p', { class: 'muted', id: 'read-only-note', 'data-i18n': 'admin.read_only' }) : null,
@@ -52,14 +54,15 @@ async function main() {
     settlements.node,
     announcements.node,
     reconciliation.node,
+    stats.node,
     suspensions.node,
     readOnly ? null : accountsCard(),
   ];
   mainNode.append(...parts.filter(Boolean));
   translate(mainNode);
   await Promise.all(
-    [identities, unmatched, guarantees, settlements, announcements, reconciliation, suspensions].map((section) =>
-      section.refresh(),
+    [identities, unmatched, guarantees, settlements, announcements, reconciliation, stats, suspensions].map(
+      (section) => section.refresh(),
     ),
   );
 }

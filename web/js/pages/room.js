@@ -15,6 +15,7 @@ import { confirmDialog } from '../room/confirm.js';
 import { saveDocument } from '../parts/document.js';
 import { historyTable } from '../room/history.js';
 import { termsList } from '../room/terms.js';
+import { lotItemsCard } from '../room/items.js';
 import { monitorPanel } from '../room/monitor.js';
 
 const lotId = decodeURIComponent(location.pathname.split('/').pop());
@@ -47,6 +48,9 @@ async function main() {
     return;
   }
   document.title = `${page.lot.title} · bidroom`;
+  // Drawn once (a package may list 2,000 items), again only for a language switch.
+  const drawItems = await lotItemsCard(nodes.items, page.lot.id);
+  document.addEventListener('languagechange', drawItems);
   document.addEventListener('languagechange', drawAll);
   if (!session()) {
     drawAll();
@@ -80,6 +84,7 @@ function buildSkeleton() {
   nodes.log = el('ol', { class: 'event-log', id: 'event-log', 'aria-live': 'polite' });
   nodes.history = el('div', { id: 'history' });
   nodes.terms = el('div', { id: 'terms' });
+  nodes.items = el('section', { class: 'card', id: 'items-card', hidden: true, 'aria-labelledby': 'items-title' });
   main.append(
     el('div', { class: 'room-head' }, nodes.title, el('div', { class: 'row' }, nodes.badges, nodes.connection)),
     el(
@@ -92,6 +97,7 @@ function buildSkeleton() {
         el('section', { class: 'card', 'aria-labelledby': 'log-title' }, el('h2', { id: 'log-title', 'data-i18n': 'room.log.title' }), nodes.log),
         el('section', { class: 'card', 'aria-labelledby': 'history-title' }, el('h2', { id: 'history-title', 'data-i18n': 'room.history.title' }), nodes.history),
         el('section', { class: 'card', 'aria-labelledby': 'terms-title' }, el('h2', { id: 'terms-title', 'data-i18n': 'room.terms.title' }), nodes.terms),
+        nodes.items,
       ),
     ),
   );

@@ -1,5 +1,5 @@
 // The auctioneer's lots, drafts included (an admin sees every lot), newest first: state,
-// times, price; publishing a draft; the applications; the live monitor.
+// times, price; publishing a draft; the applications; the item list; the live monitor.
 
 import { api } from '../../api.js';
 import { el } from '../../dom.js';
@@ -8,7 +8,7 @@ import { t } from '../../i18n.js';
 import { Section } from '../../parts/section.js';
 import { badge, dataTable } from '../../parts/table.js';
 
-export function lotsSection({ account, expired, showApplications }) {
+export function lotsSection({ account, expired, showApplications, showItems }) {
   const section = new Section({
     id: 'lots',
     title: account.role === 'admin' ? 'console.lots.title_all' : 'console.lots.title',
@@ -69,6 +69,7 @@ export function lotsSection({ account, expired, showApplications }) {
         { type: 'button', class: 'secondary', onclick: () => showApplications(lot) },
         t('console.lots.applications'),
       ),
+      el('button', { type: 'button', class: 'secondary', onclick: () => showItems(lot) }, t('console.lots.items')),
     );
     return el('div', { class: 'form-actions' }, buttons);
   }
