@@ -25,8 +25,8 @@ mod readiness;
 mod seed;
 pub mod serve;
 mod sessions;
-mod suspensions;
 mod stats;
+mod suspensions;
 pub mod throttle;
 
 use axum::extract::State;
