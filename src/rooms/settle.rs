@@ -98,8 +98,8 @@ fn result_announcement(lot_title: &str, currency: &str, closed: &ClosedEvent) ->
 /// the server runs (`ended_before_ms`: only lots that ended before it, whose owner has had
 /// its time: a node of the cluster that died between a room's close and its settlement
 /// leaves the lot to whichever node looks next). A lot whose settlement fails does not stop
-/// the caller: it is retried in the background, as at run time. The number of lots found
-/// unsettled.
+/// the caller: at start it is retried in the background, as at run time; while running, at
+/// the next look. The number of lots found unsettled.
 pub(super) async fn settle_unsettled(
     store: Arc<dyn Store>,
     clock: Clock,
@@ -130,7 +130,12 @@ pub(super) async fn settle_unsettled(
         if let Err(error) = settle(store.as_ref(), clock, *lot, &end).await {
             metrics::counter!("bidroom_settlement_retries_total").increment(1);
             tracing::error!(lot, error = ?error, "failed to settle an ended lot; retrying");
-            spawn(store.clone(), clock, *lot, end);
+            // At start it is retried in the background; a look while running has its next
+            // look to retry it (a retry task per look would pile up behind a lot that keeps
+            // failing).
+            if ended_before_ms.is_none() {
+                spawn(store.clone(), clock, *lot, end);
+            }
         }
     }
     Ok(found)
