@@ -19,12 +19,12 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::AccountId;
 use crate::storage::accounts::{SuspendedAccount, SuspensionChange, SuspensionRecord};
-use crate::text::{TextKind, forbidden_character_message, has_forbidden_character};
+use crate::text::TextKind;
 use crate::time_format::{self, Rfc3339};
 
 use super::accounts::{AccountJson, not_found_as, parse_id};
 use super::openapi::{ACCOUNTS, ErrorBody};
-use super::{Admin, ApiError, Json};
+use super::{Admin, ApiError, Json, required_text};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -122,20 +122,8 @@ impl From<SuspendedAccount> for SuspendedJson {
 
 /// The reason as it is kept: trimmed, 1 to 500 characters, no control character but newline
 /// and tab.
-fn checked_reason(reason: &str) -> Result<&str, ApiError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > REASON_CHARS {
-        return Err(ApiError::invalid(format!(
-            "reason must be 1 to {REASON_CHARS} characters"
-        )));
-    }
-    if has_forbidden_character(reason, TextKind::Long) {
-        return Err(ApiError::invalid(forbidden_character_message(
-            "reason",
-            TextKind::Long,
-        )));
-    }
-    Ok(reason)
+fn checked_reason(reason: &str) -> Result<String, ApiError> {
+    required_text("reason", reason, TextKind::Long, REASON_CHARS)
 }
 
 /// Suspends (停用) an account for `days` days from now, with a reason.
@@ -173,7 +161,7 @@ async fn suspend(
     };
     let record = state
         .store
-        .change_suspension(id, &change, reason, admin.id, now_ms)
+        .change_suspension(id, &change, &reason, admin.id, now_ms)
         .await
         .map_err(|error| not_found_as(error, "account"))?;
     standing_changed(&state, id).await?;
@@ -211,7 +199,7 @@ async fn lift(
         .change_suspension(
             id,
             &SuspensionChange::Lift,
-            reason,
+            &reason,
             admin.id,
             state.clock.now_ms(),
         )
