@@ -21,21 +21,30 @@ use super::super::command::{ConnectionId, Member};
 pub(super) struct Members {
     auctioneer: AccountId,
     connected: HashMap<ConnectionId, Member>,
+    /// How many of `connected` are monitors (kept as they join and leave: the room asks
+    /// whether anyone would hear presence at every turn of its loop).
+    monitors_here: usize,
     /// By node: each connection's account and role there, and when the report came.
     remote: HashMap<Arc<str>, RemoteReport>,
     /// From the roster. Bidders see one another only by number.
     names: HashMap<AccountId, Arc<str>>,
 }
 
-/// Another node's members in the room (each connection's account and role), and when it
-/// reported them.
-type RemoteReport = (Vec<(AccountId, Role)>, i64);
+/// Another node's members in the room, as it last reported them.
+struct RemoteReport {
+    /// Each connection's account and role.
+    members: Vec<(AccountId, Role)>,
+    /// Whether any of them monitors the lot.
+    monitors: bool,
+    reported_at_ms: i64,
+}
 
 impl Members {
     pub fn new(auctioneer: AccountId) -> Members {
         Members {
             auctioneer,
             connected: HashMap::new(),
+            monitors_here: 0,
             remote: HashMap::new(),
             names: HashMap::new(),
         }
@@ -53,27 +62,48 @@ impl Members {
     }
 
     pub fn join(&mut self, member: Member) {
-        self.connected.insert(member.connection, member);
+        if self.is_monitor(member.account, member.role) {
+            self.monitors_here += 1;
+        }
+        if let Some(before) = self.connected.insert(member.connection, member) {
+            self.left(&before);
+        }
     }
 
     pub fn leave(&mut self, connection: ConnectionId) {
-        self.connected.remove(&connection);
+        if let Some(gone) = self.connected.remove(&connection) {
+            self.left(&gone);
+        }
+    }
+
+    fn left(&mut self, member: &Member) {
+        if self.is_monitor(member.account, member.role) {
+            self.monitors_here -= 1;
+        }
     }
 
     /// Another node's members, reported at `now_ms` (an empty report: it has none left).
     pub fn set_remote(&mut self, node: Arc<str>, members: Vec<(AccountId, Role)>, now_ms: i64) {
         if members.is_empty() {
             self.remote.remove(&node);
-        } else {
-            self.remote.insert(node, (members, now_ms));
+            return;
         }
+        let monitors = members
+            .iter()
+            .any(|(account, role)| self.is_monitor(*account, *role));
+        let report = RemoteReport {
+            members,
+            monitors,
+            reported_at_ms: now_ms,
+        };
+        self.remote.insert(node, report);
     }
 
     /// Forgets the reports of nodes that have not reported since `before_ms` (gone, or
     /// cut off): their members are no longer counted.
     pub fn forget_remote_before(&mut self, before_ms: i64) {
         self.remote
-            .retain(|_, (_, reported_at_ms)| *reported_at_ms >= before_ms);
+            .retain(|_, report| report.reported_at_ms >= before_ms);
     }
 
     /// Every member's (account, role): this node's connections, then the other nodes'.
@@ -85,7 +115,7 @@ impl Members {
         let elsewhere = self
             .remote
             .values()
-            .flat_map(|(members, _)| members.iter().copied());
+            .flat_map(|report| report.members.iter().copied());
         here.chain(elsewhere)
     }
 
@@ -94,7 +124,7 @@ impl Members {
             + self
                 .remote
                 .values()
-                .map(|(members, _)| members.len())
+                .map(|report| report.members.len())
                 .sum::<usize>()
     }
 
@@ -109,8 +139,7 @@ impl Members {
 
     /// Whether anyone connected, here or on another node, would hear presence.
     pub fn has_monitors(&self) -> bool {
-        self.everyone()
-            .any(|(account, role)| self.is_monitor(account, role))
+        self.monitors_here > 0 || self.remote.values().any(|report| report.monitors)
     }
 
     /// `you` in a monitor's snapshot: its role, and who is in the room.
